@@ -1,0 +1,51 @@
+# citykpi: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/citykpi
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-sqlite test-postgres install install-test demo bench bench-national lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make run: create the venv, install, migrate, load the demo data when empty, serve on :$(PORT)
+run: install
+	DEBUG=1 DEMO=1 $(BIN)/citykpi migrate --noinput
+	DEBUG=1 DEMO=1 $(BIN)/citykpi demo --if-empty
+	DEBUG=1 DEMO=1 $(BIN)/citykpi runserver 127.0.0.1:$(PORT)
+
+demo: install
+	DEBUG=1 DEMO=1 $(BIN)/citykpi migrate --noinput
+	DEBUG=1 DEMO=1 $(BIN)/citykpi demo
+
+## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
+test: install-test
+	@bash scripts/test.sh
+
+lint: install-test
+	$(BIN)/ruff check citykpi || true
+
+## make bench: city-scale benchmarks; writes docs/benchmarks.md
+bench: install-test
+	$(BIN)/citykpi bench --scale city
+
+bench-national: install-test
+	$(BIN)/citykpi bench --scale national
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/screenshots

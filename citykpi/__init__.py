@@ -1,0 +1,1 @@
+"""citykpi: KPI monitoring and evaluation for a city government."""

@@ -1,0 +1,41 @@
+"""Who may do what where: a user holds roles in agencies (covering their sub-agencies)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", "ผู้รายงานผล / Reporter"
+    HEAD = "head", "ผู้บริหารหน่วยงาน / Agency head"
+    EVALUATOR = "evaluator", "ผู้ประเมิน สยป. / Central evaluator"
+    EXECUTIVE = "executive", "ผู้บริหาร / Executive viewer"
+    ADMIN = "admin", "ผู้ดูแลระบบ / Administrator"
+
+
+# Roles that act across all agencies; they hold no agency.
+CITYWIDE_ROLES = {Role.EVALUATOR, Role.EXECUTIVE, Role.ADMIN}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    is_demo = models.BooleanField(default=False, help_text="Created by `citykpi demo`.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "agency"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["reporter", "head"], agency__isnull=False)
+                | Q(role__in=["evaluator", "executive", "admin"]),
+                name="membership_agency_role_needs_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} {self.agency or '*'}"

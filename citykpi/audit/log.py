@@ -1,0 +1,55 @@
+"""Writing audit rows. Called by every actions.py function inside its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from citykpi.audit.models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def snapshot(obj, fields: list[str]) -> dict[str, Any]:
+    """The values of `fields` on `obj`, JSON-ready, for the before/after of an audit row."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def record(
+    actor,
+    action: str,
+    obj,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    indicator_code: str = "",
+    source: str = "web",
+) -> AuditEvent:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_name=getattr(user, "username", "") or "system",
+        action=action,
+        object_type=obj._meta.label_lower if hasattr(obj, "_meta") else type(obj).__name__,
+        object_id=str(getattr(obj, "pk", "")),
+        object_repr=str(obj)[:255],
+        indicator_code=indicator_code,
+        before=_jsonable(before or {}),
+        after=_jsonable(after or {}),
+        reason=reason,
+        source=source,
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CityindicatorsConfig(AppConfig):
+    name = "citykpi.cityindicators"
+    label = "cityindicators"
