@@ -19,3 +19,5 @@ urlpatterns = [
 
 handler404 = "citykpi.portal.views.not_found"
 handler500 = "citykpi.portal.views.server_error"
+
+urlpatterns.insert(0, path("open-data/", include("citykpi.api.page_urls")))

@@ -1,0 +1,133 @@
+"""The one place that says who may see and do what.
+
+A user holds roles (Membership) in agencies; a role in an agency covers its sub-agencies.
+Evaluator, executive and administrator roles are city-wide. Staff views fetch their
+object through `indicator_for(...)`: 404 outside the user's scope (so another agency's
+KPI does not even show that it exists), 403 for a role that may look but not act.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from citykpi.accounts.models import Membership, Role
+from citykpi.agencies.models import Agency
+
+_CACHE_ATTR = "_citykpi_roles"
+
+
+def memberships(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("agency"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached roles (after a membership changes)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def has_role(user, *roles: str) -> bool:
+    if getattr(user, "is_superuser", False) and Role.ADMIN in roles:
+        return True
+    return any(m.role in roles for m in memberships(user))
+
+
+def is_evaluator(user) -> bool:
+    return has_role(user, Role.EVALUATOR)
+
+
+def is_admin(user) -> bool:
+    return has_role(user, Role.ADMIN) or getattr(user, "is_superuser", False)
+
+
+def is_citywide_viewer(user) -> bool:
+    """Evaluators, executives and administrators see every agency."""
+    return has_role(user, Role.EVALUATOR, Role.EXECUTIVE, Role.ADMIN) or getattr(user, "is_superuser", False)
+
+
+def is_staff_user(user) -> bool:
+    return bool(memberships(user)) or getattr(user, "is_superuser", False)
+
+
+def agency_ids(user, *roles: str) -> set[int]:
+    """The agencies (with their sub-agencies) where the user holds one of `roles`
+    (any agency role when none is given)."""
+    wanted = set(roles) or {Role.REPORTER, Role.HEAD}
+    roots = [m.agency for m in memberships(user) if m.role in wanted and m.agency_id]
+    found: set[int] = set()
+    for agency in roots:
+        if agency.pk not in found:
+            found |= agency.descendant_ids()
+    return found
+
+
+def visible_agency_ids(user) -> set[int] | None:
+    """None means every agency."""
+    if is_citywide_viewer(user):
+        return None
+    return agency_ids(user)
+
+
+def can_view_agency(user, agency: Agency | int) -> bool:
+    ids = visible_agency_ids(user)
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return ids is None or agency_id in ids
+
+
+def can_report(user, indicator) -> bool:
+    """Enter results and narratives (reporters and heads of the KPI's agency)."""
+    return indicator.agency_id in agency_ids(user, Role.REPORTER, Role.HEAD)
+
+
+def can_submit(user, indicator) -> bool:
+    """Submit a quarter: the head, or a reporter where the agency allows it."""
+    if indicator.agency_id in agency_ids(user, Role.HEAD):
+        return True
+    return indicator.agency.reporter_may_submit and indicator.agency_id in agency_ids(user, Role.REPORTER)
+
+
+def can_assess(user) -> bool:
+    return is_evaluator(user)
+
+
+def visible_indicators(user, queryset=None):
+    from citykpi.indicators.models import Indicator
+
+    queryset = Indicator.objects.all() if queryset is None else queryset
+    ids = visible_agency_ids(user)
+    return queryset if ids is None else queryset.filter(agency_id__in=ids)
+
+
+def indicator_for(user, code: str, *, action: str = "view"):
+    """Fetch a KPI for a staff view or API call.
+
+    action: "view" (any staff in scope), "report", "submit", "assess".
+    Raises Http404 when the KPI is outside the user's scope, PermissionDenied when the
+    user can see it but not do `action`.
+    """
+    from citykpi.indicators.models import Indicator
+
+    try:
+        indicator = Indicator.objects.select_related("agency", "fiscal_year", "unit").get(code=code)
+    except Indicator.DoesNotExist:
+        raise Http404(code) from None
+    if not can_view_agency(user, indicator.agency_id):
+        raise Http404(code)
+    allowed = {
+        "view": lambda: True,
+        "report": lambda: can_report(user, indicator),
+        "submit": lambda: can_submit(user, indicator),
+        "assess": lambda: can_assess(user),
+    }[action]()
+    if not allowed:
+        raise PermissionDenied(
+            "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this"
+        )
+    return indicator
