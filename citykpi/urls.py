@@ -4,6 +4,7 @@ from django.urls import include, path
 from citykpi.api.core import api
 
 urlpatterns = [
+    path("open-data/", include("citykpi.api.page_urls")),
     path("", include("citykpi.portal.urls")),
     path("", include("citykpi.printing.urls")),
     path("accounts/", include("citykpi.accounts.urls")),
@@ -19,5 +20,3 @@ urlpatterns = [
 
 handler404 = "citykpi.portal.views.not_found"
 handler500 = "citykpi.portal.views.server_error"
-
-urlpatterns.insert(0, path("open-data/", include("citykpi.api.page_urls")))
