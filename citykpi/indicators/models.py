@@ -178,6 +178,17 @@ class Indicator(models.Model):
     is_published = models.BooleanField(default=True)
     # Bumped by every write to the definition (planning); reports record the version they used.
     definition_version = models.PositiveIntegerField(default=1)
+    # The template this KPI is an assignment of (planning), and the KPI of the previous
+    # fiscal year it was carried forward from. Both stay null for stand-alone KPIs.
+    template = models.ForeignKey(
+        "planning.KpiTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to"
+    )
+    # Bumped by every write to the target, quarterly plan or weight (planning): a stale
+    # save of the plan is refused with the current values instead of being lost.
+    plan_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
