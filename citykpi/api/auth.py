@@ -1,3 +1,147 @@
-from ninja import Router
+"""API authentication: bearer tokens, and who is calling.
+
+POST /api/v1/auth/token {"username", "password"} -> {"token"}; then send
+`Authorization: Bearer <token>`. Only a hash of each token is stored (accounts.ApiToken).
+Log-in failures are throttled exactly like the login page.
+
+Other API modules use `user_from_request(request)` (session or bearer user, or None)
+and the ninja auth objects `token_auth` / `session_or_token`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.security import HttpBearer, SessionAuth
+
+from citykpi.accounts import throttle
+from citykpi.accounts.models import ApiToken
+from citykpi.lib.errors import ActionError
 
 router = Router(tags=["auth"])
+
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user) -> str:
+    """A new token for `user`; the plain text is returned once and never stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    ApiToken.objects.create(user=user, key_hash=hash_token(token), prefix=token[:8])
+    return token
+
+
+def user_for_token(token: str):
+    """The active user holding this token, or None."""
+    token = (token or "").strip()
+    if not token or len(token) > 200:
+        return None
+    found = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(token)).first()
+    if found is None:
+        return None
+    now = timezone.now()
+    # One write per token per minute at most: a busy client does not write on every call.
+    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return found.user
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def user_from_request(request: HttpRequest) -> AbstractBaseUser | None:
+    """The caller: the session's user, else the bearer token's user, else None."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    token = bearer_token(request)
+    if token:
+        return user_for_token(token)
+    return None
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`; request.auth is the user."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return user_for_token(token)
+
+
+class OptionalUser:
+    """An auth object that never refuses: request.auth is the user or None-like.
+    For public reads that show more to a logged-in caller."""
+
+    def __call__(self, request: HttpRequest):
+        return user_from_request(request) or _Anonymous()
+
+
+class _Anonymous:
+    # Truthy so that ninja treats the call as authenticated (public), but no user.
+    is_authenticated = False
+
+    def __bool__(self) -> bool:
+        return True
+
+
+token_auth = TokenAuth()
+# Session auth keeps its CSRF check on unsafe methods: a browser page calling the API
+# must send the CSRF token; a bearer client needs none.
+session_or_token = [token_auth, SessionAuth()]
+optional_user = OptionalUser()
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class ErrorOut(Schema):
+    message: str
+    message_th: str
+    message_en: str
+    field: str | None = None
+
+
+@router.post(
+    "/token",
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    summary="ขอโทเค็น / Get an API token",
+    description=(
+        "ส่งชื่อผู้ใช้และรหัสผ่าน ได้โทเค็นสำหรับส่งใน `Authorization: Bearer <token>` / "
+        "Exchange a username and password for a bearer token."
+    ),
+    auth=None,
+)
+def create_token(request: HttpRequest, payload: TokenIn):
+    address = throttle.client_address(request)
+    try:
+        throttle.check(payload.username, address)
+    except throttle.Throttled as exc:
+        return 429, exc.as_dict()
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        throttle.fail(payload.username, address)
+        error = ActionError(
+            "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password", field="password"
+        )
+        return 401, error.as_dict()
+    throttle.succeed(payload.username)
+    return 200, {"token": issue_token(user)}

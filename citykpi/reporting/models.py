@@ -97,3 +97,30 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReminderLog(models.Model):
+    """One reminder e-mail sent to one person about one quarter on one day; the
+    unique constraint is what keeps `citykpi remind` to at most once a day each."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", "ใกล้ครบกำหนด / Due"
+        OVERDUE = "overdue", "เลยกำหนด / Overdue"
+        RETURNED = "returned", "ส่งกลับแก้ไข / Returned"
+
+    quarter_report = models.ForeignKey(QuarterReport, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter_report", "user", "sent_on"], name="reminder_once_a_day_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter_report} {self.user} {self.sent_on}"

@@ -1,0 +1,232 @@
+"""The central evaluator's (สยป.) writes on a quarter: return it for revision, assess
+it (overall and component scores), reopen it.
+
+Same discipline as citykpi.reporting.actions: permission via citykpi.accounts.access,
+one transaction with the row locked, a version bump, update_fields, an audit row, and
+`report_changed` after commit because each of these changes the public page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from citykpi.audit.log import record, snapshot
+from citykpi.evaluation.models import Assessment
+from citykpi.indicators.models import DEFAULT_COMPONENTS
+from citykpi.lib.errors import ActionError
+from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.reporting.actions import (
+    REPORT_FIELDS,
+    announce,
+    check_scope,
+    check_version,
+    illegal,
+    lock,
+    refresh_caller_copy,
+    today_of,
+)
+from citykpi.reporting.models import QuarterReport
+
+Status = QuarterReport.Status
+REASON_MAX_CHARS = 5000
+ASSESSMENT_FIELDS = ["score", "components", "comment", "definition_version"]
+
+
+def _reason(reason: str | None, what_th: str, what_en: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError(f"กรุณาระบุเหตุผลที่{what_th}", f"Give a reason to {what_en}", field="reason")
+    if len(reason) > REASON_MAX_CHARS:
+        raise ActionError(
+            f"เหตุผลยาวเกิน {REASON_MAX_CHARS:,} ตัวอักษร",
+            f"The reason is longer than {REASON_MAX_CHARS:,} characters",
+            field="reason",
+        )
+    return reason
+
+
+def _score(value, field: str, label: str) -> Decimal:
+    try:
+        score = parse_number(value)
+    except (NumberParseError, ValueError, TypeError):
+        raise ActionError(
+            f"คะแนน{label} “{value}” ไม่ใช่ตัวเลข", f"The score{label and ' ' + label} “{value}” is not a number",
+            field=field,
+        ) from None
+    if score is None:
+        raise ActionError(f"กรุณากรอกคะแนน{label}", f"Enter the score{label and ' ' + label}", field=field)
+    if not score.is_finite() or score < 0 or score > 100:
+        raise ActionError(
+            f"คะแนน{label}ต้องอยู่ระหว่าง 0 ถึง 100", f"The score{label and ' ' + label} must be 0 to 100",
+            field=field,
+        )
+    if score != score.quantize(Decimal("0.0001")):
+        raise ActionError(
+            "คะแนนมีทศนิยมได้ไม่เกิน 4 ตำแหน่ง", "A score may have at most 4 decimal places", field=field
+        )
+    return score
+
+
+def component_names(report: QuarterReport) -> list[str]:
+    """The fiscal year's scheme of component scores ("2.1", "2.2" by default)."""
+    names = report.indicator.fiscal_year.assessment_components
+    return [str(name) for name in names] if names else list(DEFAULT_COMPONENTS)
+
+
+def clean_components(report: QuarterReport, components: dict | None) -> dict[str, str]:
+    names = component_names(report)
+    components = {str(k).strip(): v for k, v in (components or {}).items()}
+    unknown = sorted(set(components) - set(names))
+    if unknown:
+        raise ActionError(
+            f"ไม่มีองค์ประกอบ {', '.join(unknown)} ในเกณฑ์ของปีนี้ (มี {', '.join(names)})",
+            f"Unknown component {', '.join(unknown)} for this year's scheme ({', '.join(names)})",
+            field="components",
+        )
+    cleaned = {}
+    for name in names:
+        if components.get(name) in (None, ""):
+            raise ActionError(
+                f"กรุณากรอกคะแนนองค์ประกอบ {name}", f"Enter the score of component {name}",
+                field=f"components.{name}",
+            )
+        cleaned[name] = format_number(_score(components[name], f"components.{name}", name)).replace(",", "")
+    return cleaned
+
+
+def return_report(
+    actor, report: QuarterReport, *, reason: str, source: str = "web", now: dt.datetime | None = None,
+    version=None,
+) -> QuarterReport:
+    """Send a submitted quarter back to its agency with a reason they will see."""
+    with transaction.atomic():
+        row = lock(report)
+        check_scope(actor, row.indicator, "assess")
+        check_version(row, version)
+        if row.status != Status.SUBMITTED:
+            raise illegal(row, "ส่งกลับแก้ไข", "return it for revision")
+        reason = _reason(reason, "ส่งกลับแก้ไข", "return it")
+        before = snapshot(row, REPORT_FIELDS + ["return_reason"])
+        row.status = Status.RETURNED
+        row.return_reason = reason
+        row.version += 1
+        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save(update_fields=["status", "return_reason", "version", "updated_by", "updated_at"])
+        record(
+            actor, "report.return", row, before=before, after=snapshot(row, REPORT_FIELDS + ["return_reason"]),
+            reason=reason, indicator_code=row.indicator.code, source=source,
+        )
+        announce(row, "return")
+    refresh_caller_copy(report, row)
+    return report
+
+
+def assess(
+    actor,
+    report: QuarterReport,
+    *,
+    score,
+    components: dict,
+    comment: str = "",
+    source: str = "web",
+    now: dt.datetime | None = None,
+    version=None,
+) -> Assessment:
+    """Score a submitted (or reopened) quarter; the quarter becomes assessed and locked."""
+    with transaction.atomic():
+        row = lock(report)
+        indicator = row.indicator
+        check_scope(actor, indicator, "assess")
+        check_version(row, version)
+        if row.status not in (Status.SUBMITTED, Status.REOPENED):
+            raise illegal(row, "ประเมิน", "assess it")
+        if row.result is None:
+            raise ActionError("ไตรมาสนี้ยังไม่มีผลงาน", "This quarter has no result to assess", field="result")
+        overall = _score(score, "score", "")
+        cleaned = clean_components(row, components)
+        comment = (comment or "").strip()
+        assessment = Assessment.objects.select_for_update().filter(quarter_report=row).first()
+        before: dict[str, Any] = snapshot(row, REPORT_FIELDS)
+        if assessment is None:
+            assessment = Assessment(quarter_report=row)
+        else:
+            before.update({"assessment": snapshot(assessment, ASSESSMENT_FIELDS)})
+        assessment.score = overall
+        assessment.components = cleaned
+        assessment.comment = comment
+        assessment.assessor = actor if getattr(actor, "is_authenticated", False) else None
+        assessment.assessed_at = now or timezone.now()
+        assessment.definition_version = indicator.definition_version
+        assessment.save()
+        row.status = Status.ASSESSED
+        row.version += 1
+        row.reopened_until = None
+        row.updated_by = assessment.assessor
+        row.save(update_fields=["status", "version", "reopened_until", "updated_by", "updated_at"])
+        after = snapshot(row, REPORT_FIELDS)
+        after["assessment"] = snapshot(assessment, ASSESSMENT_FIELDS)
+        record(
+            actor, "report.assess", row, before=before, after=after, reason=comment,
+            indicator_code=indicator.code, source=source,
+        )
+        announce(row, "assess")
+    refresh_caller_copy(report, row)
+    return assessment
+
+
+def reopen(
+    actor,
+    report: QuarterReport,
+    *,
+    reason: str,
+    until: dt.date | None = None,
+    source: str = "web",
+    now: dt.datetime | None = None,
+    version=None,
+) -> QuarterReport:
+    """Open a quarter again for the agency.
+
+    An assessed quarter becomes "reopened" (until a date, or open-ended). A quarter
+    the agency left unsubmitted past its deadline keeps its status and gets
+    `reopened_until` (two weeks when no date is given), so a late report becomes possible.
+    """
+    today = today_of(now)
+    with transaction.atomic():
+        row = lock(report)
+        check_scope(actor, row.indicator, "assess")
+        check_version(row, version)
+        if row.status == Status.SUBMITTED:
+            raise ActionError(
+                "ไตรมาสนี้ส่งมาแล้ว ใช้การส่งกลับแก้ไขแทน",
+                "This quarter is submitted: return it for revision instead",
+                field="status", status=row.status,
+            )
+        if row.status == Status.REOPENED and until is None:
+            raise illegal(row, "เปิดให้แก้ไขซ้ำ", "reopen it again")
+        reason = _reason(reason, "เปิดให้แก้ไข", "reopen it")
+        if until is not None and until < today:
+            raise ActionError(
+                "วันที่เปิดให้แก้ไขถึงต้องไม่ใช่วันที่ผ่านมาแล้ว", "The reopen date may not be in the past",
+                field="until",
+            )
+        before = snapshot(row, REPORT_FIELDS + ["reopened_until"])
+        if row.status == Status.ASSESSED:
+            row.status = Status.REOPENED
+            row.reopened_until = until
+        else:
+            row.reopened_until = until or today + dt.timedelta(days=14)
+        row.version += 1
+        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save(update_fields=["status", "reopened_until", "version", "updated_by", "updated_at"])
+        record(
+            actor, "report.reopen", row, before=before, after=snapshot(row, REPORT_FIELDS + ["reopened_until"]),
+            reason=reason, indicator_code=row.indicator.code, source=source,
+        )
+        announce(row, "reopen")
+    refresh_caller_copy(report, row)
+    return report

@@ -1,0 +1,427 @@
+"""Every write to a KPI's quarter by its agency: save a draft, attach evidence, submit.
+
+Each function checks permission through citykpi.accounts.access, runs in one
+transaction with the row locked (select_for_update), bumps the version, saves with
+update_fields and writes an audit row. Pages, the API, the Excel importer and commands
+all call these. The evaluator's side (return, assess, reopen) is in
+citykpi.evaluation.actions.
+
+`actor=None` is the system (a management command); surfaces always pass the request's
+user, anonymous included, so None never comes from the web.
+`now` lets tests (and importers replaying history) fix the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from citykpi.accounts import access
+from citykpi.audit.log import record, snapshot
+from citykpi.lib.errors import ActionError, ConflictError
+from citykpi.lib.fiscal import QUARTERS, thai_date
+from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.reporting.signals import report_changed
+
+Status = QuarterReport.Status
+
+REPORT_FIELDS = ["result", "narrative", "status", "version", "definition_version"]
+NARRATIVE_MAX_CHARS = 20000
+# The result column holds 16 digits with 4 decimals.
+RESULT_MAX_ABS = Decimal("999999999999")
+
+# The agency may edit in these statuses (subject to the deadline, see is_open).
+EDITABLE = {Status.NOT_STARTED, Status.DRAFT, Status.RETURNED, Status.REOPENED}
+
+
+# ---------------------------------------------------------------- helpers shared with evaluation
+
+
+def today_of(now: dt.datetime | None) -> dt.date:
+    return timezone.localdate(now or timezone.now())
+
+
+def deadline_of(report: QuarterReport) -> dt.date:
+    return report.indicator.fiscal_year.deadline(report.quarter)
+
+
+def is_open(report: QuarterReport, today: dt.date) -> bool:
+    """May the agency still edit and submit this quarter on `today`?
+
+    Before the deadline: yes. After it: only when the evaluator asked for changes
+    (returned, reopened) or reopened it until a date that has not passed.
+    """
+    if report.status not in EDITABLE:
+        return False
+    if report.reopened_until is not None:
+        return today <= report.reopened_until or today <= deadline_of(report)
+    if report.status in (Status.RETURNED, Status.REOPENED):
+        return True
+    return today <= deadline_of(report)
+
+
+def check_scope(actor, indicator, action: str) -> None:
+    """404 outside the actor's agencies, 403 for a role that may look but not act.
+    The system actor (None) may do everything."""
+    if actor is None:
+        return
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(
+            "กรุณาเข้าสู่ระบบ / Log in first"
+        )
+    if not access.can_view_agency(actor, indicator.agency_id):
+        raise Http404(indicator.code)
+    allowed = {
+        "report": access.can_report,
+        "submit": access.can_submit,
+        "assess": lambda user, _indicator: access.can_assess(user),
+    }[action](actor, indicator)
+    if not allowed:
+        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
+
+
+def lock(report: QuarterReport) -> QuarterReport:
+    """The row, locked for this transaction, with what the checks need."""
+    return (
+        QuarterReport.objects.select_for_update(of=("self",))
+        .select_related("indicator__agency", "indicator__fiscal_year", "indicator__unit", "updated_by")
+        .get(pk=report.pk)
+    )
+
+
+def refresh_caller_copy(target: QuarterReport, source: QuarterReport) -> None:
+    """Callers keep their object; give it the saved values so a second call in a row works."""
+    for field in QuarterReport._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+
+
+def current_state(report: QuarterReport) -> dict[str, Any]:
+    """What stands now: shown to the person whose save came too late."""
+    updated_by = report.updated_by
+    return {
+        "result": None if report.result is None else format_number(report.result).replace(",", ""),
+        "narrative": report.narrative,
+        "status": report.status,
+        "version": report.version,
+        "updated_by": getattr(updated_by, "username", None),
+        "updated_by_name": (updated_by.get_full_name() or updated_by.username) if updated_by else None,
+        "updated_at": report.updated_at.isoformat() if report.updated_at else None,
+    }
+
+
+def check_version(report: QuarterReport, version) -> None:
+    if version is None:
+        return
+    try:
+        expected = int(parse_number(version))
+    except (NumberParseError, TypeError, ValueError):
+        raise ActionError("รุ่นของข้อมูลไม่ถูกต้อง", "The version is not a number", field="version") from None
+    if expected != report.version:
+        raise ConflictError(current=current_state(report))
+
+
+def announce(report: QuarterReport, action: str) -> None:
+    """After commit: tell listeners (public caches) that this KPI's quarter changed."""
+    indicator = report.indicator
+
+    def send() -> None:
+        report_changed.send(sender=QuarterReport, indicator=indicator, report=report, action=action)
+        try:
+            from citykpi.portal.cache import invalidate_indicator  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        invalidate_indicator(indicator)
+
+    transaction.on_commit(send)
+
+
+def bilingual_status(status: str) -> str:
+    return dict(Status.choices).get(status, status)
+
+
+def illegal(report: QuarterReport, doing_th: str, doing_en: str) -> ActionError:
+    label = bilingual_status(report.status)
+    label_th, _, label_en = label.partition(" / ")
+    return ActionError(
+        f"ไม่สามารถ{doing_th}ได้ เพราะไตรมาสที่ {report.quarter} อยู่ในสถานะ “{label_th}”",
+        f"Cannot {doing_en}: quarter {report.quarter} is {label_en or label}",
+        field="status",
+        status=report.status,
+    )
+
+
+def closed(report: QuarterReport) -> ActionError:
+    deadline = deadline_of(report)
+    return ActionError(
+        f"ไตรมาสที่ {report.quarter} ปิดรับรายงานแล้วเมื่อ {thai_date(deadline)} "
+        "ขอให้ สยป. เปิดให้แก้ไขหากจำเป็น",
+        f"Quarter {report.quarter} closed on {deadline.isoformat()}; ask the evaluator to reopen it",
+        field="status",
+    )
+
+
+# ---------------------------------------------------------------- value checks
+
+
+def clean_result(indicator, value) -> Decimal | None:
+    """Parse a result (Thai or Arabic digits) and check it against the unit's scale."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    try:
+        result = parse_number(value)
+    except (NumberParseError, ValueError, TypeError):
+        raise ActionError(
+            f"ผลงาน “{value}” ไม่ใช่ตัวเลข", f"The result “{value}” is not a number", field="result"
+        ) from None
+    if result is None:
+        return None
+    if not result.is_finite() or abs(result) > RESULT_MAX_ABS:
+        raise ActionError("ผลงานมีค่ามากเกินไป", "The result is too large", field="result")
+    if result != result.quantize(Decimal("0.0001")):
+        raise ActionError(
+            "ผลงานมีทศนิยมได้ไม่เกิน 4 ตำแหน่ง", "The result may have at most 4 decimal places", field="result"
+        )
+    unit = indicator.unit
+    if unit is None:
+        return result
+    name_th, name_en = unit.name_th, unit.name_en or unit.name_th
+    is_percent = unit.kind == unit.Kind.PERCENT
+    if unit.scale_min is not None and result < unit.scale_min:
+        raise ActionError(
+            f"ผลงานต้องไม่น้อยกว่า {format_number(unit.scale_min)} {name_th}",
+            f"The result may not be below {format_number(unit.scale_min)} ({name_en})",
+            field="result",
+        )
+    over_100_allowed = is_percent and unit.allows_over_100
+    if unit.scale_max is not None and result > unit.scale_max and not over_100_allowed:
+        raise ActionError(
+            f"ผลงานต้องไม่เกิน {format_number(unit.scale_max)} {name_th}",
+            f"The result may not exceed {format_number(unit.scale_max)} ({name_en})",
+            field="result",
+        )
+    if is_percent and result > 100 and not over_100_allowed:
+        raise ActionError(
+            "ผลงานเป็นร้อยละ ต้องไม่เกิน 100", "The result is a percentage and may not exceed 100", field="result"
+        )
+    return result
+
+
+def quality_findings(indicator, quarter: int, result: Decimal | None) -> list:
+    """The data-quality rules' verdict on a new result, when that module exists.
+    Errors block the write; warnings are returned to the caller."""
+    if result is None:
+        return []
+    try:
+        from citykpi.quality.rules import check_report_write  # type: ignore[import-not-found]
+    except ImportError:
+        return []
+    findings = list(check_report_write(indicator, quarter, result))
+    for finding in findings:
+        if getattr(finding, "severity", "") == "error":
+            raise ActionError(
+                getattr(finding, "message_th", str(finding)),
+                getattr(finding, "message_en", str(finding)),
+                field="result",
+                rule=getattr(finding, "rule", ""),
+            )
+    return findings
+
+
+# ---------------------------------------------------------------- the actions
+
+
+def get_quarter(indicator, quarter: int) -> QuarterReport:
+    """The report row of a KPI's quarter, created (not started) when missing."""
+    if quarter not in QUARTERS:
+        raise ActionError(
+            f"ไตรมาสต้องเป็น 1 ถึง 4 (ได้รับ {quarter})", f"The quarter must be 1 to 4 (got {quarter})",
+            field="quarter",
+        )
+    report, _ = QuarterReport.objects.select_related(
+        "indicator__agency", "indicator__fiscal_year", "indicator__unit"
+    ).get_or_create(
+        indicator=indicator,
+        quarter=quarter,
+        defaults={"definition_version": indicator.definition_version},
+    )
+    return report
+
+
+def save_report(
+    actor,
+    report: QuarterReport,
+    *,
+    result,
+    narrative: str,
+    version,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> QuarterReport:
+    """Save the quarter's cumulative result and narrative (a draft until submitted).
+
+    Raises ConflictError when `version` is not the current one (someone saved first),
+    ActionError for a bad value or a closed/locked quarter.
+    """
+    with transaction.atomic():
+        row = lock(report)
+        indicator = row.indicator
+        check_scope(actor, indicator, "report")
+        check_version(row, version)
+        if row.status not in EDITABLE:
+            raise illegal(row, "แก้ไขผลงาน", "edit the result")
+        if not is_open(row, today_of(now)):
+            raise closed(row)
+        new_result = clean_result(indicator, result)
+        narrative = (narrative or "").replace("\r\n", "\n").strip()
+        if len(narrative) > NARRATIVE_MAX_CHARS:
+            raise ActionError(
+                f"รายงานผลยาวเกิน {NARRATIVE_MAX_CHARS:,} ตัวอักษร",
+                f"The narrative is longer than {NARRATIVE_MAX_CHARS:,} characters",
+                field="narrative",
+            )
+        warnings = quality_findings(indicator, row.quarter, new_result)
+        before = snapshot(row, REPORT_FIELDS)
+        row.result = new_result
+        row.narrative = narrative
+        if row.status == Status.NOT_STARTED:
+            row.status = Status.DRAFT
+        row.version += 1
+        row.definition_version = indicator.definition_version
+        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save(update_fields=REPORT_FIELDS[:] + ["updated_by", "updated_at"])
+        record(
+            actor, "report.save", row, before=before, after=snapshot(row, REPORT_FIELDS),
+            indicator_code=indicator.code, source=source,
+        )
+        if row.status == Status.REOPENED:
+            # A reopened quarter is public: its result changes on the public page.
+            announce(row, "save")
+    refresh_caller_copy(report, row)
+    report.warnings = warnings
+    return report
+
+
+def add_evidence(
+    actor, report: QuarterReport, uploaded_file, source: str = "web", *, now: dt.datetime | None = None
+) -> Evidence:
+    """Attach an evidence file (type checked from its content) to the quarter."""
+    from citykpi.reporting.evidence import check_upload
+
+    with transaction.atomic():
+        row = lock(report)
+        indicator = row.indicator
+        check_scope(actor, indicator, "report")
+        if row.status not in EDITABLE:
+            raise illegal(row, "แนบหลักฐาน", "attach evidence")
+        if not is_open(row, today_of(now)):
+            raise closed(row)
+        checked = check_upload(uploaded_file)
+        evidence = Evidence(
+            quarter_report=row,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        uploaded_file.seek(0)
+        evidence.file.save(checked.name, uploaded_file, save=False)
+        try:
+            evidence.save()
+            before = snapshot(row, ["version", "status"])
+            row.version += 1
+            row.updated_by = evidence.uploaded_by
+            if row.status == Status.NOT_STARTED:
+                row.status = Status.DRAFT
+            row.save(update_fields=["version", "status", "updated_by", "updated_at"])
+            record(
+                actor, "evidence.add", evidence, before=before,
+                after={"version": row.version, "status": row.status, "name": checked.name,
+                       "content_type": checked.content_type, "size": checked.size, "quarter": row.quarter},
+                indicator_code=indicator.code, source=source,
+            )
+        except Exception:
+            # Nothing half-written: no stored file without its record.
+            evidence.file.storage.delete(evidence.file.name)
+            raise
+    refresh_caller_copy(report, row)
+    return evidence
+
+
+def remove_evidence(
+    actor, evidence: Evidence, source: str = "web", *, now: dt.datetime | None = None
+) -> Evidence:
+    """Withdraw an evidence file. The file stays stored (history), hidden from lists."""
+    with transaction.atomic():
+        row = lock(evidence.quarter_report)
+        check_scope(actor, row.indicator, "report")
+        if row.status not in EDITABLE:
+            raise illegal(row, "ลบหลักฐาน", "remove evidence")
+        if not is_open(row, today_of(now)):
+            raise closed(row)
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if locked.is_removed:
+            return locked
+        locked.is_removed = True
+        locked.save(update_fields=["is_removed"])
+        row.version += 1
+        row.save(update_fields=["version", "updated_at"])
+        record(
+            actor, "evidence.remove", locked, before={"is_removed": False}, after={"is_removed": True},
+            indicator_code=row.indicator.code, source=source,
+        )
+    return locked
+
+
+def submit_report(
+    actor,
+    report: QuarterReport,
+    *,
+    version=None,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> QuarterReport:
+    """Submit the quarter to the evaluator (the head, or a reporter where allowed)."""
+    with transaction.atomic():
+        row = lock(report)
+        indicator = row.indicator
+        check_scope(actor, indicator, "submit")
+        check_version(row, version)
+        if row.status not in (Status.DRAFT, Status.RETURNED, Status.REOPENED):
+            if row.status == Status.NOT_STARTED:
+                raise ActionError(
+                    f"ยังไม่มีผลงานของไตรมาสที่ {row.quarter} ให้ส่ง กรุณาบันทึกผลงานก่อน",
+                    f"Quarter {row.quarter} has no result to submit yet; save a result first",
+                    field="result",
+                )
+            raise illegal(row, "ส่งรายงาน", "submit")
+        if not is_open(row, today_of(now)):
+            raise closed(row)
+        if row.result is None:
+            raise ActionError(
+                "กรุณากรอกผลงานก่อนส่ง", "Enter the result before submitting", field="result"
+            )
+        before = snapshot(row, REPORT_FIELDS + ["submitted_at"])
+        row.status = Status.SUBMITTED
+        row.version += 1
+        row.submitted_at = now or timezone.now()
+        row.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.updated_by = row.submitted_by
+        row.reopened_until = None
+        row.save(
+            update_fields=["status", "version", "submitted_at", "submitted_by", "updated_by",
+                           "reopened_until", "updated_at"]
+        )
+        record(
+            actor, "report.submit", row, before=before, after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
+            indicator_code=indicator.code, source=source,
+        )
+        announce(row, "submit")
+    refresh_caller_copy(report, row)
+    return report
