@@ -1,0 +1,101 @@
+"""Stored data-quality findings (refreshed on write and on demand) and the thresholds
+that scoring and the checks use.
+
+Findings are derived data: `citykpi.quality.rules.findings_for` computes them from the
+KPI as it stands; this table keeps the last result so that the evaluator's report and
+the dashboards can count them in the database, by agency and by rule.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from citykpi.quality import scoring
+
+
+class QualitySettings(models.Model):
+    """Thresholds for one fiscal year; the row without a year is the default."""
+
+    fiscal_year = models.OneToOneField(
+        "indicators.FiscalYear", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Status of a quarter: its score (percent of the quarter's plan) at or above these.
+    on_track_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("100"))
+    at_risk_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("80"))
+    # A percent result above this (where the unit does not allow over 100) is refused.
+    percent_far_limit = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("150"))
+    # An assessment score this far (in points of 100) from the computed score is doubtful.
+    contradiction_gap = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("30"))
+
+    class Meta:
+        verbose_name_plural = "quality settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(at_risk_percent__lte=models.F("on_track_percent")),
+                name="quality_settings_at_risk_below_on_track",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year"], name="quality_settings_one_per_year",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"quality settings {self.fiscal_year_id or 'default'}"
+
+    @property
+    def thresholds(self) -> scoring.Thresholds:
+        return scoring.Thresholds(on_track=self.on_track_percent, at_risk=self.at_risk_percent)
+
+    @classmethod
+    def for_year(cls, year: int | None) -> "QualitySettings":
+        """The year's settings, else the default row, else the built-in defaults (unsaved)."""
+        rows = {row.fiscal_year_id: row for row in cls.objects.filter(Q(fiscal_year_id=year) | Q(fiscal_year__isnull=True))}
+        return rows.get(year) or rows.get(None) or cls()
+
+
+class FindingRecordQuerySet(models.QuerySet):
+    def errors(self):
+        return self.filter(severity=FindingRecord.Severity.ERROR)
+
+
+class FindingRecord(models.Model):
+    class Severity(models.TextChoices):
+        ERROR = "error", "ผิดพลาด / Error"
+        WARNING = "warning", "น่าสงสัย / Warning"
+
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.CASCADE, related_name="quality_findings"
+    )
+    # Denormalised from the KPI so the report groups by year and agency without a join.
+    fiscal_year = models.ForeignKey("indicators.FiscalYear", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(max_length=60)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    field = models.CharField(max_length=60, blank=True)
+    message_th = models.TextField()
+    message_en = models.TextField()
+    found_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FindingRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["indicator", "rule", "quarter"]
+        indexes = [
+            # The evaluator's report and the staff dashboard: WHERE fiscal_year_id = %s GROUP BY agency/rule
+            models.Index(fields=["fiscal_year", "agency", "rule"], name="finding_year_agency_rule_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__in=["error", "warning"]), name="finding_severity_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.indicator_id}"
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_th} / {self.message_en}"
