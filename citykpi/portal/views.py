@@ -1,20 +1,408 @@
-from django.shortcuts import render
+"""The public site: pages a citizen on a phone reads, without logging in and without
+JavaScript. Every page reads published data only, in a bounded number of queries, and
+answers unknown codes with the Thai 404 page (never a 500 on odd input)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_safe
+
+from citykpi.agencies.models import Agency
+from citykpi.cityindicators.models import CityIndicator
+from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.lib.i18n import tr
+from citykpi.lib.thai import to_arabic_digits
+from citykpi.portal import finder
+from citykpi.portal.kpi_page import (
+    LEVEL_LABELS,
+    TYPE_LABELS,
+    headline,
+    kpi_page_context,
+    latest_result,
+    public_indicators,
+    published_quarters_prefetch,
+    strategy_paths,
+)
+from citykpi.projects.models import Project
+from citykpi.strategy.models import StrategyNode, StrategyPlan
+
+PAGE_SIZE = 25
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def server_error(request):
-    return render(request, "500.html", status=500)
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors, no database: the 500 page must render when those are broken.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
-# Placeholders until the public pages land (issue 2); each renders the shell page.
-def _placeholder(request, *args, **kwargs):
-    from django.http import HttpResponse
+def _safe_back(request: HttpRequest, fallback: str) -> str:
+    """Where "Back" goes without JavaScript: the page the reader came from, if it is ours."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return fallback
 
-    return HttpResponse("citykpi")
+
+def _clean_code(code: str) -> str:
+    return to_arabic_digits(code).strip()
 
 
-home = kpi_detail = kpi_print = agency_detail = project_detail = _placeholder
-strategy_tree = city_indicator_list = city_indicator_detail = _placeholder
+def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
+    """Attach the headline and latest result computed from the prefetched quarters."""
+    for indicator in indicators:
+        quarters = getattr(indicator, "public_quarters", [])
+        indicator.public_headline = headline(quarters)
+        indicator.public_latest = latest_result(quarters)
+    return indicators
+
+
+# ---------------------------------------------------------------------------- home
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    filters = finder.parse(request.GET)
+    base = public_indicators()
+    matching = finder.apply(base, filters).order_by("code")
+    paginator = Paginator(matching, PAGE_SIZE)
+    # get_page turns page=-1, page=abc and page=9999 into a page that exists.
+    page = paginator.get_page(request.GET.get("page"))
+    rows = _annotate_rows(
+        list(page.object_list.prefetch_related(published_quarters_prefetch()))
+    )
+
+    # Counts for the filter choices, each within the other filters (one query per facet).
+    type_counts = dict(
+        finder.apply(base, filters, skip="type").order_by().values_list("kpi_type").annotate(n=Count("pk"))
+    )
+    level_counts = dict(
+        finder.apply(base, filters, skip="level").order_by().values_list("result_level").annotate(n=Count("pk"))
+    )
+    flagged = finder.with_status_flags(finder.apply(base, filters, skip="status"))
+    status_counts = flagged.aggregate(
+        assessed=Count("pk", filter=Q(has_assessed=True)),
+        awaiting=Count("pk", filter=Q(has_assessed=False, has_published=True)),
+        not_reported=Count("pk", filter=Q(has_published=False)),
+    )
+
+    years = list(FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True))
+    agencies = list(Agency.objects.active().filter(indicators__is_published=True).distinct().only("code", "name_th", "name_en"))
+    nodes = list(
+        StrategyNode.objects.filter(depth__lte=3).select_related("plan").order_by("plan__code", "sort_key")
+    )
+    if filters.node is not None and filters.node not in nodes:
+        nodes.append(filters.node)
+
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "filters": filters,
+            "params": filters.as_params(),
+            "page": page,
+            "rows": rows,
+            "total": paginator.count,
+            "years": years,
+            "agencies": agencies,
+            "nodes": nodes,
+            "type_choices": [
+                (value, tr(*labels), type_counts.get(value, 0)) for value, labels in TYPE_LABELS.items()
+            ],
+            "level_choices": [
+                (value, tr(*labels), level_counts.get(value, 0)) for value, labels in LEVEL_LABELS.items()
+            ],
+            "status_choices": [
+                (value, tr(*labels), status_counts.get(value, 0))
+                for value, labels in finder.Status.LABELS.items()
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- a KPI
+
+
+def _indicator_or_404(code: str) -> Indicator:
+    code = _clean_code(code)
+    if not finder.KPI_CODE_RE.match(code):
+        raise Http404("unknown KPI code")
+    return get_object_or_404(public_indicators(), code=code)
+
+
+@require_safe
+def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = _indicator_or_404(code)
+    context = kpi_page_context(indicator)
+    home_for_agency = reverse("portal:home") + "?" + urlencode(
+        {"agency": indicator.agency.code, "year": indicator.fiscal_year_id}
+    )
+    context["back_url"] = _safe_back(request, home_for_agency)
+    context["agency_url"] = reverse("portal:agency", args=[indicator.agency.code]) + "?" + urlencode(
+        {"year": indicator.fiscal_year_id}
+    )
+    return render(request, "portal/kpi.html", context)
+
+
+@require_safe
+def kpi_print(request: HttpRequest, code: str) -> HttpResponse:
+    indicator = _indicator_or_404(code)
+    return render(request, "portal/kpi_print.html", kpi_page_context(indicator))
+
+
+# ---------------------------------------------------------------------------- an agency
+
+
+GROUP_DIMENSION = "dimension"
+GROUP_STRATEGY = "strategy"
+
+
+@require_safe
+def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
+    agency = finder.find_agency(code)
+    if agency is None:
+        raise Http404("unknown agency")
+    notices: list[str] = []
+    years = list(
+        FiscalYear.objects.filter(is_published=True, indicators__agency=agency, indicators__is_published=True)
+        .distinct()
+        .order_by("-year")
+        .values_list("year", flat=True)
+    )
+    raw_year = finder.clean_digits(request.GET.get("year"))
+    year = years[0] if years else None
+    if raw_year:
+        if raw_year.isdigit() and int(raw_year) in years:
+            year = int(raw_year)
+        else:
+            notices.append(
+                tr(
+                    f"ไม่มีข้อมูลปีงบประมาณ “{request.GET.get('year')}” ของหน่วยงานนี้ จึงแสดงปีล่าสุด",
+                    f"This agency has no data for fiscal year “{request.GET.get('year')}”; showing the latest year",
+                )
+            )
+    group = request.GET.get("group") or GROUP_DIMENSION
+    if group not in (GROUP_DIMENSION, GROUP_STRATEGY):
+        group = GROUP_DIMENSION
+
+    indicators = _annotate_rows(
+        list(
+            public_indicators()
+            .filter(agency=agency, fiscal_year_id=year)
+            .prefetch_related(
+                published_quarters_prefetch(),
+                Prefetch(
+                    "strategy_nodes",
+                    queryset=StrategyNode.objects.filter(plan__is_primary=True).order_by("sort_key"),
+                    to_attr="primary_nodes",
+                ),
+            )
+            .order_by("dimension__number", "code")
+        )
+    )
+    groups: list[dict[str, Any]] = []
+    if group == GROUP_DIMENSION:
+        for indicator in indicators:
+            key = indicator.dimension_id
+            if not groups or groups[-1]["key"] != key:
+                dimension = indicator.dimension
+                groups.append(
+                    {
+                        "key": key,
+                        "title": (
+                            f"{tr('มิติที่', 'Dimension')} {dimension.number} "
+                            f"{tr(dimension.name_th, dimension.name_en or dimension.name_th)}"
+                            if dimension
+                            else tr("ไม่ระบุมิติการประเมิน", "No evaluation dimension")
+                        ),
+                        "indicators": [],
+                    }
+                )
+            groups[-1]["indicators"].append(indicator)
+    else:
+        areas = {
+            node.path: node
+            for node in StrategyNode.objects.filter(plan__is_primary=True, depth=1).order_by("sort_key")
+        }
+        by_area: dict[str, list[Indicator]] = {}
+        for indicator in indicators:
+            nodes = indicator.primary_nodes
+            key = nodes[0].path.split(".")[0] if nodes else ""
+            by_area.setdefault(key, []).append(indicator)
+        for key in sorted(by_area, key=lambda k: (k == "", int(k) if k.isdigit() else 0)):
+            area = areas.get(key)
+            groups.append(
+                {
+                    "key": key,
+                    "title": area.heading if area else tr("ไม่ระบุยุทธศาสตร์", "No strategy linked"),
+                    "indicators": sorted(by_area[key], key=lambda i: i.code),
+                }
+            )
+    return render(
+        request,
+        "portal/agency.html",
+        {
+            "agency": agency,
+            "year": year,
+            "years": years,
+            "group": group,
+            "groups": groups,
+            "total": len(indicators),
+            "notices": notices,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- a project
+
+
+@require_safe
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    code = _clean_code(code)
+    if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", code):
+        raise Http404("unknown project code")
+    project = get_object_or_404(
+        Project.objects.published().select_related("agency", "fiscal_year"), code=code
+    )
+    scores = list(project.quarter_scores.order_by("quarter"))
+    latest_score = scores[-1] if scores else None
+    indicators = _annotate_rows(
+        list(
+            public_indicators()
+            .filter(projects=project)
+            .prefetch_related(published_quarters_prefetch())
+            .order_by("code")
+        )
+    )
+    return render(
+        request,
+        "portal/project.html",
+        {
+            "project": project,
+            "scores": scores,
+            "latest_score": latest_score,
+            "indicators": indicators,
+            "back_url": _safe_back(
+                request, reverse("portal:agency", args=[project.agency.code])
+            ),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- strategy
+
+
+def _dotted(expression):
+    """sort_key || '.': the prefix of every descendant's sort key."""
+    return Concat(expression, Value("."), output_field=CharField())
+
+
+@require_safe
+def strategy_tree(request: HttpRequest) -> HttpResponse:
+    notices: list[str] = []
+    year, all_years = finder.parse_year(request.GET.get("year"), notices)
+    through = Indicator.strategy_nodes.through
+    links = through.objects.filter(
+        strategynode__plan_id=OuterRef("plan_id"),
+        indicator__is_published=True,
+        indicator__fiscal_year__is_published=True,
+    ).filter(
+        Q(strategynode__sort_key=OuterRef("sort_key"))
+        | Q(strategynode__sort_key__startswith=_dotted(OuterRef("sort_key")))
+    )
+    if year is not None and not all_years:
+        links = links.filter(indicator__fiscal_year=year)
+    # The KPIs of a node and of everything below it, counted once each, in the database.
+    counts = links.order_by().values("strategynode__plan_id").annotate(n=Count("indicator_id", distinct=True)).values("n")
+    nodes = list(
+        StrategyNode.objects.select_related("plan")
+        .annotate(kpi_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+        .order_by("plan__code", "sort_key")
+    )
+    plans: dict[int, dict[str, Any]] = {}
+    for plan in StrategyPlan.objects.all():
+        plans[plan.pk] = {"plan": plan, "nodes": []}
+    for node in nodes:
+        plans[node.plan_id]["nodes"].append(node)
+    return render(
+        request,
+        "portal/strategy.html",
+        {
+            "plans": [entry for entry in plans.values() if entry["nodes"]],
+            "year": year,
+            "all_years": all_years,
+            "years": list(
+                FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True)
+            ),
+            "notices": notices,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- city indicators
+
+
+@require_safe
+def city_indicator_list(request: HttpRequest) -> HttpResponse:
+    notices: list[str] = []
+    indicators = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
+    node = None
+    raw_node = finder.clean_digits(request.GET.get("node"))
+    if raw_node:
+        if raw_node.isdigit() and len(raw_node) < 18:
+            node = StrategyNode.objects.select_related("plan").filter(pk=int(raw_node)).first()
+        if node is None:
+            notices.append(
+                tr(
+                    "ไม่พบประเด็นยุทธศาสตร์ที่เลือก จึงแสดงทั้งหมด",
+                    "The chosen strategy item was not found; showing all",
+                )
+            )
+        else:
+            links = CityIndicator.strategy_nodes.through.objects.filter(
+                finder.node_condition(node, "strategynode__")
+            )
+            indicators = indicators.filter(pk__in=links.values("cityindicator_id"))
+    q = (request.GET.get("q") or "").strip()[:200]
+    for word in q.split()[:8]:
+        indicators = indicators.filter(name__icontains=word)
+    paginator = Paginator(indicators, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/city_indicators.html",
+        {"page": page, "node": node, "q": q, "total": paginator.count, "notices": notices},
+    )
+
+
+@require_safe
+def city_indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = get_object_or_404(
+        CityIndicator.objects.filter(is_published=True).select_related("unit"), pk=pk
+    )
+    paths = strategy_paths(list(indicator.strategy_nodes.select_related("plan")))
+    return render(
+        request,
+        "portal/city_indicator.html",
+        {
+            "item": indicator,
+            "strategy_paths": [p["path"] for p in paths],
+            "values": list(indicator.values.order_by("year")),
+            "back_url": _safe_back(request, reverse("portal:city_indicators")),
+        },
+    )

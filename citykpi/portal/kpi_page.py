@@ -1,0 +1,265 @@
+"""The data of one public KPI page, assembled in one place.
+
+The KPI page (/kpi/<code>/), its print page (/kpi/<code>/print/), the PDF of a KPI and
+the API all show the same facts in the same order as the legacy page (the seed). They
+take them from `kpi_page_context(indicator)`, which reads only published data and runs
+a constant number of queries whatever the size of the KPI (quarters, strategy links,
+projects).
+
+The headline "*** สยป. ตรวจประเมินตัวชี้วัด : ไตรมาสที่ N: score" is derived, never
+stored: the latest quarter whose status is ASSESSED and that has an assessment
+(`headline(...)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
+from citykpi.lib.i18n import is_english, tr
+from citykpi.projects.models import Project
+from citykpi.reporting.models import QuarterReport
+from citykpi.strategy.models import StrategyNode
+
+QUARTERS = (1, 2, 3, 4)
+
+# The legacy page's labels, with the English the switch shows.
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    Indicator.Type.STRATEGIC: ("ตัวชี้วัดเชิงยุทธศาสตร์", "Strategic KPI"),
+    Indicator.Type.ROUTINE: ("ตัวชี้วัดงานประจำ", "Routine-work KPI"),
+    Indicator.Type.OTHER: ("ตัวชี้วัดอื่น ๆ", "Other KPI"),
+}
+LEVEL_LABELS: dict[str, tuple[str, str]] = {
+    Indicator.Level.OUTPUT: ("ตัวชี้วัดระดับผลผลิต (output)", "Output-level KPI (output)"),
+    Indicator.Level.OUTCOME: ("ตัวชี้วัดระดับผลลัพธ์ (outcome)", "Outcome-level KPI (outcome)"),
+}
+
+
+def type_label(kpi_type: str) -> str:
+    pair = TYPE_LABELS.get(kpi_type)
+    return tr(*pair) if pair else kpi_type
+
+
+def level_label(result_level: str) -> str:
+    pair = LEVEL_LABELS.get(result_level)
+    return tr(*pair) if pair else result_level
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The central evaluator's latest assessment of a KPI: quarter N, score."""
+
+    quarter: int
+    score: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"quarter": self.quarter, "score": str(self.score)}
+
+
+def _assessment_of(report: QuarterReport):
+    # The reverse one-to-one raises when there is no row; select_related caches the miss.
+    try:
+        return report.assessment
+    except QuarterReport.assessment.RelatedObjectDoesNotExist:
+        return None
+
+
+def headline(quarters: Iterable[QuarterReport] | Indicator) -> Headline | None:
+    """The latest quarter whose status is ASSESSED and that carries an assessment.
+
+    Pass the quarters already fetched (with `select_related("assessment")`, as the
+    pages do) to spend no query; an Indicator is accepted too and costs one query.
+    Assessment rows on quarters that are not ASSESSED (after a reopen, or scores
+    imported beyond the headline quarter) never make the headline.
+    """
+    if isinstance(quarters, Indicator):
+        quarters = QuarterReport.objects.filter(
+            indicator=quarters, status=QuarterReport.Status.ASSESSED
+        ).select_related("assessment")
+    best: Headline | None = None
+    for report in quarters:
+        if report.status != QuarterReport.Status.ASSESSED:
+            continue
+        assessment = _assessment_of(report)
+        if assessment is None:
+            continue
+        if best is None or report.quarter > best.quarter:
+            best = Headline(report.quarter, assessment.score)
+    return best
+
+
+def published_quarters_prefetch(to_attr: str = "public_quarters") -> Prefetch:
+    """Published quarters of many KPIs with their assessments, in one query (list pages)."""
+    return Prefetch(
+        "quarters",
+        queryset=QuarterReport.objects.published().select_related("assessment").order_by("quarter"),
+        to_attr=to_attr,
+    )
+
+
+def latest_result(quarters: Iterable[QuarterReport]) -> tuple[int, Decimal] | None:
+    """The latest published quarter that has a result: (quarter, cumulative result)."""
+    found = None
+    for report in quarters:
+        if report.result is not None and report.is_published:
+            if found is None or report.quarter > found[0]:
+                found = (report.quarter, report.result)
+    return found
+
+
+def _component_value(assessment, name: str) -> Decimal | None:
+    raw = (assessment.components or {}).get(name) if assessment else None
+    if raw in (None, ""):
+        return None
+    try:
+        return Decimal(str(raw))
+    except ArithmeticError:
+        return None
+
+
+def quarter_rows(
+    quarters: Iterable[QuarterReport], components: list[str]
+) -> list[dict[str, Any]]:
+    """One row per quarter 1-4 from the published quarters; unpublished ones stay empty."""
+    by_quarter = {report.quarter: report for report in quarters if report.is_published}
+    rows = []
+    for number in QUARTERS:
+        report = by_quarter.get(number)
+        assessment = _assessment_of(report) if report else None
+        rows.append(
+            {
+                "quarter": number,
+                "report": report,
+                "planned_target": report.planned_target if report else None,
+                "result": report.result if report else None,
+                "assessed": assessment is not None,
+                "score": assessment.score if assessment else None,
+                "components": [
+                    {"name": name, "value": _component_value(assessment, name)} for name in components
+                ],
+                "narrative": report.narrative if report else "",
+                "published": report is not None,
+            }
+        )
+    return rows
+
+
+def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
+    """Each linked node with its path from the area down, ancestors fetched in ONE query.
+
+    Returns [{"plan": plan, "node": node, "path": [area, ..., node]}] in plan and tree order.
+    """
+    if not nodes:
+        return []
+    wanted: dict[int, set[str]] = {}
+    for node in nodes:
+        wanted.setdefault(node.plan_id, set()).update(node.ancestor_paths())
+    condition = Q()
+    for plan_id, paths in wanted.items():
+        condition |= Q(plan_id=plan_id, path__in=sorted(paths))
+    found = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition)}
+    result = []
+    for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
+        path = [found[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in found]
+        result.append({"plan": node.plan, "node": node, "path": path})
+    # A node that is itself the ancestor of another linked node adds nothing new.
+    return [
+        item
+        for item in result
+        if not any(
+            other is not item
+            and other["plan"].pk == item["plan"].pk
+            and other["node"].path.startswith(item["node"].path + ".")
+            for other in result
+        )
+    ]
+
+
+def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
+    """Everything the KPI page shows, in the seed's order, from published data only.
+
+    `indicator` should come with agency, fiscal_year, unit and dimension selected
+    (see `public_indicators()`); the function then runs five queries: quarters with
+    assessments, milestone levels, strategy nodes, their ancestors, projects.
+    """
+    fiscal_year = indicator.fiscal_year
+    components = list(fiscal_year.assessment_components or DEFAULT_COMPONENTS)
+    quarters = list(
+        QuarterReport.objects.published()
+        .filter(indicator=indicator)
+        .select_related("assessment")
+        .order_by("quarter")
+    )
+    rows = quarter_rows(quarters, components)
+    nodes = list(indicator.strategy_nodes.select_related("plan"))
+    paths = strategy_paths(nodes)
+    primary = [item for item in paths if item["plan"].is_primary]
+    others: list[dict[str, Any]] = []
+    for item in paths:
+        if item["plan"].is_primary:
+            continue
+        if not others or others[-1]["plan"].pk != item["plan"].pk:
+            others.append({"plan": item["plan"], "paths": []})
+        others[-1]["paths"].append(item["path"])
+    area = primary[0]["path"][0] if primary and primary[0]["path"] else None
+    city_url = reverse("portal:city_indicators")
+    if area is not None:
+        city_url += "?" + urlencode({"node": area.pk})
+    projects = list(
+        Project.objects.published()
+        .filter(indicators=indicator)
+        .select_related("agency", "fiscal_year")
+        .order_by("code")
+    )
+    english = is_english()
+    return {
+        "indicator": indicator,
+        "code": indicator.code,
+        "title": indicator.display_name,
+        "name": (indicator.name_en if english and indicator.name_en else indicator.name),
+        "list_label": indicator.list_label,
+        "agency": indicator.agency,
+        "fiscal_year": fiscal_year,
+        "unit_name": indicator.unit_name,
+        "unit_label": (
+            indicator.unit.name_en
+            if english and indicator.unit_id and indicator.unit.name_en
+            else indicator.unit_name
+        ),
+        "target": indicator.target,
+        "target_text": indicator.target_text,
+        "achieved": indicator.achieved,
+        "type_label": type_label(indicator.kpi_type),
+        "level_label": level_label(indicator.result_level),
+        "dimension": indicator.dimension,
+        "is_negotiated": indicator.is_negotiated,
+        "legacy_counter": indicator.legacy_counter,
+        "print_url": reverse("portal:kpi_print", args=[indicator.code]),
+        "kpi_url": reverse("portal:kpi", args=[indicator.code]),
+        "headline": headline(quarters),
+        "components": components,
+        "quarter_rows": rows,
+        "narratives": [(row["quarter"], row["narrative"], row["published"]) for row in rows],
+        "annual_summary": indicator.annual_summary,
+        "definition": indicator.definition,
+        "calculation_method": indicator.calculation_method,
+        "milestone_levels": list(indicator.milestone_levels.all()),
+        "data_collection": indicator.data_collection,
+        "strategy_primary": [item["path"] for item in primary],
+        "strategy_other": others,
+        "projects": projects,
+        "city_area": area,
+        "city_indicators_url": city_url,
+    }
+
+
+def public_indicators():
+    """Published KPIs with what every page shows about them selected in the same query."""
+    return Indicator.objects.published().select_related("agency", "fiscal_year", "unit", "dimension")
