@@ -1,0 +1,154 @@
+"""The staff pages of the Excel round trip under /exchange/: download a quarter template
+or a yearly export, upload a filled template, see the dry run cell by cell, confirm."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from citykpi.accounts import access
+from citykpi.accounts.models import Role
+from citykpi.agencies.models import Agency
+from citykpi.exchange import export
+from citykpi.exchange.xlsx import import_workbook, template_bytes
+from citykpi.indicators.models import FiscalYear
+from citykpi.lib import fiscal
+from citykpi.lib.i18n import both
+from citykpi.lib.thai import to_arabic_digits
+
+UPLOAD_DIR = Path(settings.VAR_DIR) / "exchange-uploads"
+SESSION_KEY = "exchange_upload"
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _staff(request: HttpRequest) -> None:
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied(both("บัญชีนี้ไม่มีบทบาทในระบบ", "This account has no role"))
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(to_arabic_digits((value or "").strip()))
+    except ValueError:
+        return default
+
+
+def _report_agencies(user) -> list[Agency]:
+    """Agencies whose templates the user may fill (reporter or head), or every agency for city-wide roles."""
+    if access.is_citywide_viewer(user):
+        return list(Agency.objects.active())
+    return list(Agency.objects.filter(pk__in=access.agency_ids(user, Role.REPORTER, Role.HEAD)))
+
+
+def _agency_in_scope(user, code: str | None) -> Agency:
+    agency = Agency.objects.filter(code=code or "").first()
+    if agency is None or not access.can_view_agency(user, agency):
+        raise Http404(code)
+    return agency
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    today = fiscal.fiscal_year_of(request_today())
+    return render(request, "exchange/index.html", {
+        "agencies": _report_agencies(request.user),
+        "years": list(FiscalYear.objects.values_list("year", flat=True)),
+        "current_year": today,
+        "current_quarter": fiscal.quarter_of(request_today()),
+        "quarters": (1, 2, 3, 4),
+        "is_citywide": access.is_citywide_viewer(request.user),
+    })
+
+
+def request_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    agency = _agency_in_scope(request.user, request.GET.get("agency"))
+    year = _int(request.GET.get("year"))
+    quarter = _int(request.GET.get("quarter"))
+    if year is None or quarter not in (1, 2, 3, 4):
+        return HttpResponse(both("ระบุปีงบประมาณและไตรมาส (1-4)", "Give a fiscal year and a quarter (1-4)"), status=400)
+    response = HttpResponse(template_bytes(agency, year, quarter), content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="citykpi-{agency.code}-{year}-q{quarter}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def export_year(request: HttpRequest) -> HttpResponse:
+    """A workbook per agency and fiscal year; the evaluator may leave the agency out for the whole year."""
+    _staff(request)
+    year = _int(request.GET.get("year"))
+    fmt = request.GET.get("fmt", "xlsx")
+    if year is None or fmt not in ("xlsx", "csv"):
+        return HttpResponse(both("ระบุปีงบประมาณและรูปแบบ xlsx หรือ csv", "Give a fiscal year and xlsx or csv"), status=400)
+    code = request.GET.get("agency")
+    agency = _agency_in_scope(request.user, code) if code else None
+    if agency is None and not access.is_citywide_viewer(request.user):
+        raise PermissionDenied(both("เลือกหน่วยงาน", "Choose an agency"))
+    queryset = access.visible_indicators(request.user, export.year_queryset(year, agency))
+    name = f"citykpi-{year}-{agency.code if agency else 'all'}"
+    return export.export_response(queryset, fmt, name, public=False)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    """Check an uploaded template and show the dry run; the file waits for the confirmation."""
+    _staff(request)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        return render(request, "exchange/preview.html", {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, status=400)
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        return render(request, "exchange/preview.html",
+                      {"error": both("ไฟล์ใหญ่เกิน 10 MB", "The file is larger than 10 MB")}, status=400)
+    data = uploaded.read()
+    result = import_workbook(data, user=request.user, commit=False)
+    token = ""
+    if result.ok and result.changes:
+        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        (UPLOAD_DIR / f"{token}.xlsx").write_bytes(data)
+        request.session[SESSION_KEY] = token
+    return render(request, "exchange/preview.html", {"result": result, "token": token, "name": uploaded.name},
+                  status=200 if result.ok else 422)
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Commit the upload the dry run showed, in one transaction through save_report."""
+    _staff(request)
+    token = request.POST.get("token", "")
+    if not token or request.session.get(SESSION_KEY) != token:
+        return render(request, "exchange/preview.html", {
+            "error": both("ไม่พบไฟล์ที่ตรวจแล้ว กรุณาอัปโหลดใหม่", "No checked upload to confirm; upload the file again"),
+        }, status=400)
+    path = UPLOAD_DIR / f"{token}.xlsx"
+    if not path.exists():
+        raise Http404(token)
+    with path.open("rb") as handle:
+        result = import_workbook(handle, user=request.user, commit=True)
+    if result.committed or result.ok:
+        path.unlink(missing_ok=True)
+        request.session.pop(SESSION_KEY, None)
+    return render(request, "exchange/preview.html", {"result": result, "confirmed": True},
+                  status=200 if result.ok else 422)
+
+
