@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from citykpi.quality import views
 
 app_name = "quality"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("refresh/", views.refresh, name="refresh"),
+]

@@ -1,0 +1,139 @@
+"""The public dashboard and the staff dashboard: content, links, access, query ceilings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from citykpi.conftest import PASSWORD
+from citykpi.reporting.models import QuarterReport
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+
+
+def test_public_dashboard_counts_kpis_by_status_and_links_each_count_to_its_list(client, grow_year, agency_a, agency_b):
+    grow_year(agency_a, [25, 50])  # on plan: on track
+    grow_year(agency_a, [20, 42])  # 84 % of plan: at risk
+    grow_year(agency_b, [10, 20])  # 40 % of plan: off track
+    response = client.get("/dashboard/?year=2566")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<svg' in html and 'role="img"' in html
+    assert "/?year=2566&amp;status=at_risk" in html
+    assert "/?year=2566&amp;agency=0409&amp;status=on_track" in html
+    assert "/?year=2566&amp;agency=5047&amp;status=off_track" in html
+    tiles = dict(re.findall(r'class="st-(\w+)" href="[^"]+"><strong>(\d+)</strong>', html))
+    assert tiles == {"on_track": "1", "at_risk": "1", "off_track": "1", "no_data": "0"}
+
+
+def test_public_dashboard_ignores_drafts_and_unpublished_kpis(client, grow_year, agency_a):
+    grow_year(agency_a, [10, 20], status=QuarterReport.Status.DRAFT)
+    hidden = grow_year(agency_a, [25, 50])
+    hidden.is_published = False
+    hidden.save(update_fields=["is_published"])
+    html = client.get("/dashboard/?year=2566").content.decode()
+    tiles = dict(re.findall(r'class="st-(\w+)" href="[^"]+"><strong>(\d+)</strong>', html))
+    assert tiles == {"on_track": "0", "at_risk": "0", "off_track": "0", "no_data": "1"}
+    assert hidden.code not in html
+
+
+def test_public_dashboard_ranks_agencies_by_weighted_score(client, grow_year, agency_a, agency_b):
+    grow_year(agency_a, [25, 50], weight=60)
+    grow_year(agency_a, [25, 25], weight=40)  # 50 %: agency A scores 0.6*100 + 0.4*50 = 80
+    grow_year(agency_b, [25, 45], weight=100)  # 90
+    html = client.get("/dashboard/?year=2566").content.decode()
+    ranked = re.findall(r"<td>\d+</td><td><a href=\"[^\"]+\">(\d{4}) [^<]+</a></td>\s*<td class=\"num\">([\d.]+)</td>", html)
+    assert ranked == [("5047", "90.00"), ("0409", "80.00")]
+
+
+def test_public_dashboard_lists_kpis_at_risk_with_projection_and_chart(client, grow_year, agency_a):
+    risky = grow_year(agency_a, [20, 40])  # 80 % of plan: at risk; projected 100 × 40/50 = 80
+    html = client.get("/dashboard/?year=2566").content.decode()
+    assert f"/kpi/{risky.code}/" in html
+    assert "<strong>80.00 ร้อยละ</strong>" in html
+    assert "เป้าหมายทั้งปี × ผลงานไตรมาสที่ 2" in html
+
+
+def test_public_dashboard_groups_kpis_by_strategy_area_with_node_links(client, grow_year, agency_a, plan):
+    grow_year(agency_a, [25, 50], node=plan["area5"])
+    html = client.get("/dashboard/?year=2566").content.decode()
+    assert f"node={plan['area5'].pk}" in html
+    assert "มหานครประชาธิปไตย" in html
+
+
+def test_public_dashboard_query_count_does_not_grow_with_the_number_of_kpis(
+    client, grow_year, agency_a, agency_b, django_assert_max_num_queries
+):
+    for _ in range(3):
+        grow_year(agency_a, [25, 50])
+    with django_assert_max_num_queries(12) as small:
+        client.get("/dashboard/?year=2566")
+    for _ in range(20):
+        grow_year(agency_b, [20, 30])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/dashboard/?year=2566")
+
+
+def test_public_dashboard_without_any_year_says_nothing_is_published(client, db):
+    response = client.get("/dashboard/")
+    assert response.status_code == 200
+    assert "ยังไม่มีข้อมูลที่เผยแพร่" in response.content.decode()
+
+
+def test_public_dashboard_refuses_post(client, db):
+    assert client.post("/dashboard/").status_code == 405
+
+
+def test_staff_dashboard_sends_anonymous_users_to_log_in(client, db):
+    response = client.get("/dashboard/staff/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_staff_dashboard_refuses_a_user_without_a_staff_role(client, django_user_model):
+    django_user_model.objects.create_user(username="nobody", password=PASSWORD)
+    client.login(username="nobody", password=PASSWORD)
+    assert client.get("/dashboard/staff/").status_code == 403
+
+
+def test_staff_dashboard_shows_timeliness_heatmap_and_quality_counts(client, evaluator, grow_year, agency_a, agency_b):
+    grow_year(agency_a, [25, 50])
+    grow_year(agency_b, [25, 50], days_late=10)
+    from citykpi.quality.actions import refresh_year
+
+    refresh_year(evaluator, 2566)
+    login(client, evaluator)
+    response = client.get("/dashboard/staff/?year=2566")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ความตรงเวลาในการส่งรายงาน" in html
+    # agency B submitted both quarters 10 days late, agency A on time
+    assert re.search(r'fill="#c62828"><title>ไตรมาสที่ 1: ส่ง 1 จาก 1 \(ตรงเวลา 0, ช้า 0, ช้าเกิน 7 วัน 1\)', html)
+    assert re.search(r'fill="#2e7d32"><title>ไตรมาสที่ 1: ส่ง 1 จาก 1 \(ตรงเวลา 1', html)
+    assert "/quality/?year=2566" in html
+
+
+def test_staff_dashboard_includes_drafts_but_only_the_reporters_agency(client, reporter_a, grow_year, agency_a, agency_b):
+    mine = grow_year(agency_a, [10, 20], status=QuarterReport.Status.DRAFT)
+    theirs = grow_year(agency_b, [25, 50])
+    login(client, reporter_a)
+    html = client.get("/dashboard/staff/?year=2566").content.decode()
+    assert mine.code in html  # off track, listed among the KPIs at risk
+    assert theirs.code not in html and "5047" not in html
+
+
+def test_staff_dashboard_query_count_does_not_grow_with_the_number_of_kpis(
+    client, evaluator, grow_year, agency_a, agency_b, django_assert_max_num_queries
+):
+    grow_year(agency_a, [25, 50])
+    login(client, evaluator)
+    with django_assert_max_num_queries(20) as small:
+        client.get("/dashboard/staff/?year=2566")
+    for _ in range(20):
+        grow_year(agency_b, [20, 30])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/dashboard/staff/?year=2566")

@@ -1,0 +1,184 @@
+"""The public dashboard (/dashboard/: published data only) and the staff dashboard
+(/dashboard/staff/: any staff role, scoped to the agencies the user may see).
+
+Every number links to the home page's list of the KPIs behind it
+(/?year=2566&agency=0409&status=at_risk; parameters shared with the home page: year,
+agency, node, type, level, status, q).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from citykpi.accounts import access
+from citykpi.dashboards import charts
+from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
+from citykpi.indicators.models import FiscalYear
+from citykpi.lib.i18n import tr
+from citykpi.quality import scoring
+from citykpi.quality.rules import RULES
+
+AT_RISK_SHOWN = 10
+
+
+def kpi_list_url(year: int, **params) -> str:
+    """The home page's KPI list filtered by `params` (empty values dropped)."""
+    query = {"year": year, **{k: v for k, v in params.items() if v not in (None, "")}}
+    return "/?" + urlencode(query)
+
+
+def _pick_year(request: HttpRequest, years: list[int]) -> int | None:
+    raw = request.GET.get("year", "")
+    try:
+        wanted = int(raw)
+    except ValueError:
+        wanted = None
+    if wanted in years:
+        return wanted
+    return years[0] if years else None
+
+
+def _status_label(code: str) -> str:
+    return tr(*scoring.status_label(code))
+
+
+def _segments(year: int, counts, **params) -> list[charts.Segment]:
+    return [
+        charts.Segment(code, _status_label(code), counts.get(code, 0), kpi_list_url(year, **params, status=code))
+        for code in scoring.STATUSES
+    ]
+
+
+def overview_context(overview: Overview) -> dict:
+    """The charts and tables shared by both dashboards."""
+    year = overview.year
+    counts = overview.status_counts()
+    status_rows = [
+        {"code": code, "label": _status_label(code), "count": counts.get(code, 0),
+         "url": kpi_list_url(year, status=code)}
+        for code in scoring.STATUSES
+    ]
+    status_chart = charts.status_bars_svg(
+        [charts.Bar(r["label"], r["count"], r["url"], charts.STATUS_COLORS[r["code"]]) for r in status_rows],
+        tr(f"ตัวชี้วัดตามสถานะ ปีงบประมาณ {year}", f"KPIs by status, fiscal year {year}"),
+    )
+    agency_rows = [
+        charts.StackedRow(f"{code} {name}", _segments(year, c, agency=code), kpi_list_url(year, agency=code))
+        for code, name, c in overview.by_agency()
+    ]
+    area_rows = [
+        charts.StackedRow(
+            f"{area['heading_prefix']} {area['title']}".strip(), _segments(year, c, node=area["id"]),
+            kpi_list_url(year, node=area["id"]),
+        )
+        for area, c in overview.by_area()
+    ]
+    ranked = overview.ranked_agencies()
+    ranked_chart = charts.ranked_bars_svg(
+        [charts.Bar(f"{code} {name}", ws.value, kpi_list_url(year, agency=code)) for code, name, ws in ranked],
+        tr("หน่วยงานเรียงตามคะแนนถ่วงน้ำหนัก (ไตรมาสล่าสุด)", "Agencies ranked by weighted score (latest quarter)"),
+    )
+    at_risk = []
+    for kpi in overview.at_risk()[:AT_RISK_SHOWN]:
+        projection = kpi.evaluation.projection
+        at_risk.append({
+            "kpi": kpi,
+            "status_label": _status_label(kpi.status),
+            "projection": projection,
+            "chart": charts.quarter_chart_svg(kpi.planned_list(), kpi.result_list(), kpi.unit, f"{kpi.code} {kpi.name}"),
+        })
+    return {
+        "year": year,
+        "total": len(overview.kpis),
+        "status_rows": status_rows,
+        "status_chart": status_chart,
+        "agency_chart": charts.stacked_bars_svg(agency_rows, tr("ตัวชี้วัดตามหน่วยงาน", "KPIs by agency")),
+        "area_chart": charts.stacked_bars_svg(area_rows, tr("ตัวชี้วัดตามด้านยุทธศาสตร์", "KPIs by strategy area"), label_width=300),
+        "ranked": [
+            {"code": code, "name": name, "score": ws, "url": kpi_list_url(year, agency=code)}
+            for code, name, ws in ranked
+        ],
+        "ranked_chart": ranked_chart,
+        "at_risk": at_risk,
+        "at_risk_total": len(overview.at_risk()),
+        "at_risk_url": kpi_list_url(year, status=scoring.AT_RISK),
+        "off_track_url": kpi_list_url(year, status=scoring.OFF_TRACK),
+        "thresholds": overview.thresholds,
+    }
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    years = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
+    year = _pick_year(request, years)
+    context = {"years": years, "year": year, "public": True}
+    if year is not None:
+        context.update(overview_context(year_overview(year, public=True)))
+    return render(request, "dashboards/public.html", context)
+
+
+def _heat_cells(year: int, code: str, cells, today) -> list[charts.Cell]:
+    out = []
+    for q, cell in enumerate(cells, start=1):
+        due = cell.deadline
+        text = f"{cell.submitted}/{cell.total}"
+        if cell.missing and due < today:
+            level = "missing"
+        elif cell.very_late:
+            level = "very_late"
+        elif cell.late:
+            level = "late"
+        elif cell.submitted == cell.total:
+            level = "on_time"
+        else:
+            level = "future"
+        title = tr(
+            f"ไตรมาสที่ {q}: ส่ง {cell.submitted} จาก {cell.total} (ตรงเวลา {cell.on_time}, ช้า {cell.late}, "
+            f"ช้าเกิน 7 วัน {cell.very_late}) กำหนดส่ง {due.day}/{due.month}/{due.year + 543}",
+            f"Q{q}: {cell.submitted} of {cell.total} submitted ({cell.on_time} on time, {cell.late} late, "
+            f"{cell.very_late} more than 7 days late), due {due.isoformat()}",
+        )
+        out.append(charts.Cell(level, text, title, kpi_list_url(year, agency=code)))
+    return out
+
+
+@login_required
+@require_GET
+def staff(request: HttpRequest) -> HttpResponse:
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied(tr("เฉพาะเจ้าหน้าที่", "Staff only"))
+    scope = access.visible_agency_ids(request.user)
+    fiscal_years = list(FiscalYear.objects.all())
+    years = [fy.year for fy in fiscal_years]
+    year = _pick_year(request, years)
+    context: dict = {"years": years, "year": year, "public": False, "scoped": scope is not None}
+    if year is not None:
+        fiscal_year = next(fy for fy in fiscal_years if fy.year == year)
+        context.update(overview_context(year_overview(year, public=False, agency_ids=scope)))
+        today = timezone.localdate()
+        rows = timeliness(fiscal_year, scope)
+        context["heatmap"] = charts.heatmap_svg(
+            [(f"{code} {name}", _heat_cells(year, code, cells, today)) for code, name, cells in rows],
+            [tr(f"ไตรมาสที่ {q}", f"Q{q}") for q in (1, 2, 3, 4)],
+            tr("ความตรงเวลาในการส่งรายงาน (ส่งแล้ว/ตัวชี้วัด)", "Submission timeliness (submitted/KPIs)"),
+        )
+        context["timeliness"] = rows
+        findings = finding_counts(year, scope)
+        for row in findings:
+            row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
+        context["findings"] = findings
+        context["findings_total"] = {
+            "errors": sum(r["errors"] for r in findings), "warnings": sum(r["warnings"] for r in findings)
+        }
+        context["can_see_quality_report"] = access.is_evaluator(request.user) or access.is_admin(request.user) or access.has_role(request.user, "executive")
+        context["weights"] = [
+            r for r in context["ranked"] if not r["score"].weights_ok
+        ]
+    return render(request, "dashboards/staff.html", context)

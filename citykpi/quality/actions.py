@@ -1,0 +1,110 @@
+"""Writes of the quality app: refreshing the stored findings of a KPI or a whole year.
+
+Findings are derived from the KPI as it stands, so a refresh replaces a KPI's rows
+whole (in one transaction: nobody sees half a refresh). A KPI is refreshed after every
+reporting write (the `report_changed` signal, see apps.py) and a whole fiscal year on
+demand (the evaluator's report page, `citykpi quality --year`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+
+from citykpi.accounts import access
+from citykpi.audit.log import record
+from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.quality.models import FindingRecord
+from citykpi.quality.rules import Finding, Limits, findings_for
+from citykpi.reporting.models import QuarterReport
+
+
+@dataclass
+class RefreshSummary:
+    year: int
+    indicators: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+    findings: list[tuple[Indicator, Finding]] = field(default_factory=list)
+
+
+def _records(indicator: Indicator, findings: Iterable[Finding]) -> list[FindingRecord]:
+    return [
+        FindingRecord(
+            indicator=indicator, fiscal_year_id=indicator.fiscal_year_id, agency_id=indicator.agency_id,
+            rule=f.rule, severity=f.severity, quarter=f.quarter, field=f.field,
+            message_th=f.message_th, message_en=f.message_en,
+        )
+        for f in findings
+    ]
+
+
+def refresh_indicator(indicator: Indicator) -> list[Finding]:
+    """Recompute and store one KPI's findings (no audit row: derived data, triggered by a
+    write that has its own audit row)."""
+    found = findings_for(indicator)
+    with transaction.atomic():
+        FindingRecord.objects.filter(indicator=indicator).delete()
+        FindingRecord.objects.bulk_create(_records(indicator, found))
+    return found
+
+
+def year_indicators(year: int, agency_ids: set[int] | None = None):
+    """A year's KPIs with everything the rules read, in a fixed number of queries."""
+    qs = Indicator.objects.filter(fiscal_year_id=year).select_related("unit", "agency").prefetch_related(
+        "milestone_levels",
+        "strategy_nodes",
+        Prefetch("quarters", queryset=QuarterReport.objects.select_related("assessment").order_by("quarter")),
+    )
+    if agency_ids is not None:
+        qs = qs.filter(agency_id__in=agency_ids)
+    return qs.order_by("agency__code", "code")
+
+
+def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
+    """Run every check over a fiscal year; store the findings unless `store` is False.
+
+    actor: an evaluator or administrator, or None for the command line (the system).
+    """
+    if actor is not None and not (access.is_evaluator(actor) or access.is_admin(actor)):
+        raise PermissionDenied("เฉพาะผู้ประเมินหรือผู้ดูแลระบบ / Evaluators and administrators only")
+    fiscal_year = FiscalYear.objects.get(pk=year)
+    limits = Limits.for_year(year)
+    summary = RefreshSummary(year=year)
+    records: list[FindingRecord] = []
+    for indicator in year_indicators(year):
+        found = findings_for(
+            indicator,
+            list(indicator.quarters.all()),
+            limits=limits,
+            levels=[_level(row) for row in indicator.milestone_levels.all()],
+            nodes=list(indicator.strategy_nodes.all()),
+        )
+        summary.indicators += 1
+        for f in found:
+            summary.by_rule[f.rule] += 1
+            summary.by_severity[f.severity] += 1
+            summary.findings.append((indicator, f))
+        records.extend(_records(indicator, found))
+    if store:
+        with transaction.atomic():
+            FindingRecord.objects.filter(fiscal_year_id=year).delete()
+            FindingRecord.objects.bulk_create(records, batch_size=500)
+            record(
+                actor, "quality.refresh_year", fiscal_year,
+                after={"indicators": summary.indicators, "errors": summary.by_severity.get("error", 0),
+                       "warnings": summary.by_severity.get("warning", 0)},
+                source=source,
+            )
+    return summary
+
+
+def _level(row):
+    from citykpi.quality.scoring import Level
+
+    return Level(row.level, row.percent, row.points)

@@ -1,0 +1,100 @@
+"""The evaluator's data-quality report: findings of a fiscal year by agency and by rule,
+with counts, the list behind each count, and a button to run the checks again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from citykpi.accounts import access
+from citykpi.agencies.models import Agency
+from citykpi.indicators.models import FiscalYear
+from citykpi.lib.i18n import tr
+from citykpi.quality.actions import refresh_year
+from citykpi.quality.models import FindingRecord
+from citykpi.quality.rules import RULES
+
+LIST_LIMIT = 300
+
+
+def _require_evaluator(user) -> None:
+    if not (access.is_evaluator(user) or access.is_admin(user) or access.has_role(user, "executive")):
+        raise PermissionDenied(tr("เฉพาะผู้ประเมิน สยป. และผู้บริหาร", "Central evaluators and executives only"))
+
+
+def _year(request: HttpRequest, years: list[int]) -> int | None:
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if year in years else (years[0] if years else None)
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    _require_evaluator(request.user)
+    years = list(FiscalYear.objects.values_list("year", flat=True))
+    year = _year(request, years)
+    agency_code = request.GET.get("agency", "")
+    rule = request.GET.get("rule", "")
+    severity = request.GET.get("severity", "")
+    base = FindingRecord.objects.filter(fiscal_year_id=year)
+    by_rule = list(
+        base.values("rule")
+        .annotate(errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
+                  kpis=Count("indicator", distinct=True))
+        .order_by("rule")
+    )
+    for row in by_rule:
+        row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
+    by_agency = list(
+        base.values("agency__code", "agency__name_th")
+        .annotate(errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
+                  kpis=Count("indicator", distinct=True))
+        .order_by("-errors", "-warnings", "agency__code")
+    )
+    totals = base.aggregate(
+        errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
+        kpis=Count("indicator", distinct=True), refreshed=Max("found_at"),
+    )
+    listed = base.select_related("indicator", "agency")
+    if agency_code:
+        listed = listed.filter(agency__code=agency_code)
+    if rule:
+        listed = listed.filter(rule=rule)
+    if severity in ("error", "warning"):
+        listed = listed.filter(severity=severity)
+    listed = listed.order_by("severity", "agency__code", "indicator__code", "rule", "quarter")
+    total_listed = listed.count()
+    filter_agency = Agency.objects.filter(code=agency_code).first() if agency_code else None
+    return render(request, "quality/report.html", {
+        "years": years, "year": year, "by_rule": by_rule, "by_agency": by_agency, "totals": totals,
+        "findings": list(listed[:LIST_LIMIT]), "total_listed": total_listed, "limit": LIST_LIMIT,
+        "agency_code": agency_code, "rule": rule, "severity": severity, "filter_agency": filter_agency,
+        "rules": sorted(RULES.items()), "can_refresh": access.is_evaluator(request.user) or access.is_admin(request.user),
+    })
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    years = list(FiscalYear.objects.values_list("year", flat=True))
+    year = _year(request, years)
+    if year is None:
+        messages.error(request, tr("ยังไม่มีปีงบประมาณ", "There is no fiscal year yet"))
+        return redirect("quality:report")
+    summary = refresh_year(request.user, year)
+    messages.success(request, tr(
+        f"ตรวจคุณภาพข้อมูล {summary.indicators} ตัวชี้วัดแล้ว พบข้อผิดพลาด {summary.by_severity.get('error', 0)} "
+        f"และข้อสงสัย {summary.by_severity.get('warning', 0)} รายการ",
+        f"Checked {summary.indicators} KPIs: {summary.by_severity.get('error', 0)} errors, "
+        f"{summary.by_severity.get('warning', 0)} warnings",
+    ))
+    return redirect(f"{reverse('quality:report')}?year={year}")
