@@ -185,7 +185,7 @@ def _show(value: Any) -> Any:
     if hasattr(value, "pk") and hasattr(value, "_meta"):
         return str(value)
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else str(value)
+        return format(value.normalize(), "f")
     return value
 
 
