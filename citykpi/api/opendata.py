@@ -289,14 +289,15 @@ def _request_user(request: HttpRequest):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _quality_findings(indicator: Indicator) -> list[dict[str, str]]:
+def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> list[dict[str, str]]:
     try:
         from citykpi.quality.rules import findings_for
     except ImportError:
         # The data-quality rules are not installed yet: no findings to publish.
         return []
     found = []
-    for finding in findings_for(indicator):
+    # Only the quarters this reader may see: a finding must not reveal a draft's value.
+    for finding in findings_for(indicator, quarters):
         get = finding.get if isinstance(finding, dict) else lambda k, f=finding: getattr(f, k, None)
         found.append({
             "rule": str(get("rule") or get("id") or get("code") or ""),
@@ -377,7 +378,7 @@ def get_kpi(request: HttpRequest, code: str):
             {"code": p.code, "name": p.name, "agency": p.agency.code, "progress": _num(p.progress)}
             for p in projects
         ],
-        "quality_findings": _quality_findings(indicator),
+        "quality_findings": _quality_findings(indicator, quarters),
     })
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))
     return respond(

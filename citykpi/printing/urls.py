@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+"""PDF addresses, mounted at the site root beside the public pages."""
+
+from django.urls import path
+
+from citykpi.printing import views
 
 app_name = "printing"
-urlpatterns: list = []
+urlpatterns = [
+    path("kpi/<str:code>/pdf/", views.kpi_pdf, name="kpi_pdf"),
+    path("agency/<str:code>/report.pdf", views.agency_report_pdf, name="agency_report"),
+    path("reports/quarter-summary.pdf", views.quarter_summary_pdf, name="quarter_summary"),
+]

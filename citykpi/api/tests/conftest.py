@@ -68,3 +68,11 @@ def open_data(db, agency_a, agency_b, make_indicator, fiscal_year):
     CityIndicator.objects.create(id=88, name="ตัวชี้วัดเมืองที่ไม่เผยแพร่", is_published=False)
     return {"kpi1": kpi1, "kpi2": kpi2, "kpi3": kpi3, "hidden": hidden, "old": kpi_old, "area": area,
             "dim": dim, "other_area": other_area, "project": project, "city": city}
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Pages that extend base.html ({% static %}) need a manifest under the production
+    # storage; the tests have not run collectstatic.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

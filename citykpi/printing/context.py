@@ -1,0 +1,210 @@
+"""What the PDFs show, assembled in a constant number of queries.
+
+One KPI's PDF is the content of its print page: the portal's `kpi_page_context`, plus
+its quarter chart. The agency annual report holds one such section per KPI; building
+them one by one would cost five queries per KPI, so `kpi_sections` fetches the same
+facts for all of an agency's KPIs at once and returns dictionaries of the same shape.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+
+from citykpi.dashboards.charts import quarter_chart_svg
+from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
+from citykpi.lib.i18n import tr
+from citykpi.portal.kpi_page import (
+    headline,
+    kpi_page_context,
+    latest_result,
+    level_label,
+    public_indicators,
+    quarter_rows,
+    type_label,
+)
+from citykpi.projects.models import Project
+from citykpi.reporting.models import QuarterReport
+from citykpi.strategy.models import StrategyNode
+
+
+def chart_for(context: dict[str, Any]) -> str:
+    rows = context["quarter_rows"]
+    return quarter_chart_svg(
+        [row["planned_target"] for row in rows],
+        [row["result"] for row in rows],
+        context["unit_name"],
+        tr("ผลงานเทียบกับเป้าหมายรายไตรมาส", "Performance against quarterly targets"),
+    )
+
+
+def kpi_pdf_context(indicator: Indicator) -> dict[str, Any]:
+    context = kpi_page_context(indicator)
+    context["chart_svg"] = chart_for(context)
+    return context
+
+
+def _paths_for(nodes: list[StrategyNode], ancestors: dict[tuple[int, str], StrategyNode]) -> list[dict]:
+    items = []
+    for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
+        path = [ancestors[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in ancestors]
+        items.append({"plan": node.plan, "node": node, "path": path})
+    # A linked node that is the ancestor of another linked node adds nothing new.
+    return [
+        item for item in items
+        if not any(o is not item and o["plan"].pk == item["plan"].pk
+                   and o["node"].path.startswith(item["node"].path + ".") for o in items)
+    ]
+
+
+def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
+    """The print-page content of many KPIs in six queries whatever their number."""
+    indicators = list(
+        Indicator.objects.filter(pk__in=[i.pk for i in indicators])
+        .select_related("agency", "fiscal_year", "unit", "dimension")
+        .prefetch_related(
+            Prefetch(
+                "quarters",
+                queryset=QuarterReport.objects.published().select_related("assessment").order_by("quarter"),
+                to_attr="public_quarters",
+            ),
+            "milestone_levels",
+            Prefetch("strategy_nodes", queryset=StrategyNode.objects.select_related("plan")),
+            Prefetch(
+                "projects",
+                queryset=Project.objects.published().select_related("agency").order_by("code"),
+                to_attr="public_projects",
+            ),
+        )
+        .order_by("code")
+    )
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for indicator in indicators:
+        for node in indicator.strategy_nodes.all():
+            wanted[node.plan_id].update(node.ancestor_paths())
+    condition = Q(pk__in=[])
+    for plan_id, paths in wanted.items():
+        condition |= Q(plan_id=plan_id, path__in=sorted(paths))
+    ancestors = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition)} if wanted else {}
+
+    sections = []
+    for indicator in indicators:
+        components = list(indicator.fiscal_year.assessment_components or DEFAULT_COMPONENTS)
+        quarters = indicator.public_quarters
+        paths = _paths_for(list(indicator.strategy_nodes.all()), ancestors)
+        others: list[dict[str, Any]] = []
+        for item in paths:
+            if item["plan"].is_primary:
+                continue
+            if not others or others[-1]["plan"].pk != item["plan"].pk:
+                others.append({"plan": item["plan"], "paths": []})
+            others[-1]["paths"].append(item["path"])
+        context = {
+            "indicator": indicator,
+            "code": indicator.code,
+            "title": indicator.display_name,
+            "name": indicator.name,
+            "list_label": indicator.list_label,
+            "agency": indicator.agency,
+            "fiscal_year": indicator.fiscal_year,
+            "unit_name": indicator.unit_name,
+            "target": indicator.target,
+            "target_text": indicator.target_text,
+            "achieved": indicator.achieved,
+            "type_label": type_label(indicator.kpi_type),
+            "level_label": level_label(indicator.result_level),
+            "dimension": indicator.dimension,
+            "is_negotiated": indicator.is_negotiated,
+            "legacy_counter": indicator.legacy_counter,
+            "headline": headline(quarters),
+            "components": components,
+            "quarter_rows": quarter_rows(quarters, components),
+            "annual_summary": indicator.annual_summary,
+            "definition": indicator.definition,
+            "calculation_method": indicator.calculation_method,
+            "milestone_levels": list(indicator.milestone_levels.all()),
+            "data_collection": indicator.data_collection,
+            "strategy_primary": [item["path"] for item in paths if item["plan"].is_primary],
+            "strategy_other": others,
+            "projects": indicator.public_projects,
+            "latest_result": latest_result(quarters),
+            "status": max(quarters, key=lambda q: q.quarter).status if quarters else "",
+        }
+        context["narratives"] = [(r["quarter"], r["narrative"], r["published"]) for r in context["quarter_rows"]]
+        context["chart_svg"] = chart_for(context)
+        sections.append(context)
+    return sections
+
+
+STATUS_LABELS = {
+    "submitted": ("ส่งแล้ว", "Submitted"),
+    "assessed": ("ประเมินแล้ว", "Assessed"),
+    "reopened": ("เปิดให้แก้ไข", "Reopened"),
+    "returned": ("ส่งกลับแก้ไข", "Returned"),
+    "draft": ("ร่าง", "Draft"),
+    "not_started": ("ยังไม่รายงาน", "Not started"),
+    "": ("ยังไม่รายงาน", "Not reported"),
+}
+
+
+def status_label(status: str) -> str:
+    return tr(*STATUS_LABELS.get(status, (status, status)))
+
+
+def agency_report_context(agency, year: int) -> dict[str, Any]:
+    indicators = public_indicators().filter(agency=agency, fiscal_year_id=year).order_by("code")
+    sections = kpi_sections(indicators)
+    for section in sections:
+        section["status_label"] = status_label(section["status"])
+    scores = [s["headline"].score for s in sections if s["headline"]]
+    return {
+        "agency": agency,
+        "year": year,
+        "sections": sections,
+        "assessed_count": len(scores),
+        "average_score": (sum(scores, Decimal(0)) / len(scores)) if scores else None,
+    }
+
+
+def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
+    """Every agency's quarter at a glance, aggregated in the database (two queries)."""
+    from django.db.models import Avg
+
+    from citykpi.agencies.models import Agency
+
+    kpis = dict(
+        Indicator.objects.filter(fiscal_year_id=year).values_list("agency_id").annotate(n=Count("pk"))
+    )
+    statuses = QuarterReport.Status
+    counts = {
+        row["indicator__agency_id"]: row
+        for row in QuarterReport.objects.filter(indicator__fiscal_year_id=year, quarter=quarter)
+        .values("indicator__agency_id")
+        .annotate(
+            submitted=Count("pk", filter=Q(status=statuses.SUBMITTED)),
+            returned=Count("pk", filter=Q(status=statuses.RETURNED)),
+            assessed=Count("pk", filter=Q(status=statuses.ASSESSED)),
+            reopened=Count("pk", filter=Q(status=statuses.REOPENED)),
+            draft=Count("pk", filter=Q(status=statuses.DRAFT)),
+            average=Avg("assessment__score", filter=Q(status=statuses.ASSESSED)),
+        )
+    }
+    rows = []
+    totals = defaultdict(int)
+    for agency in Agency.objects.filter(pk__in=kpis.keys()).order_by("code"):
+        found = counts.get(agency.pk, {})
+        row = {
+            "agency": agency,
+            "kpis": kpis[agency.pk],
+            **{k: found.get(k, 0) for k in ("submitted", "returned", "assessed", "reopened", "draft")},
+            "average": found.get("average"),
+        }
+        row["not_reported"] = row["kpis"] - sum(row[k] for k in ("submitted", "returned", "assessed", "reopened", "draft"))
+        for key in ("kpis", "submitted", "returned", "assessed", "reopened", "draft", "not_reported"):
+            totals[key] += row[key]
+        rows.append(row)
+    return {"year": year, "quarter": quarter, "rows": rows, "totals": dict(totals)}
