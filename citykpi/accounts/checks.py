@@ -1,0 +1,35 @@
+"""`citykpi check --deploy` fails while demo accounts exist: their password is public."""
+
+from __future__ import annotations
+
+from django.core import checks
+from django.db import DatabaseError
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def no_demo_accounts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from citykpi.accounts.views import DEMO_USERNAMES
+
+    try:
+        found = sorted(
+            get_user_model()
+            .objects.filter(Q(memberships__is_demo=True) | Q(username__in=DEMO_USERNAMES))
+            .values_list("username", flat=True)
+            .distinct()
+        )
+    except DatabaseError:
+        # No tables yet (before migrate): nothing to find.
+        return []
+    if not found:
+        return []
+    return [
+        checks.Error(
+            "มีบัญชีสาธิตอยู่ในระบบ (รหัสผ่านเปิดเผย) / Demo accounts exist and their password is public: "
+            + ", ".join(found[:10]),
+            hint="Delete them (or deactivate and rename them) before going live.",
+            id="citykpi.E001",
+        )
+    ]
