@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+"""Fiscal-year setup pages, mounted at /setup/."""
+
+from django.urls import path
+
+from citykpi.planning import views
 
 app_name = "planning"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("carry-forward/", views.carry_forward, name="carry_forward"),
+    path("templates/", views.template_list, name="templates"),
+    path("templates/new/", views.template_create, name="template_create"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
+    path("templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
+    path("templates/<int:pk>/assign/", views.template_assign, name="template_assign"),
+    path("kpi/<str:code>/", views.kpi_definition, name="kpi"),
+    path("<str:agency_code>/<int:year>/", views.agency_setup, name="agency"),
+    path(
+        "<str:agency_code>/<int:year>/<str:verb>/", views.setup_action, name="setup_action"
+    ),
+]
