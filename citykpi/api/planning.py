@@ -1,3 +1,341 @@
-from ninja import Router
+"""Fiscal-year setup over the API: templates, their assignment, a KPI's target / quarterly
+plan / weight, and the proposal -> approval negotiation. The same actions as the pages
+(citykpi.planning.actions); errors are JSON in Thai and English naming the field.
+"""
 
-router = Router(tags=["planning"])
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.responses import codes_4xx
+
+from citykpi.accounts import access
+from citykpi.agencies.models import Agency
+from citykpi.api.auth import session_or_token
+from citykpi.indicators.models import Indicator
+from citykpi.lib.errors import ActionError
+from citykpi.planning import actions, checks
+from citykpi.planning.models import KpiTemplate, Setup
+
+router = Router(tags=["planning"], auth=session_or_token)
+
+Number = Decimal | str | None
+
+
+class ErrorOut(Schema):
+    message: str
+    message_th: str
+    message_en: str
+    field: str | None = None
+    current: dict | None = None
+    findings: list[dict] | None = None
+
+
+class MilestoneLevelIn(Schema):
+    level: int | str
+    percent: Decimal | str
+    points: Decimal | str = "0"
+    description: str = ""
+
+
+class TemplateIn(Schema):
+    name: str
+    name_en: str = ""
+    unit_id: int | None = None
+    direction: str = "higher"
+    kpi_type: str = "strategic"
+    result_level: str = "output"
+    scoring_method: str = "percent_of_target"
+    definition: str = ""
+    calculation_method: str = ""
+    data_collection: str = ""
+    strategy_node_ids: list[int] = []
+    milestone_levels: list[MilestoneLevelIn] = []
+
+
+class AssignmentOut(Schema):
+    code: str
+    agency: str
+    fiscal_year: int
+    state: str
+    target: Decimal | None
+    weight: Decimal | None
+    plan: dict[str, Decimal | None]
+    definition_version: int
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    unit: str | None
+    direction: str
+    kpi_type: str
+    result_level: str
+    scoring_method: str
+    definition: str
+    calculation_method: str
+    data_collection: str
+    milestone_levels: list[dict]
+    strategy_nodes: list[str]
+    version: int
+    assignments: list[AssignmentOut] | None = None
+
+
+class AssignIn(Schema):
+    fiscal_year: int
+    agencies: list[str] = []
+    all_districts: bool = False
+    target: Number = None
+    plan: list[Number] | None = None
+    weight: Number = None
+
+
+class PlanIn(Schema):
+    target: Number = None
+    plan: dict[str, Number] | list[Number] | None = None
+    weight: Number = None
+    version: int | None = None
+    note: str = ""
+
+
+class PlanOut(Schema):
+    code: str
+    agency: str
+    fiscal_year: int
+    target: Decimal | None
+    plan: dict[str, Decimal | None]
+    weight: Decimal | None
+    version: int
+    definition_version: int
+    state: str
+
+
+class FindingOut(Schema):
+    id: str
+    severity: str
+    code: str
+    field: str
+    message: str
+    message_th: str
+    message_en: str
+
+
+class SetupOut(Schema):
+    agency: str
+    fiscal_year: int
+    state: str
+    version: int
+    last_note: str
+    findings: list[FindingOut]
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class CommentIn(Schema):
+    text: str
+
+
+def _error(status: int, th: str, en: str) -> tuple[int, dict]:
+    return status, {"message": f"{th} / {en}", "message_th": th, "message_en": en}
+
+
+def _guarded(view: Callable) -> Callable:
+    """Turn refusals from the actions into JSON answers with the right status."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ActionError as error:
+            return error.status_code, error.as_dict()
+        except PermissionDenied:
+            return _error(403, "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this")
+        except Http404:
+            return _error(404, "ไม่พบข้อมูล", "Not found")
+
+    return wrapper
+
+
+def _user(request: HttpRequest):
+    return request.auth
+
+
+def _plan_out(indicator: Indicator) -> dict[str, Any]:
+    setup = Setup.objects.filter(agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id).first()
+    plan = checks.plan_values(indicator)
+    return {
+        "code": indicator.code, "agency": indicator.agency.code, "fiscal_year": indicator.fiscal_year_id,
+        "target": indicator.target, "weight": indicator.weight, "plan": {str(q): v for q, v in plan.items()},
+        "version": indicator.plan_version, "definition_version": indicator.definition_version,
+        "state": setup.state if setup else Setup.State.DRAFT,
+    }
+
+
+def _template_out(template: KpiTemplate, user, *, with_assignments: bool = False) -> dict[str, Any]:
+    data = {
+        "id": template.pk, "name": template.name, "name_en": template.name_en,
+        "unit": template.unit.name_th if template.unit_id else None,
+        "direction": template.direction, "kpi_type": template.kpi_type, "result_level": template.result_level,
+        "scoring_method": template.scoring_method, "definition": template.definition,
+        "calculation_method": template.calculation_method, "data_collection": template.data_collection,
+        "milestone_levels": template.milestone_levels,
+        "strategy_nodes": [f"{n.plan.code}:{n.path}" for n in template.strategy_nodes.select_related("plan")],
+        "version": template.version,
+    }
+    if with_assignments:
+        rows = list(
+            access.visible_indicators(user, template.assignments.all())
+            .select_related("agency").prefetch_related("quarters").order_by("-fiscal_year_id", "agency__code")
+        )
+        states = {(s.agency_id, s.fiscal_year_id): s.state for s in Setup.objects.filter(
+            agency_id__in={r.agency_id for r in rows}, fiscal_year_id__in={r.fiscal_year_id for r in rows})}
+        data["assignments"] = [
+            {"code": r.code, "agency": r.agency.code, "fiscal_year": r.fiscal_year_id,
+             "state": states.get((r.agency_id, r.fiscal_year_id), Setup.State.DRAFT),
+             "target": r.target, "weight": r.weight, "definition_version": r.definition_version,
+             "plan": {str(q): v for q, v in checks.plan_values(r).items()}}
+            for r in rows
+        ]
+    return data
+
+
+def _require_staff(user) -> None:
+    if not access.is_staff_user(user):
+        raise PermissionDenied
+
+
+@router.get("/templates", response={200: list[TemplateOut], codes_4xx: ErrorOut},
+            summary="ตัวชี้วัดต้นแบบ / KPI templates")
+@_guarded
+def list_templates(request):
+    _require_staff(_user(request))
+    return [_template_out(t, _user(request)) for t in KpiTemplate.objects.select_related("unit")]
+
+
+@router.post("/templates", response={201: TemplateOut, codes_4xx: ErrorOut},
+             summary="สร้างตัวชี้วัดต้นแบบ / Create a template (evaluator)")
+@_guarded
+def create_template(request, payload: TemplateIn):
+    data = payload.model_dump()
+    nodes = data.pop("strategy_node_ids")
+    levels = data.pop("milestone_levels")
+    data["unit"] = data.pop("unit_id")
+    template = actions.create_template(_user(request), strategy_nodes=nodes, milestone_levels=levels,
+                                       source="api", **data)
+    return 201, _template_out(template, _user(request))
+
+
+@router.get("/templates/{template_id}", response={200: TemplateOut, codes_4xx: ErrorOut},
+            summary="ตัวชี้วัดต้นแบบและหน่วยงานที่ได้รับ / A template with its assignments")
+@_guarded
+def get_template(request, template_id: int):
+    _require_staff(_user(request))
+    template = get_object_or_404(KpiTemplate, pk=template_id)
+    return _template_out(template, _user(request), with_assignments=True)
+
+
+@router.post("/templates/{template_id}/assign", response={201: list[PlanOut], codes_4xx: ErrorOut},
+             summary="มอบหมายให้หลายหน่วยงาน / Assign to many agencies (evaluator)")
+@_guarded
+def assign_template(request, template_id: int, payload: AssignIn):
+    template = get_object_or_404(KpiTemplate, pk=template_id)
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=payload.agencies)}
+    unknown = sorted(set(payload.agencies) - set(agencies))
+    if unknown:
+        raise ActionError(f"ไม่พบหน่วยงาน {', '.join(unknown)}", f"Unknown agencies {', '.join(unknown)}",
+                          field="agencies")
+    chosen = list(agencies.values())
+    if payload.all_districts:
+        chosen += list(Agency.objects.active().filter(kind=Agency.Kind.DISTRICT))
+    created = actions.assign_template(
+        _user(request), template, fiscal_year=payload.fiscal_year, agencies=chosen, target=payload.target,
+        plan=payload.plan, weight=payload.weight, source="api",
+    )
+    return 201, [_plan_out(i) for i in created]
+
+
+@router.get("/kpis/{code}/plan", response={200: PlanOut, codes_4xx: ErrorOut},
+            summary="ค่าเป้าหมาย แผนรายไตรมาส และน้ำหนัก / Target, quarterly plan and weight")
+@_guarded
+def get_plan(request, code: str):
+    indicator = access.indicator_for(_user(request), code)
+    return _plan_out(indicator)
+
+
+@router.put("/kpis/{code}/plan", response={200: PlanOut, codes_4xx: ErrorOut},
+            summary="ตั้งค่าเป้าหมาย แผน และน้ำหนัก / Set target, plan and weight (409 when stale)")
+@_guarded
+def put_plan(request, code: str, payload: PlanIn):
+    indicator = access.indicator_for(_user(request), code)
+    given = payload.model_dump(exclude_unset=True)
+    kwargs: dict[str, Any] = {k: given[k] for k in ("target", "weight") if k in given}
+    indicator = actions.update_plan(
+        _user(request), indicator, plan=given.get("plan"), version=payload.version, note=payload.note,
+        source="api", **kwargs,
+    )
+    indicator.refresh_from_db()
+    return _plan_out(indicator)
+
+
+def _setup(request, agency: str, year: int) -> Setup:
+    found = get_object_or_404(Agency, code=agency)
+    if not access.can_view_agency(_user(request), found):
+        raise Http404(agency)
+    return actions.setup_of(found, actions.fiscal_year_of(year))
+
+
+def _setup_out(setup: Setup) -> dict[str, Any]:
+    setup.refresh_from_db()
+    return {
+        "agency": setup.agency.code, "fiscal_year": setup.fiscal_year_id, "state": setup.state,
+        "version": setup.version, "last_note": setup.last_note,
+        "findings": [f.as_dict() for f in checks.check_setup(setup.agency, setup.fiscal_year_id)],
+    }
+
+
+@router.get("/setups/{agency}/{year}", response={200: SetupOut, codes_4xx: ErrorOut},
+            summary="สถานะการตั้งค่าและผลการตรวจสอบ / Setup state and checks")
+@_guarded
+def get_setup(request, agency: str, year: int):
+    _require_staff(_user(request))
+    return _setup_out(_setup(request, agency, year))
+
+
+@router.post("/setups/{agency}/{year}/propose", response={200: SetupOut, codes_4xx: ErrorOut},
+             summary="หน่วยงานเสนอ / The agency proposes")
+@_guarded
+def propose(request, agency: str, year: int):
+    return _setup_out(actions.propose(_user(request), _setup(request, agency, year), source="api"))
+
+
+@router.post("/setups/{agency}/{year}/comment", response={200: SetupOut, codes_4xx: ErrorOut},
+             summary="ข้อเสนอแนะ / Comment")
+@_guarded
+def comment(request, agency: str, year: int, payload: CommentIn):
+    setup = _setup(request, agency, year)
+    return _setup_out(actions.comment(_user(request), setup, text=payload.text, source="api"))
+
+
+@router.post("/setups/{agency}/{year}/approve", response={200: SetupOut, codes_4xx: ErrorOut},
+             summary="สยป. อนุมัติ / The evaluator approves")
+@_guarded
+def approve(request, agency: str, year: int):
+    return _setup_out(actions.approve(_user(request), _setup(request, agency, year), source="api"))
+
+
+@router.post("/setups/{agency}/{year}/reopen", response={200: SetupOut, codes_4xx: ErrorOut},
+             summary="สยป. เปิดให้แก้ไขพร้อมเหตุผล / The evaluator reopens with a reason")
+@_guarded
+def reopen(request, agency: str, year: int, payload: ReasonIn):
+    setup = _setup(request, agency, year)
+    return _setup_out(actions.reopen(_user(request), setup, reason=payload.reason, source="api"))
