@@ -18,7 +18,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
@@ -222,7 +222,7 @@ KPI_CSV = [
 
 @router.get(
     "/kpis",
-    response={200: s.KpiPage, 304: None, 400: s.Message},
+    response={200: s.OpenKpiPage, 304: None, 400: s.OpenMessage},
     url_name="opendata_kpis",
     summary=d("รายการตัวชี้วัดที่เผยแพร่", "Published KPIs"),
     description=d(
@@ -271,7 +271,7 @@ def list_kpis(
     rows = [_kpi_row(request, ind, ind.open_quarters) for ind in page]
     stamp = latest(*(ind.updated_at for ind in page), *(qr.updated_at for ind in page for qr in ind.open_quarters))
     return respond(
-        request, s.KpiPage, _page_data(request, count, limit, offset, rows),
+        request, s.OpenKpiPage, _page_data(request, count, limit, offset, rows),
         csv_columns=KPI_CSV, filename="kpis", last_modified=stamp,
     )
 
@@ -309,7 +309,7 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
 
 @router.get(
     "/kpis/{code}",
-    response={200: s.KpiDetail, 304: None, 404: s.Message},
+    response={200: s.OpenKpiDetail, 304: None, 404: s.OpenMessage},
     url_name="opendata_kpi",
     summary=d("ตัวชี้วัดหนึ่งตัวพร้อมผลรายไตรมาส", "One KPI with its quarters"),
     description=d(
@@ -321,7 +321,8 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
         "quarters (drafts) with their status and version",
     ),
 )
-def get_kpi(request: HttpRequest, code: str):
+def get_kpi(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
+        "รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950"))):
     from citykpi.portal.kpi_page import strategy_paths
 
     indicator = (
@@ -382,7 +383,7 @@ def get_kpi(request: HttpRequest, code: str):
     })
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))
     return respond(
-        request, s.KpiDetail, data, last_modified=stamp, public=not insider, varies_by_user=True,
+        request, s.OpenKpiDetail, data, last_modified=stamp, public=not insider, varies_by_user=True,
     )
 
 
@@ -426,7 +427,7 @@ def _published_kpi_filter(year: int | None, prefix: str = "indicators") -> Q:
 
 @router.get(
     "/agencies",
-    response={200: s.AgencyPage, 304: None, 400: s.Message},
+    response={200: s.OpenAgencyPage, 304: None, 400: s.OpenMessage},
     url_name="opendata_agencies",
     summary=d("รายการหน่วยงาน", "Agencies"),
     description=d(
@@ -456,13 +457,13 @@ def list_agencies(
     count = qs.count()
     page = list(qs.annotate(kpi_count=Count("indicators", filter=_published_kpi_filter(fiscal)))[offset : offset + limit])
     rows = [_agency_row(request, a) for a in page]
-    return respond(request, s.AgencyPage, _page_data(request, count, limit, offset, rows),
+    return respond(request, s.OpenAgencyPage, _page_data(request, count, limit, offset, rows),
                    csv_columns=AGENCY_CSV, filename="agencies")
 
 
 @router.get(
     "/agencies/{code}",
-    response={200: s.AgencyDetail, 304: None, 404: s.Message},
+    response={200: s.OpenAgencyDetail, 304: None, 404: s.OpenMessage},
     url_name="opendata_agency",
     summary=d("หน่วยงานหนึ่งหน่วยงาน", "One agency"),
     description=d(
@@ -470,7 +471,8 @@ def list_agencies(
         "An agency (4- or 8-digit code) with its sub-agencies and its published KPIs and projects per year",
     ),
 )
-def get_agency(request: HttpRequest, code: str):
+def get_agency(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
+        "รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits"))):
     try:
         short = parse_code(code, "code")
     except BadParameter:
@@ -498,7 +500,7 @@ def get_agency(request: HttpRequest, code: str):
         }
         for year, counts in sorted(per_year.items(), reverse=True)
     ]
-    return respond(request, s.AgencyDetail, data)
+    return respond(request, s.OpenAgencyDetail, data)
 
 
 # ----------------------------------------------------------------------- strategy
@@ -519,7 +521,7 @@ STRATEGY_CSV = [
 
 @router.get(
     "/strategy",
-    response={200: s.StrategyOut, 304: None, 400: s.Message},
+    response={200: s.OpenStrategyOut, 304: None, 400: s.OpenMessage},
     url_name="opendata_strategy",
     summary=d("แผนยุทธศาสตร์และหมุดทั้งหมด", "Strategy plans and their nodes"),
     description=d(
@@ -567,7 +569,7 @@ def strategy(
         ],
     }
     return respond(
-        request, s.StrategyOut, data, csv_columns=STRATEGY_CSV, filename="strategy",
+        request, s.OpenStrategyOut, data, csv_columns=STRATEGY_CSV, filename="strategy",
         csv_rows=lambda payload: [n for p in payload["results"] for n in p["nodes"]],
     )
 
@@ -610,7 +612,7 @@ def _open_kpis_prefetch() -> Prefetch:
 
 @router.get(
     "/projects",
-    response={200: s.ProjectPage, 304: None, 400: s.Message},
+    response={200: s.OpenProjectPage, 304: None, 400: s.OpenMessage},
     url_name="opendata_projects",
     summary=d("รายการโครงการ/กิจกรรม", "Projects and activities"),
     description=d(
@@ -644,13 +646,13 @@ def list_projects(
     count = qs.count()
     page = list(qs[offset : offset + limit].prefetch_related(_open_kpis_prefetch()))
     rows = [_project_row(request, p) for p in page]
-    return respond(request, s.ProjectPage, _page_data(request, count, limit, offset, rows),
+    return respond(request, s.OpenProjectPage, _page_data(request, count, limit, offset, rows),
                    csv_columns=PROJECT_CSV, filename="projects")
 
 
 @router.get(
     "/projects/{code}",
-    response={200: s.ProjectDetail, 304: None, 404: s.Message},
+    response={200: s.OpenProjectDetail, 304: None, 404: s.OpenMessage},
     url_name="opendata_project",
     summary=d("โครงการหนึ่งโครงการ", "One project"),
     description=d(
@@ -658,7 +660,8 @@ def list_projects(
         "A published project with its rationale, objectives, the evaluator's quarter scores and the KPIs it supports",
     ),
 )
-def get_project(request: HttpRequest, code: str):
+def get_project(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
+        "รหัสโครงการ เช่น 08000000-3744", "Project code, e.g. 08000000-3744"))):
     project = (
         Project.objects.published().select_related("agency").prefetch_related(_open_kpis_prefetch())
         .filter(code=code).first()
@@ -675,7 +678,7 @@ def get_project(request: HttpRequest, code: str):
         ],
         "indicators": [{"code": ind.code, "name": ind.name} for ind in project.open_kpis],
     })
-    return respond(request, s.ProjectDetail, data)
+    return respond(request, s.OpenProjectDetail, data)
 
 
 # ---------------------------------------------------------------- city indicators
@@ -720,7 +723,7 @@ def _values_prefetch() -> Prefetch:
 
 @router.get(
     "/city-indicators",
-    response={200: s.CityIndicatorPage, 304: None, 400: s.Message},
+    response={200: s.OpenCityIndicatorPage, 304: None, 400: s.OpenMessage},
     url_name="opendata_city_indicators",
     summary=d("ตัวชี้วัดการพัฒนาเมือง", "City development indicators"),
     description=d(
@@ -750,13 +753,13 @@ def list_city_indicators(
     count = qs.count()
     page = list(qs[offset : offset + limit].prefetch_related(_values_prefetch()))
     rows = [_city_row(request, item) for item in page]
-    return respond(request, s.CityIndicatorPage, _page_data(request, count, limit, offset, rows),
+    return respond(request, s.OpenCityIndicatorPage, _page_data(request, count, limit, offset, rows),
                    csv_columns=CITY_CSV, filename="city-indicators")
 
 
 @router.get(
     "/city-indicators/{id}",
-    response={200: s.CityIndicatorDetail, 304: None, 404: s.Message},
+    response={200: s.OpenCityIndicatorDetail, 304: None, 404: s.OpenMessage},
     url_name="opendata_city_indicator",
     summary=d("ตัวชี้วัดการพัฒนาเมืองหนึ่งตัว", "One city development indicator"),
     description=d(
@@ -764,7 +767,8 @@ def list_city_indicators(
         "A city development indicator with its definition, calculation method, values per year and strategy nodes",
     ),
 )
-def get_city_indicator(request: HttpRequest, id: int):
+def get_city_indicator(request: HttpRequest, id: int = Path(..., ge=0, le=2**31 - 1, description=d(
+        "รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id"))):
     item = (
         CityIndicator.objects.filter(is_published=True, pk=id).select_related("unit")
         .prefetch_related(_values_prefetch(), Prefetch(
@@ -781,4 +785,4 @@ def get_city_indicator(request: HttpRequest, id: int):
         "values": [{"year": v.year, "value": _num(v.value), "note": v.note} for v in item.all_values],
         "strategy_nodes": [s.node_dict(n) for n in item.strategy_nodes.all()],
     })
-    return respond(request, s.CityIndicatorDetail, data)
+    return respond(request, s.OpenCityIndicatorDetail, data)
