@@ -17,7 +17,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from citykpi.accounts import throttle
@@ -135,13 +135,13 @@ def create_token(request: HttpRequest, payload: TokenIn):
     try:
         throttle.check(payload.username, address)
     except throttle.Throttled as exc:
-        return 429, exc.as_dict()
+        return Status(429, exc.as_dict())
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         throttle.fail(payload.username, address)
         error = ActionError(
             "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password", field="password"
         )
-        return 401, error.as_dict()
+        return Status(401, error.as_dict())
     throttle.succeed(payload.username)
-    return 200, {"token": issue_token(user)}
+    return Status(200, {"token": issue_token(user)})
