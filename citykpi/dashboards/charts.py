@@ -52,7 +52,8 @@ def _short(text: str, limit: int) -> str:
 def _open(width: int, height: int, title: str, desc: str = "") -> list[str]:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" aria-label="{_e(title)}" '
+        f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+        f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{_e(title)}" '
         f'class="chart" font-family="{_e(FONT)}" font-size="13">',
         f"<title>{_e(title)}</title>",
     ]
@@ -187,8 +188,8 @@ def _link(href: str, inner: str, label: str = "") -> str:
 
 def status_bars_svg(bars: Sequence[Bar], title: str) -> str:
     """Vertical bars, one per status, each count linked to its KPI list."""
-    width, height = 480, 240
-    left, bottom_pad, top_pad = 20, 50, 36
+    width, height = 560, 260
+    left, bottom_pad, top_pad = 20, 44, 62
     plot_h = height - top_pad - bottom_pad
     top = max([Decimal(b.value or 0) for b in bars] + [Decimal(1)])
     slot = (width - 2 * left) / max(len(bars), 1)
