@@ -99,7 +99,11 @@ def published_quarters_prefetch(to_attr: str = "public_quarters") -> Prefetch:
     """Published quarters of many KPIs with their assessments, in one query (list pages)."""
     return Prefetch(
         "quarters",
-        queryset=QuarterReport.objects.published().select_related("assessment").order_by("quarter"),
+        # The lists show results and scores only: leave the long narratives in the database.
+        queryset=QuarterReport.objects.published()
+        .select_related("assessment")
+        .defer("narrative", "return_reason")
+        .order_by("quarter"),
         to_attr=to_attr,
     )
 
