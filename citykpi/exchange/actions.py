@@ -215,9 +215,10 @@ def _audit(ctx: ImportContext, action: str, obj, changes: dict, *, code: str = "
     )
 
 
-def save_provenance(ctx: ImportContext, obj, key: str, page: P.ParsedPage, source_file: str) -> None:
+def save_provenance(ctx: ImportContext, obj, key: str, page: P.ParsedPage, source_file: str,
+                    created: bool = False) -> None:
     ct = ctx.content_type(type(obj))
-    existing = Provenance.objects.filter(record_type=ct, record_id=str(obj.pk)).first()
+    existing = None if created else Provenance.objects.filter(record_type=ct, record_id=str(obj.pk)).first()
     values = {
         "record_key": key, "source_file": source_file[:500], "address": page.address[:500],
         "page_type": page.page_type, "raw_text": page.raw_text, "warnings": page.warnings,
@@ -293,7 +294,11 @@ def strategy_nodes(ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: s
     return [n for n in touched if not any(p.startswith(n.path + ".") for p in paths)]
 
 
-def _set_nodes(relation, leaves: list[StrategyNode]) -> tuple[Any, Any] | None:
+def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> tuple[Any, Any] | None:
+    if created:
+        # A new record has no links yet: one insert, no read.
+        relation.add(*leaves)
+        return [], sorted(n.path for n in leaves)
     current = {n.pk: n.path for n in relation.all()}
     wanted = {n.pk: n.path for n in leaves}
     if set(current) == set(wanted):
@@ -383,7 +388,7 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
             indicator.save()
         leaves = strategy_nodes(ctx, page.strategy, page.code, outcomes) if page.strategy else None
         if leaves is not None:
-            node_change = _set_nodes(indicator.strategy_nodes, leaves)
+            node_change = _set_nodes(indicator.strategy_nodes, leaves, created)
             if node_change:
                 changes["strategy_nodes"] = (None if created else node_change[0], node_change[1])
         changes.update(_milestones(indicator, page.milestones, created))
@@ -391,7 +396,7 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
         if changes:
             _audit(ctx, "indicator.import" if created else "indicator.update_from_legacy", indicator, changes,
                    code=indicator.code)
-        save_provenance(ctx, indicator, page.code, page, source_file)
+        save_provenance(ctx, indicator, page.code, page, source_file, created)
         if page.unit_name and page.achieved_unit_name and page.unit_name != page.achieved_unit_name:
             ctx.finding("indicator.unit_mismatch", page.code,
                         f"หน่วยของเป้าหมาย ({page.unit_name}) ต่างจากผลงาน ({page.achieved_unit_name}) / "
