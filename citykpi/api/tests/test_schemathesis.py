@@ -10,11 +10,26 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
 from citykpi.wsgi import application
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    # The real WSGI handler closes "old" connections at each request's start and end;
+    # inside the test transaction that would close it (PostgreSQL). Django's own test
+    # client disconnects the same handler.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def open_data_operations():
