@@ -136,7 +136,7 @@ def setup_of(agency: Agency, fiscal_year: FiscalYear | int, *, lock: bool = Fals
     year_id = getattr(fiscal_year, "pk", fiscal_year)
     setup, _ = Setup.objects.get_or_create(agency=agency, fiscal_year_id=year_id)
     if lock:
-        setup = Setup.objects.select_for_update().select_related("agency", "fiscal_year").get(pk=setup.pk)
+        setup = Setup.objects.select_for_update(of=("self",)).select_related("agency", "fiscal_year").get(pk=setup.pk)
     return setup
 
 
@@ -369,7 +369,7 @@ def update_template(
     cleaned = _clean_template_fields(values)
     rows = _milestone_rows(milestone_levels) if milestone_levels is not None else None
     with transaction.atomic():
-        template = KpiTemplate.objects.select_for_update().get(pk=template.pk)
+        template = KpiTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
         if version is not None and int(version) != template.version:
             raise ConflictError(current=_template_state(template))
         before = _template_state(template)
@@ -388,7 +388,7 @@ def update_template(
             Setup.objects.filter(state=Setup.State.APPROVED).values_list("agency_id", "fiscal_year_id")
         )
         node_ids = list(template.strategy_nodes.values_list("pk", flat=True))
-        assignments = Indicator.objects.select_for_update().filter(template=template).select_related("agency")
+        assignments = Indicator.objects.select_for_update(of=("self",)).filter(template=template).select_related("agency")
         for indicator in assignments.order_by("code"):
             if (indicator.agency_id, indicator.fiscal_year_id) in approved:
                 change.frozen.append(indicator.code)
@@ -499,7 +499,7 @@ def _plan_state(indicator: Indicator) -> dict[str, Any]:
 
 def _lock_indicator(indicator: Indicator) -> Indicator:
     return (
-        Indicator.objects.select_for_update()
+        Indicator.objects.select_for_update(of=("self",))
         .select_related("agency", "fiscal_year", "unit")
         .get(pk=indicator.pk)
     )
@@ -695,7 +695,7 @@ def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
             )
         _blocking(setup, "อนุมัติ", "approve")
         indicators = (
-            Indicator.objects.select_for_update()
+            Indicator.objects.select_for_update(of=("self",))
             .filter(agency=setup.agency, fiscal_year_id=setup.fiscal_year_id)
             .select_related("unit")
             .order_by("code")
