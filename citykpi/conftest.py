@@ -19,6 +19,16 @@ from citykpi.indicators.models import FiscalYear, Indicator, Unit
 PASSWORD = "test-password-123"
 
 
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Tests run with DEBUG off but without collectstatic: use the plain static storage so
+    that {% static %} works without the manifest that production builds."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def fiscal_year(db) -> FiscalYear:
     return FiscalYear.objects.create(year=2566)

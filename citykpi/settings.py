@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "citykpi.portal.middleware.ThaiFirstMiddleware",  # Thai unless the user chose English
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -199,6 +200,10 @@ X_FRAME_OPTIONS = "DENY"
 # Failed-login throttling: this many failures per username or address within the window
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
+
+# The licence shown on /open-data/ and in the API; the page has a default wording.
+if os.environ.get("OPEN_DATA_LICENCE"):
+    OPEN_DATA_LICENCE = os.environ["OPEN_DATA_LICENCE"]
 
 # Public pages and API reads are cached for this long (seconds); writes invalidate.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", 300))
