@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from citykpi.accounts import access
 from citykpi.accounts.models import Role
 from citykpi.agencies.models import Agency
+from citykpi.audit.history import history as describe
 from citykpi.audit.models import AuditEvent
 from citykpi.evaluation import actions as evaluation
 from citykpi.evaluation.actions import component_names
@@ -152,7 +153,7 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
         .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(is_removed=False)))
     }
     quarters = [existing.get(q) or QuarterReport(indicator=indicator, quarter=q) for q in QUARTERS]
-    history = list(AuditEvent.objects.filter(indicator_code=indicator.code)[:HISTORY_LIMIT])
+    history = describe(AuditEvent.objects.filter(indicator_code=indicator.code)[:HISTORY_LIMIT])
     return render(
         request,
         "workspace/kpi.html",
