@@ -47,8 +47,10 @@ META_TABLE = "bench_dataset_meta"
 BENCH_PASSWORD = "bench-password-2566"
 REPORTER_PREFIX = "bench-reporter-"
 ADMIN_USERNAME = "bench-admin"
+IMPORTER_USERNAME = "bench-importer"
 # Serials of the deadline year's KPIs: far above the published KPIs' serials.
 DEADLINE_SERIAL_BASE = 500_000
+REPORTER_SERIAL_BASE = 600_000
 
 Progress = Callable[[str], None] | None
 
@@ -416,18 +418,23 @@ def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progres
         if not agencies:
             raise RuntimeError("the dataset has no agencies")
         unit = _units()[1]
+        # The workbook import's KPIs belong to one agency (a quarter template is per agency);
+        # the reporters' KPIs are spread over the agencies, one KPI per reporter.
+        wanted = [(agencies[0], DEADLINE_SERIAL_BASE + i) for i in range(scale.import_kpis)]
+        wanted += [(agencies[i % len(agencies)], REPORTER_SERIAL_BASE + i) for i in range(scale.reporters)]
         existing = set(Indicator.objects.filter(fiscal_year_id=year).values_list("code", flat=True))
-        new = []
-        for i in range(scale.import_kpis):
-            agency = agencies[i % len(agencies)]
-            code = f"{agency.code}-{DEADLINE_SERIAL_BASE + i}"
-            if code not in existing:
-                new.append(Indicator(
-                    code=code, agency=agency, fiscal_year_id=year, list_label=f"{i + 1}.",
-                    name=f"ตัวชี้วัดรอบรายงานทดสอบสมรรถนะ {i + 1}", unit=unit, target=Decimal(100),
-                ))
+        new = [
+            Indicator(
+                code=f"{agency.code}-{serial}", agency=agency, fiscal_year_id=year, list_label=f"{n + 1}.",
+                name=f"ตัวชี้วัดรอบรายงานทดสอบสมรรถนะ {serial}", unit=unit, target=Decimal(100),
+            )
+            for n, (agency, serial) in enumerate(wanted)
+            if f"{agency.code}-{serial}" not in existing
+        ]
         Indicator.objects.bulk_create(new, batch_size=2_000)
-        kpis = list(Indicator.objects.filter(fiscal_year_id=year, code__regex=r"-5[0-9]{5}$").order_by("id")[: scale.import_kpis])
+        codes = [f"{agency.code}-{serial}" for agency, serial in wanted]
+        kpis_by_code = Indicator.objects.in_bulk(codes, field_name="code")
+        kpis = [kpis_by_code[c] for c in codes]
         have = set(QuarterReport.objects.filter(indicator__in=kpis).values_list("indicator_id", "quarter"))
         QuarterReport.objects.bulk_create(
             [QuarterReport(indicator=k, quarter=q) for k in kpis for q in (1, 2, 3, 4) if (k.id, q) not in have],
@@ -440,34 +447,43 @@ def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progres
             submitted_at=None, submitted_by=None, updated_by=None, return_reason="", reopened_until=None,
         )
         Agency.objects.filter(pk__in={k.agency_id for k in kpis}).update(reporter_may_submit=True)
-        users = _ensure_accounts(scale, kpis)
+        users = _ensure_accounts(kpis[scale.import_kpis :], agencies[0])
     _say(progress, f"deadline year {year}: {len(kpis)} open KPIs, {len(users)} reporters")
     return {
         "year": year,
-        "codes": [k.code for k in kpis],
+        "codes": codes[: scale.import_kpis],
+        "import_agency": agencies[0].code,
+        "importer": IMPORTER_USERNAME,
         "reporters": [{"username": u, "code": c} for u, c in users],
         "password": BENCH_PASSWORD,
         "admin": ADMIN_USERNAME,
     }
 
 
-def _ensure_accounts(scale: Scale, kpis: list[Indicator]) -> list[tuple[str, str]]:
-    """One reporter per concurrent reporter (reporter i reports KPI i), and an administrator.
-    The password is hashed once and shared: hashing 200 times would take a minute."""
+def _ensure_accounts(reporter_kpis: list[Indicator], import_agency: Agency) -> list[tuple[str, str]]:
+    """One reporter per concurrent reporter (reporter i reports KPI i), a reporter of the
+    import agency and an administrator. The password is hashed once and shared: hashing
+    200 times would take minutes."""
     User = get_user_model()
     hashed = make_password(BENCH_PASSWORD)
-    wanted = [(f"{REPORTER_PREFIX}{i + 1:03d}", kpis[i]) for i in range(min(scale.reporters, len(kpis)))]
-    existing = set(User.objects.filter(username__startswith="bench-").values_list("username", flat=True))
+    wanted = [(f"{REPORTER_PREFIX}{i + 1:03d}", kpi) for i, kpi in enumerate(reporter_kpis)]
+    names = [name for name, _ in wanted] + [IMPORTER_USERNAME, ADMIN_USERNAME]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     User.objects.bulk_create(
-        [User(username=name, password=hashed, email=f"{name}@bench.invalid") for name, _ in wanted if name not in existing]
+        [
+            User(username=name, password=hashed, email=f"{name}@bench.invalid",
+                 is_staff=name == ADMIN_USERNAME, is_superuser=name == ADMIN_USERNAME)
+            for name in names if name not in existing
+        ]
     )
-    if ADMIN_USERNAME not in existing:
-        User.objects.create(username=ADMIN_USERNAME, password=hashed, is_staff=True, is_superuser=True)
-    by_name = dict(User.objects.filter(username__startswith="bench-").values_list("username", "id"))
+    by_name = dict(User.objects.filter(username__in=names).values_list("username", "id"))
     Membership.objects.filter(user_id__in=by_name.values()).delete()
     Membership.objects.bulk_create(
         [Membership(user_id=by_name[name], role=Role.REPORTER, agency_id=kpi.agency_id) for name, kpi in wanted]
-        + [Membership(user_id=by_name[ADMIN_USERNAME], role=Role.ADMIN)]
+        + [
+            Membership(user_id=by_name[IMPORTER_USERNAME], role=Role.REPORTER, agency=import_agency),
+            Membership(user_id=by_name[ADMIN_USERNAME], role=Role.ADMIN),
+        ]
     )
     return [(name, kpi.code) for name, kpi in wanted]
 

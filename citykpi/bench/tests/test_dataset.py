@@ -84,7 +84,11 @@ def test_the_deadline_year_is_unpublished_open_and_reset_on_every_run():
     assert year.year == 2570 and not year.is_published
     assert year.deadline(1) > today
     assert len(prepared["codes"]) == TINY.import_kpis
+    # The workbook's KPIs are one agency's (a quarter template is per agency).
+    assert {c.split("-")[0] for c in prepared["codes"]} == {prepared["import_agency"]}
+    assert Membership.objects.get(user__username=prepared["importer"]).agency.code == prepared["import_agency"]
     assert len(prepared["reporters"]) == TINY.reporters
+    assert len({r["code"] for r in prepared["reporters"]}) == TINY.reporters
     reporter = prepared["reporters"][0]
     membership = Membership.objects.get(user__username=reporter["username"])
     assert membership.role == Role.REPORTER
@@ -94,4 +98,4 @@ def test_the_deadline_year_is_unpublished_open_and_reset_on_every_run():
     assert again["codes"] == prepared["codes"]
     report = QuarterReport.objects.get(indicator__code=reporter["code"], quarter=1)
     assert (report.status, report.version) == ("not_started", 1)
-    assert Indicator.objects.filter(fiscal_year_id=2570).count() == TINY.import_kpis
+    assert Indicator.objects.filter(fiscal_year_id=2570).count() == TINY.import_kpis + TINY.reporters

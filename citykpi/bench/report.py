@@ -1,0 +1,189 @@
+"""docs/benchmarks.md from the results of one `citykpi bench` command.
+
+The generated part is rewritten on every run; the hand-written part (between the
+HAND_START and HAND_END markers: why a goal is missed, what to do about it) is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+HAND_START = "<!-- hand-written: everything up to the end marker is kept by `citykpi bench` -->"
+HAND_END = "<!-- end of the hand-written part -->"
+DEFAULT_HAND = """## Why goals are missed (hand-written)
+
+Write here, by hand, why each missed goal is missed and what would fix it. `citykpi bench`
+keeps this section when it rewrites the tables above.
+"""
+
+SECTIONS = [
+    ("latency", "Pages and API: latency of warm requests"),
+    ("throughput", "Throughput of the KPI page (wrk) against the same HTML as a static file"),
+    ("peer", "Peer: the same KPI table published with Datasette"),
+    ("lower_bound", "Lower bound: page time against its main SQL query run raw"),
+    ("deadline", "The quarter deadline: concurrent reporters"),
+    ("imports", "Imports"),
+    ("pdf", "PDFs"),
+    ("memory", "Memory"),
+]
+
+# key -> (operator, limit, text); national overrides below. Figures without a goal show "-".
+GOALS: dict[str, tuple[str, float, str]] = {
+    "kpi_page": ("<=", 20, "p95 <= 20 ms"),
+    "api_kpi": ("<=", 20, "p95 <= 20 ms"),
+    "home_search": ("<=", 50, "p95 <= 50 ms"),
+    "agency_page": ("<=", 50, "p95 <= 50 ms"),
+    "dashboard": ("<=", 200, "p95 <= 200 ms"),
+    "sql_dashboard": ("<=", 3, "<= 3x its raw SQL"),
+    "peer_row": ("<=", 1, "no slower than Datasette (<= 1x)"),
+    "throughput_kpi": (">=", 300, ">= 300 req/s"),
+    "deadline": ("<=", 300, "p95 <= 300 ms (PostgreSQL)"),
+    "deadline_errors": ("<=", 0, "0 errors"),
+    "import_xlsx": ("<=", 15, "< 15 s"),
+    "import_legacy": ("<=", 15, "< 15 s"),
+    "pdf_agency": ("<=", 20, "< 20 s"),
+    "memory": ("<=", 5, "no growth (<= 5 MiB per worker)"),
+}
+NATIONAL_GOALS = {"kpi_page": ("<=", 30, "p95 <= 30 ms")}
+
+
+def goal_for(key: str, scale: str) -> tuple[str, float, str] | None:
+    if scale == "national":
+        # At national scale the issue states one goal: the KPI page.
+        return NATIONAL_GOALS.get(key)
+    return GOALS.get(key)
+
+
+def verdict(figure: dict[str, Any], scale: str, goals_apply: bool) -> tuple[str, str]:
+    """(goal text, met/missed text)."""
+    goal = goal_for(figure["key"], scale)
+    if goal is None:
+        return "-", "-"
+    op, limit, text = goal
+    if figure["status"] != "ok" or figure["value"] is None:
+        return text, "-"
+    value = figure["value"]
+    met = value <= limit if op == "<=" else value >= limit
+    if met:
+        result = "met"
+    else:
+        gap = value - limit if op == "<=" else limit - value
+        pct = f" ({gap / limit * 100:.0f} %)" if limit else ""
+        result = f"**missed** by {_num(gap)} {figure['unit']}{pct}"
+    if not goals_apply:
+        result += " (goal is for the city scale)"
+    return text, result
+
+
+def _num(value: float | None, places: int | None = None) -> str:
+    if value is None:
+        return "-"
+    if places is None:
+        places = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:,.{places}f}"
+
+
+def _value(f: dict[str, Any]) -> str:
+    if f["status"] == "n/a":
+        return "not available yet"
+    if f["status"] == "error" and f["value"] is None:
+        return "error"
+    if f["value"] is None:
+        return "-"
+    return f"{_num(f['value'])} {f['unit']}"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_run(run: dict[str, Any]) -> str:
+    db = run["database"]
+    ds = run["dataset"]
+    lines = [
+        f"## {db['vendor']} {db['version']} (`{db['name']}`)",
+        "",
+        f"- Date: {run['started']}; the run took {run['seconds']:.0f} s.",
+        f"- Command: `{run['command']}`",
+        f"- Server: `{run['server']}`; cache: {run['cache']}.",
+        f"- Dataset: scale **{run['scale']}**, builder `{ds['spec']['builder']}`, "
+        + (f"reused (built {ds['built_at']})" if ds.get("reused") else f"built in {ds.get('build_seconds', '?')} s")
+        + f"; measured on KPI `{run['targets']['kpi']}`, agency `{run['targets']['agency']}` "
+        f"({run['targets']['agency_kpis']} KPIs), fiscal year {run['targets']['year']}, word “{run['targets']['word']}”.",
+        "",
+        "| table | rows |",
+        "|---|---:|",
+    ]
+    for table, n in ds["counts"].items():
+        lines.append(f"| {table} | {n:,} |")
+    lines.append(f"| (Datasette export: kpis) | {ds.get('datasette_rows', 0):,} |")
+    lines.append("")
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for f in run["figures"]:
+        by_section.setdefault(f["section"], []).append(f)
+    for key, heading in SECTIONS:
+        lines += [f"### {heading}", ""]
+        figures = by_section.get(key, [])
+        if not figures:
+            lines += ["Not measured in this run.", ""]
+            continue
+        lines += [
+            "| figure | value | p50 | p95 | n | SQL queries (uncached / cached) | goal | result | notes | command |",
+            "|---|---:|---:|---:|---:|---:|---|---|---|---|",
+        ]
+        for f in figures:
+            goal, result = verdict(f, run["scale"], run["goals_apply"])
+            p_unit = " ms" if f["p50"] is not None else ""
+            lines.append(
+                "| " + " | ".join(_cell(x) for x in [
+                    f["title"], _value(f), _num(f["p50"]) + p_unit if f["p50"] is not None else "-",
+                    _num(f["p95"]) + p_unit if f["p95"] is not None else "-", f["n"] if f["n"] is not None else "-",
+                    f["queries"] or "-", goal, result, f["note"] or "", f"`{f['command']}`" if f["command"] else "",
+                ]) + " |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def existing_hand_part(path: Path) -> str:
+    if not path.exists():
+        return DEFAULT_HAND
+    text = path.read_text(encoding="utf-8")
+    if HAND_START in text and HAND_END in text:
+        return text.split(HAND_START, 1)[1].split(HAND_END, 1)[0].strip("\n") + "\n"
+    return DEFAULT_HAND
+
+
+def render(runs: list[dict[str, Any]], *, hand: str, note: str = "") -> str:
+    machine = runs[0]["machine"] if runs else {}
+    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    head = [
+        "# Benchmarks",
+        "",
+        "Generated by `citykpi bench` (`make bench`, `make bench-national`); the tables are rewritten on every run,",
+        "the hand-written section at the end is kept. Goals are those of issue 8, stated for the city scale",
+        "(the national scale has one: the KPI page p95 <= 30 ms).",
+        "",
+    ]
+    if note:
+        head += [f"> {note}", ""]
+    head += [
+        f"- Date: {now}",
+        f"- Machine: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory_gib')} GiB memory, "
+        f"{machine.get('system')}, Python {machine.get('python')}",
+        f"- Databases: {', '.join(r['database']['vendor'] + ' ' + r['database']['version'] for r in runs)}",
+        "- Latency: p50/p95 over warm requests from one keep-alive client on loopback (milliseconds, nearest rank);",
+        "  SQL queries counted in process with CaptureQueriesContext on the same view through the test Client, once",
+        "  with the cache cleared and once cached.",
+        "",
+    ]
+    body = [render_run(run) for run in runs]
+    return "\n".join(head) + "\n" + "\n".join(body) + "\n" + HAND_START + "\n" + hand + HAND_END + "\n"
+
+
+def write(path: Path, runs: list[dict[str, Any]], *, note: str = "") -> None:
+    hand = existing_hand_part(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(runs, hand=hand, note=note), encoding="utf-8")
