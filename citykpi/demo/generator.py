@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max, Sum
 
 from citykpi.agencies.models import Agency
 from citykpi.evaluation.models import Assessment
@@ -65,6 +67,12 @@ def generate(
     years = sorted(set(years))
     if not years:
         raise ValueError("years must not be empty")
+    with transaction.atomic():
+        counts = _generate(scale, years, agency_count, seed, progress)
+    return counts
+
+
+def _generate(scale: int, years: list[int], agency_count: int | None, seed: int, progress: Progress) -> dict[str, int]:
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
     say = progress or (lambda message: None)
@@ -99,7 +107,47 @@ def generate(
 
     load_city_indicators(rng, years, units, nodes, counts)
     counts["indicators"] += counts.pop("seed_kpi", 0)
+    # Quarter reports were written with ids of our own: move PostgreSQL's sequence past them.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [QuarterReport]):
+            cursor.execute(statement)
     return dict(counts)
+
+
+def _fast_insert(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
+    """INSERT many rows without building model instances: the ORM's per-object work is
+    most of a large load's time. Values go through each field's own adaptation for the
+    database (decimals, aware datetimes, JSON)."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    # Columns not named here (added to the model later) get their field's default.
+    named = {f.column for f in fields}
+    extra = [
+        f for f in model._meta.concrete_fields
+        if f.column not in named and not (f.primary_key and isinstance(f, models.AutoField))
+    ]
+    if extra:
+        defaults = tuple(
+            dt.datetime(2000, 1, 1, tzinfo=BANGKOK) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else f.get_default()
+            for f in extra
+        )
+        fields += extra
+        rows = [row + defaults for row in rows]
+    adapt = [
+        (lambda v, f=f: f.get_db_prep_save(v, connection))
+        if isinstance(f, (models.DecimalField, models.DateTimeField, models.JSONField))
+        else None
+        for f in fields
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    prepared = [tuple(a(v) if a else v for a, v in zip(adapt, row)) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), 5000):
+            cursor.executemany(sql, prepared[start:start + 5000])
 
 
 # --- reference rows -------------------------------------------------------------------
@@ -705,54 +753,54 @@ class _Builder:
         for item in items:
             if item["slot"] is not None:
                 item["slot"].previous_pk = item["indicator"].pk
-        through = Indicator.strategy_nodes.through
-        through.objects.bulk_create(
-            [through(indicator_id=i["indicator"].pk, strategynode_id=n) for i in items for n in i["nodes"]],
-            batch_size=BATCH,
+        _fast_insert(
+            Indicator.strategy_nodes.through,
+            ["indicator", "strategynode"],
+            [(i["indicator"].pk, n) for i in items for n in i["nodes"]],
         )
-        MilestoneLevel.objects.bulk_create(
-            [
-                MilestoneLevel(indicator_id=i["indicator"].pk, level=n, description=text, percent=pct, points=pts)
-                for i in items
-                for n, text, pct, pts in i["levels"]
-            ],
-            batch_size=BATCH,
+        _fast_insert(
+            MilestoneLevel,
+            ["indicator", "level", "description", "percent", "points"],
+            [(i["indicator"].pk, n, text, pct, pts) for i in items for n, text, pct, pts in i["levels"]],
         )
+        next_id = (QuarterReport.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         reports = []
         assessments = []
         for item in items:
+            kpi_pk = item["indicator"].pk
             for q in item["quarters"]:
-                report = QuarterReport(
-                    indicator_id=item["indicator"].pk,
-                    quarter=q["quarter"],
-                    planned_target=q["planned"],
-                    result=q["result"],
-                    narrative=q["narrative"],
-                    status=q["status"],
-                    submitted_at=q.get("submitted_at"),
-                    return_reason=q.get("return_reason", ""),
-                )
-                reports.append(report)
+                # Last touched when submitted, or (never submitted) when the quarter began.
+                touched = q.get("submitted_at") or _at(fiscal.quarter_period(item["indicator"].fiscal_year_id, q["quarter"]).start, 8)
+                reports.append((
+                    next_id, kpi_pk, q["quarter"], q["planned"], q["result"], q["narrative"], q["status"],
+                    1, 1, q.get("return_reason", ""), q.get("submitted_at"), touched,
+                ))
                 if "assessment" in q:
-                    assessments.append((report, q["assessment"]))
-        QuarterReport.objects.bulk_create(reports, batch_size=BATCH)
-        Assessment.objects.bulk_create(
-            [Assessment(quarter_report_id=r.pk, **a) for r, a in assessments], batch_size=BATCH
+                    a = q["assessment"]
+                    assessments.append((next_id, a["score"], a["components"], a["comment"], a["assessed_at"], 1))
+                next_id += 1
+        _fast_insert(
+            QuarterReport,
+            ["id", "indicator", "quarter", "planned_target", "result", "narrative", "status", "version",
+             "definition_version", "return_reason", "submitted_at", "updated_at"],
+            reports,
+        )
+        _fast_insert(
+            Assessment,
+            ["quarter_report", "score", "components", "comment", "assessed_at", "definition_version"],
+            assessments,
         )
         projects = [p for i in items for p in i.get("projects", [])]
         Project.objects.bulk_create([p for p, _, _ in projects], batch_size=BATCH)
-        ProjectQuarterScore.objects.bulk_create(
-            [
-                ProjectQuarterScore(project_id=p.pk, quarter=n, score=score)
-                for p, scores, _ in projects
-                for n, score in enumerate(scores, start=1)
-            ],
-            batch_size=BATCH,
+        _fast_insert(
+            ProjectQuarterScore,
+            ["project", "quarter", "score"],
+            [(p.pk, n, score) for p, scores, _ in projects for n, score in enumerate(scores, start=1)],
         )
-        link = Project.indicators.through
-        link.objects.bulk_create(
-            [link(project_id=p.pk, indicator_id=s["indicator"].pk) for p, _, supported in projects for s in supported],
-            batch_size=BATCH,
+        _fast_insert(
+            Project.indicators.through,
+            ["project", "indicator"],
+            [(p.pk, s["indicator"].pk) for p, _, supported in projects for s in supported],
         )
         self.counts["indicators"] += len(items)
         self.counts["quarter_reports"] += len(reports)

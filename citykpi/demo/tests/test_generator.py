@@ -204,3 +204,12 @@ def test_generate_multiplies_the_kpis_by_the_scale_and_adds_agencies():
     assert 14 <= per_agency <= 20
     codes = Indicator.objects.values_list("code", flat=True)
     assert all(len(code.split("-")[1]) >= 3 for code in codes)
+
+
+def test_quarter_reports_created_after_the_load_get_fresh_ids(small_demo):
+    # The load writes quarter reports with ids of its own; the database's sequence must follow.
+    kpi = Indicator.objects.create(
+        code="0409-9999", agency=Agency.objects.get(code="0409"), fiscal_year_id=2566, name="ตัวชี้วัดใหม่"
+    )
+    report = QuarterReport.objects.create(indicator=kpi, quarter=1)
+    assert report.pk > QuarterReport.objects.exclude(pk=report.pk).order_by("-pk").first().pk
