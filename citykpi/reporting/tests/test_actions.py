@@ -186,3 +186,39 @@ def test_submit_after_the_deadline_is_refused(kpi_a, head_a):
     save(head_a, report, now=BEFORE_Q2_DEADLINE)
     with pytest.raises(ActionError):
         actions.submit_report(head_a, report, now=AFTER_Q2_DEADLINE)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_at_the_same_version_cannot_both_win(kpi_a, reporter_a, head_a):
+    """The row lock makes the second writer wait and then see the new version."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers itself; the row lock is PostgreSQL's")
+    report = actions.get_quarter(kpi_a, 2)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write(user, value):
+        try:
+            copy = QuarterReport.objects.get(pk=report.pk)
+            barrier.wait()
+            actions.save_report(user, copy, result=value, narrative=value, version=1, now=IN_Q2)
+            outcomes.append("saved")
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(u, v)) for u, v in ((reporter_a, "10"), (head_a, "20"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "saved"]
+    report.refresh_from_db()
+    assert report.version == 2
+    assert AuditEvent.objects.filter(action="report.save").count() == 1

@@ -239,3 +239,27 @@ def test_the_session_user_must_send_the_csrf_token(kpi_a, head_a):
                           content_type="application/json",
                           headers={"X-CSRFToken": client.cookies["csrftoken"].value})
     assert accepted.status_code == 200
+
+
+def test_the_optional_user_auth_lets_anonymous_through_and_names_a_token_user(rf, reporter_a):
+    from django.contrib.auth.models import AnonymousUser
+
+    from citykpi.api.auth import optional_user
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    anonymous = optional_user(request)
+    assert anonymous and not anonymous.is_authenticated
+    request = rf.get("/", HTTP_AUTHORIZATION=f"Bearer {token_for(reporter_a)}")
+    request.user = AnonymousUser()
+    assert optional_user(request) == reporter_a
+
+
+def test_the_workflow_endpoints_are_in_the_openapi_schema(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert "put" in paths["/api/v1/kpis/{code}/quarters/{quarter}/report"]
+    for action in ("submit", "return", "assessment", "reopen"):
+        operation = paths[f"/api/v1/kpis/{{code}}/quarters/{{quarter}}/{action}"]["post"]
+        assert " / " in operation["summary"]  # Thai / English
+    assert "post" in paths["/api/v1/auth/token"]
