@@ -17,6 +17,7 @@ from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.quality import scoring
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -24,7 +25,9 @@ KPI_CODE_RE = re.compile(r"^\d{4}-\d{3,6}$")
 
 
 class Status:
-    """The public status of a KPI, from its published quarters."""
+    """The public status of a KPI: where it stands in reporting (from its published
+    quarters, counted in the database) or how it performs against its plan (scored by
+    citykpi.quality.scoring, the statuses the dashboards link to)."""
 
     ASSESSED = "assessed"
     AWAITING = "awaiting"
@@ -35,6 +38,8 @@ class Status:
         AWAITING: ("รายงานแล้ว รอประเมิน", "Reported, awaiting assessment"),
         NOT_REPORTED: ("ยังไม่รายงานผล", "Not yet reported"),
     }
+    PERFORMANCE_LABELS = scoring.STATUS_LABELS
+    ALL = [*LABELS, *scoring.STATUSES]
 
 
 @dataclass
@@ -140,7 +145,7 @@ def parse(params) -> Filters:
     for attr, key, choices, label in (
         ("kpi_type", "type", Indicator.Type.values, ("ประเภทตัวชี้วัด", "KPI type")),
         ("level", "level", Indicator.Level.values, ("ระดับตัวชี้วัด", "KPI level")),
-        ("status", "status", list(Status.LABELS), ("สถานะ", "status")),
+        ("status", "status", Status.ALL, ("สถานะ", "status")),
     ):
         value = (params.get(key) or "").strip()
         if value and value not in choices:
@@ -152,6 +157,14 @@ def parse(params) -> Filters:
             )
             value = ""
         setattr(filters, attr, value)
+    if filters.status in scoring.STATUSES and filters.year is None:
+        notices.append(
+            tr(
+                "สถานะผลการดำเนินงานคำนวณได้ทีละปีงบประมาณ จึงไม่นำมากรอง",
+                "Performance status is scored one fiscal year at a time; it was ignored",
+            )
+        )
+        filters.status = ""
     return filters
 
 
@@ -178,7 +191,14 @@ def apply(queryset: QuerySet, filters: Filters, *, skip: str = "") -> QuerySet:
         queryset = queryset.filter(kpi_type=filters.kpi_type)
     if filters.level and skip != "level":
         queryset = queryset.filter(result_level=filters.level)
-    if filters.status and skip != "status":
+    if filters.status in scoring.STATUSES and skip != "status":
+        # Scored by each KPI's own method over the year's published quarters (a fixed number
+        # of queries for the whole year, see citykpi.dashboards.data).
+        from citykpi.dashboards.data import year_overview
+
+        overview = year_overview(filters.year.year, public=True)
+        queryset = queryset.filter(pk__in=[k.id for k in overview.kpis if k.status == filters.status])
+    elif filters.status and skip != "status":
         queryset = with_status_flags(queryset)
         if filters.status == Status.ASSESSED:
             queryset = queryset.filter(has_assessed=True)

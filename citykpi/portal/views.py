@@ -80,6 +80,11 @@ def home(request: HttpRequest) -> HttpResponse:
     filters = finder.parse(request.GET)
     base = public_indicators()
     matching = finder.apply(base, filters).order_by("code")
+    export_format = request.GET.get("export")
+    if export_format in ("xlsx", "csv"):
+        from citykpi.exchange.export import export_response
+
+        return export_response(matching, export_format, "citykpi-kpis", public=True)
     paginator = Paginator(matching, PAGE_SIZE)
     # get_page turns page=-1, page=abc and page=9999 into a page that exists.
     page = paginator.get_page(request.GET.get("page"))
@@ -130,6 +135,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "status_choices": [
                 (value, tr(*labels), status_counts.get(value, 0))
                 for value, labels in finder.Status.LABELS.items()
+            ],
+            "performance_choices": [
+                (value, tr(*labels)) for value, labels in finder.Status.PERFORMANCE_LABELS.items()
             ],
         },
     )
