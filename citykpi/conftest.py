@@ -29,6 +29,13 @@ def plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def no_public_page_cache(settings):
+    """Tests build data with the ORM directly, which leaves no audit row, so the public page
+    cache (keyed by the latest audit row) would not see it. The cache's own tests turn it on."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def fiscal_year(db) -> FiscalYear:
     return FiscalYear.objects.create(year=2566)

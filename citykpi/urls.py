@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from citykpi.api.core import api
 
@@ -14,7 +16,9 @@ urlpatterns = [
     path("exchange/", include("citykpi.exchange.urls")),
     path("quality/", include("citykpi.quality.urls")),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is a preference, not a privileged change: exempt from CSRF so that
+    # public pages carry no token and one cached page serves every visitor.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

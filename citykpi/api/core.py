@@ -13,6 +13,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
 )
+# Errors as bilingual JSON {"message", "message_th", "message_en", "field"} everywhere.
+workflow.install_error_handlers(api)
 api.add_router("/auth", auth.router)
 api.add_router("/", opendata.router)
 api.add_router("/", workflow.router)

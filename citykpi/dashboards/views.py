@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
+from citykpi.portal.cache import public_page
 from citykpi.dashboards import charts
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
 from citykpi.indicators.models import FiscalYear
@@ -115,6 +116,7 @@ def overview_context(overview: Overview) -> dict:
 
 
 @require_GET
+@public_page
 def public(request: HttpRequest) -> HttpResponse:
     years = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
     year = _pick_year(request, years)

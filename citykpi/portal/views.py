@@ -22,6 +22,7 @@ from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
+from citykpi.portal.cache import public_page
 from citykpi.portal.kpi_page import (
     LEVEL_LABELS,
     TYPE_LABELS,
@@ -76,6 +77,7 @@ def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
 
 
 @require_safe
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     filters = finder.parse(request.GET)
     base = public_indicators()
@@ -154,6 +156,7 @@ def _indicator_or_404(code: str) -> Indicator:
 
 
 @require_safe
+@public_page
 def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator_or_404(code)
     context = kpi_page_context(indicator)
@@ -168,6 +171,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def kpi_print(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator_or_404(code)
     return render(request, "portal/kpi_print.html", kpi_page_context(indicator))
@@ -181,6 +185,7 @@ GROUP_STRATEGY = "strategy"
 
 
 @require_safe
+@public_page
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = finder.find_agency(code)
     if agency is None:
@@ -280,6 +285,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     code = _clean_code(code)
     if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", code):
@@ -321,6 +327,7 @@ def _dotted(expression):
 
 
 @require_safe
+@public_page
 def strategy_tree(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
     year, all_years = finder.parse_year(request.GET.get("year"), notices)
@@ -366,6 +373,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def city_indicator_list(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
     indicators = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
@@ -399,6 +407,7 @@ def city_indicator_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page
 def city_indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = get_object_or_404(
         CityIndicator.objects.filter(is_published=True).select_related("unit"), pk=pk

@@ -128,16 +128,12 @@ def check_version(report: QuarterReport, version) -> None:
 
 
 def announce(report: QuarterReport, action: str) -> None:
-    """After commit: tell listeners (public caches) that this KPI's quarter changed."""
+    """After commit: tell listeners (the data-quality findings) that this KPI's quarter
+    changed. Public page caches need no call: they follow the audit log (citykpi.portal.cache)."""
     indicator = report.indicator
 
     def send() -> None:
         report_changed.send(sender=QuarterReport, indicator=indicator, report=report, action=action)
-        try:
-            from citykpi.portal.cache import invalidate_indicator  # type: ignore[import-not-found]
-        except ImportError:
-            return
-        invalidate_indicator(indicator)
 
     transaction.on_commit(send)
 
