@@ -44,10 +44,9 @@ class KpiRow:
 
     @property
     def current_score(self) -> Decimal | None:
-        """The latest reported quarter's score (against its plan): what ranks agencies."""
+        """The latest reported quarter's progress against its plan: what ranks agencies."""
         latest = scoring.latest_reported(self.quarters)
-        score = self.evaluation.quarters.get(latest.quarter) if latest else None
-        return score.percent if score else None
+        return self.evaluation.progress.get(latest.quarter) if latest else None
 
     def planned_list(self) -> list[Decimal | None]:
         by_q = {q.quarter: q.planned for q in self.quarters}

@@ -408,6 +408,31 @@ def score_quarter(rule: Rule, quarter: QuarterInput) -> Score | None:
     return score_value(rule, quarter.result, target)
 
 
+def progress_against_plan(rule: Rule, quarter: QuarterInput) -> Decimal | None:
+    """How far a quarter's result is along its plan, in percent (100 = exactly on plan).
+
+    A milestone or band KPI is compared on its own scale: level 2 reached where the plan
+    says level 2 is 100 %, not the 40 % that level 2 scores for the year. Percent-of-target
+    KPIs are already scored against the quarter's plan; range KPIs have no plan to follow.
+    Without a plan for the quarter, the quarter's score stands.
+
+    >>> levels = Rule(method=MILESTONE, target=Decimal(5))
+    >>> str(progress_against_plan(levels, QuarterInput(2, Decimal(2), Decimal(2))))
+    '100'
+    >>> str(progress_against_plan(levels, QuarterInput(2, Decimal(2), Decimal(1))))
+    '50'
+    """
+    actual = score_quarter(rule, quarter)
+    if actual is None:
+        return None
+    if quarter.planned is None or rule.method in (PERCENT_OF_TARGET, RANGE):
+        return actual.percent
+    planned = score_value(rule, quarter.planned)
+    if planned is None or planned.percent <= 0:
+        return actual.percent
+    return _q(actual.percent * HUNDRED / planned.percent)
+
+
 def latest_reported(quarters: Iterable[QuarterInput]) -> QuarterInput | None:
     reported = [q for q in quarters if q.result is not None]
     return max(reported, key=lambda q: q.quarter) if reported else None
@@ -616,6 +641,8 @@ class KpiEvaluation:
     """Everything scoring says about one KPI: per-quarter scores and statuses, the year."""
 
     quarters: dict[int, Score | None] = field(default_factory=dict)
+    # Percent of each quarter's plan reached (what the statuses are read from).
+    progress: dict[int, Decimal | None] = field(default_factory=dict)
     statuses: dict[int, str] = field(default_factory=dict)
     problems: dict[int, ScoringError] = field(default_factory=dict)
     year: Score | None = None
@@ -636,10 +663,12 @@ def evaluate(
     for q in sorted(quarters, key=lambda q: q.quarter):
         try:
             out.quarters[q.quarter] = score_quarter(rule, q)
+            out.progress[q.quarter] = progress_against_plan(rule, q)
         except ScoringError as exc:
             out.quarters[q.quarter] = None
+            out.progress[q.quarter] = None
             out.problems[q.quarter] = exc
-        out.statuses[q.quarter] = status(out.quarters[q.quarter], thresholds)
+        out.statuses[q.quarter] = status(out.progress[q.quarter], thresholds)
     try:
         out.year = score_year(rule, quarters, achieved)
     except ScoringError as exc:

@@ -220,3 +220,14 @@ def test_weights_that_sum_to_100_give_a_score_within_the_range_of_the_kpi_scores
     scores = [s for s, _ in rows]
     assert result.weights_ok
     assert min(scores) - D("0.01") <= result.value <= max(scores) + D("0.01")
+
+
+def test_a_milestone_kpi_on_its_plan_mid_year_is_on_track_not_scored_on_the_year_scale():
+    from decimal import Decimal as D
+
+    rule = scoring.Rule(method=scoring.MILESTONE, target=D(5))
+    on_plan = [scoring.QuarterInput(1, D(1), D(1)), scoring.QuarterInput(2, D(2), D(2))]
+    behind = [scoring.QuarterInput(1, D(1), D(1)), scoring.QuarterInput(2, D(3), D(1))]
+    assert scoring.evaluate(rule, on_plan).status == scoring.ON_TRACK
+    assert scoring.evaluate(rule, on_plan).quarters[2].percent == D(40)  # the year-scale score is kept
+    assert scoring.evaluate(rule, behind).status == scoring.OFF_TRACK
