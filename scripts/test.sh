@@ -11,7 +11,7 @@ status=0
 run_suite() {
   local label="$1" url="$2"
   echo "=== citykpi test suite on ${label} ==="
-  DATABASE_URL="$url" SECURE_COOKIES=0 "$BIN/pytest" -q "${PYTEST_ARGS[@]}"
+  DATABASE_URL="$url" SECURE_COOKIES=0 CONN_MAX_AGE=0 "$BIN/pytest" -q "${PYTEST_ARGS[@]}"
   local rc=$?
   if [ $rc -ne 0 ]; then status=$rc; fi
   ran+=("${label} (exit ${rc})")
