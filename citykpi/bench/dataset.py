@@ -51,6 +51,7 @@ IMPORTER_USERNAME = "bench-importer"
 # Serials of the deadline year's KPIs: far above the published KPIs' serials.
 DEADLINE_SERIAL_BASE = 500_000
 REPORTER_SERIAL_BASE = 600_000
+COPY_SERIAL_BASE = 700_000  # top_up_agency's copies
 
 Progress = Callable[[str], None] | None
 
@@ -153,14 +154,16 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
     if builder == "generator":
         from citykpi.demo.generator import generate
 
-        per_scale = 500 * len(scale.years) / 4  # the demo's default: ~2,000 KPIs over 4 years
+        # The generator's own rule of thumb: KPIs = 7 x agencies x years x scale.
+        per_scale = 7 * scale.agencies * len(scale.years)
         generate(
-            scale=max(1, math.ceil(scale.kpis / per_scale)),
+            scale=max(1, round(scale.kpis / per_scale)),
             years=list(scale.years),
             agency_count=scale.agencies,
             seed=2566,
             progress=progress,
         )
+        top_up_agency(scale, progress=progress)
     else:
         build_own(scale, progress=progress)
     seconds = (timezone.now() - started).total_seconds()
@@ -168,6 +171,55 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
     write_meta(record)
     _say(progress, f"dataset {scale.name} built in {seconds:.1f} s ({record['kpis']} KPIs)")
     return {**record, "reused": False}
+
+
+def top_up_agency(scale: Scale, *, progress: Progress = None) -> int:
+    """Give the largest agency of the latest year `scale.agency_pdf_kpis` KPIs (the agency
+    report PDF's figure) by copying its own KPIs, with their quarters and assessments."""
+    year = scale.latest_year
+    top = (
+        Indicator.objects.filter(fiscal_year_id=year).values("agency_id").annotate(n=models.Count("id"))
+        .order_by("-n", "agency_id").first()
+    )
+    if top is None or top["n"] >= scale.agency_pdf_kpis:
+        return 0
+    with transaction.atomic():
+        originals = list(
+            Indicator.objects.filter(fiscal_year_id=year, agency_id=top["agency_id"]).order_by("id")
+            .prefetch_related("strategy_nodes", "quarters__assessment")
+        )
+        agency = Agency.objects.get(pk=top["agency_id"])
+        missing = scale.agency_pdf_kpis - top["n"]
+        copies = []
+        for i in range(missing):
+            source = originals[i % len(originals)]
+            copy = Indicator.objects.get(pk=source.pk)
+            copy.pk = None
+            copy.code = f"{agency.code}-{COPY_SERIAL_BASE + i}"
+            copy.list_label = f"{top['n'] + i + 1}."
+            copies.append((source, copy))
+        Indicator.objects.bulk_create([c for _, c in copies])
+        created = {c.code: c for c in Indicator.objects.filter(code__in=[c.code for _, c in copies])}
+        links, reports, assessed = [], [], []
+        for source, copy in copies:
+            target = created[copy.code]
+            links += [Indicator.strategy_nodes.through(indicator_id=target.pk, strategynode_id=n.pk) for n in source.strategy_nodes.all()]
+            for quarter in source.quarters.all():
+                assessment = getattr(quarter, "assessment", None)
+                quarter.pk, quarter.indicator_id = None, target.pk
+                reports.append(quarter)
+                assessed.append(assessment)
+        Indicator.strategy_nodes.through.objects.bulk_create(links)
+        QuarterReport.objects.bulk_create(reports)
+        saved = {(r.indicator_id, r.quarter): r.pk for r in QuarterReport.objects.filter(indicator__in=created.values())}
+        new_assessments = []
+        for report, assessment in zip(reports, assessed):
+            if assessment is not None:
+                assessment.pk, assessment.quarter_report_id = None, saved[(report.indicator_id, report.quarter)]
+                new_assessments.append(assessment)
+        Assessment.objects.bulk_create(new_assessments)
+    _say(progress, f"agency {agency.code}: {missing} KPIs copied so that its {year} report has {scale.agency_pdf_kpis}")
+    return missing
 
 
 # --- the own builder ---------------------------------------------------------------------

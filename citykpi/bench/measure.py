@@ -50,6 +50,8 @@ class Page:
     all_sql_ms: float | None = None
     available: bool = False
     probe_note: str = ""
+    all_sql: list[str] = dataclasses.field(default_factory=list)
+    uncached_ms: float | None = None  # in process, cache cleared before each request
 
 
 def pick_targets(scale: Scale) -> dict[str, Any]:
@@ -141,8 +143,19 @@ def probe_and_count(page: Page, client: Client) -> bytes:
     if selects:
         main = max(selects, key=lambda q: float(q["time"]))
         page.main_sql = main["sql"]
-        page.all_sql = [q["sql"] for q in selects]  # type: ignore[attr-defined]
+        page.all_sql = [q["sql"] for q in selects]
     return body
+
+
+def time_uncached(page: Page, client: Client, repeats: int) -> None:
+    """The page's time when nothing is cached (the first view after a write), in process."""
+    times = []
+    for _ in range(repeats):
+        cache.clear()
+        started = time.perf_counter()
+        client.get(page.path)
+        times.append((time.perf_counter() - started) * 1000)
+    page.uncached_ms = statistics.median(times)
 
 
 def time_sql(sql: str, repeats: int) -> float:
@@ -161,7 +174,7 @@ def measure_sql(page: Page, repeats: int) -> None:
     if not page.main_sql:
         return
     page.main_sql_ms = time_sql(page.main_sql, repeats)
-    page.all_sql_ms = sum(time_sql(sql, max(3, repeats // 5)) for sql in getattr(page, "all_sql", []))
+    page.all_sql_ms = sum(time_sql(sql, max(3, repeats // 5)) for sql in page.all_sql)
 
 
 # --- PDFs ---------------------------------------------------------------------------------

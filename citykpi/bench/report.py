@@ -22,7 +22,7 @@ SECTIONS = [
     ("latency", "Pages and API: latency of warm requests"),
     ("throughput", "Throughput of the KPI page (wrk) against the same HTML as a static file"),
     ("peer", "Peer: the same KPI table published with Datasette"),
-    ("lower_bound", "Lower bound: page time against its main SQL query run raw"),
+    ("lower_bound", "Lower bound: the uncached page against its main SQL query run raw"),
     ("deadline", "The quarter deadline: concurrent reporters"),
     ("imports", "Imports"),
     ("pdf", "PDFs"),
@@ -36,7 +36,7 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "home_search": ("<=", 50, "p95 <= 50 ms"),
     "agency_page": ("<=", 50, "p95 <= 50 ms"),
     "dashboard": ("<=", 200, "p95 <= 200 ms"),
-    "sql_dashboard": ("<=", 3, "<= 3x its raw SQL"),
+    "sql_dashboard": ("<=", 3, "<= 3x its raw SQL (uncached)"),
     "peer_row": ("<=", 1, "no slower than Datasette (<= 1x)"),
     "throughput_kpi": (">=", 300, ">= 300 req/s"),
     "deadline": ("<=", 300, "p95 <= 300 ms (PostgreSQL)"),
@@ -112,6 +112,8 @@ def render_run(run: dict[str, Any]) -> str:
         + (f"reused (built {ds['built_at']})" if ds.get("reused") else f"built in {ds.get('build_seconds', '?')} s")
         + f"; measured on KPI `{run['targets']['kpi']}`, agency `{run['targets']['agency']}` "
         f"({run['targets']['agency_kpis']} KPIs), fiscal year {run['targets']['year']}, word “{run['targets']['word']}”.",
+        f"- Published KPIs of the dataset: {ds['kpis']:,}. The row counts below also hold the unpublished fiscal year "
+        f"{run['deadline_year']} that the workbook import and the deadline test write into (reset on every run).",
         "",
         "| table | rows |",
         "|---|---:|",

@@ -3,6 +3,7 @@ deadline year that the workbook import and the quarter-deadline test write into.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -99,3 +100,23 @@ def test_the_deadline_year_is_unpublished_open_and_reset_on_every_run():
     report = QuarterReport.objects.get(indicator__code=reporter["code"], quarter=1)
     assert (report.status, report.version) == ("not_started", 1)
     assert Indicator.objects.filter(fiscal_year_id=2570).count() == TINY.import_kpis + TINY.reporters
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_largest_agency_is_topped_up_to_the_agency_reports_kpi_count_with_its_quarters():
+    dataset.build_own(TINY)
+    year = TINY.latest_year
+    wanting_more = dataclasses.replace(TINY, agency_pdf_kpis=TINY.agency_pdf_kpis + 3)
+    top = Indicator.objects.filter(fiscal_year_id=year, agency__code="0001")
+    assert top.count() == TINY.agency_pdf_kpis
+    assert dataset.top_up_agency(wanting_more) == 3
+    assert top.count() == TINY.agency_pdf_kpis + 3
+    copies = Indicator.objects.filter(fiscal_year_id=year, code__regex=r"-70000[0-2]$")
+    assert copies.count() == 3
+    assert QuarterReport.objects.filter(indicator__in=copies).count() == 12
+    assert Assessment.objects.filter(quarter_report__indicator__in=copies).count() == Assessment.objects.filter(
+        quarter_report__indicator__in=top.exclude(pk__in=copies)[:3]
+    ).count()
+    assert Indicator.strategy_nodes.through.objects.filter(indicator__in=copies).count() == 3
+    # Topped up once: a second call finds the count reached.
+    assert dataset.top_up_agency(wanting_more) == 0
