@@ -351,7 +351,12 @@ def _strategy_leaves() -> list[StrategyNode]:
 
 
 def _kpis_per_agency_year(scale: Scale) -> int:
-    return max(1, round(scale.kpis / (scale.agencies * len(scale.years))))
+    return max(1, scale.kpis // (scale.agencies * len(scale.years)))
+
+
+def _extra_slots(scale: Scale) -> int:
+    """How many agency-years carry one KPI more, so that the total is `scale.kpis`."""
+    return max(0, scale.kpis - _kpis_per_agency_year(scale) * scale.agencies * len(scale.years))
 
 
 def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> dict[str, int]:
@@ -379,6 +384,7 @@ def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> d
             sink.add(agency)
         sink.flush()  # agencies first: COPY of the children checks their foreign keys
         per = _kpis_per_agency_year(scale)
+        extra = _extra_slots(scale)
         ids = {m: _next_id(m) for m in (Indicator, QuarterReport, Assessment, Project, ProjectQuarterScore)}
         node_link = Indicator.strategy_nodes.through
         project_link = Project.indicators.through
@@ -387,9 +393,11 @@ def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> d
         kpi_total = 0
         for a_index, agency in enumerate(agencies):
             serial = 0
-            for year in scale.years:
+            for y_index, year in enumerate(scale.years):
+                count = per + (1 if a_index * len(scale.years) + y_index < extra else 0)
                 # The first agency carries the agency-report PDF's KPI count in the latest year.
-                count = max(per, scale.agency_pdf_kpis) if (a_index == 0 and year == latest) else per
+                if a_index == 0 and year == latest:
+                    count = max(count, scale.agency_pdf_kpis)
                 for n in range(count):
                     serial += 1
                     unit = units[rng.randrange(len(units))]

@@ -120,3 +120,10 @@ def test_the_largest_agency_is_topped_up_to_the_agency_reports_kpi_count_with_it
     assert Indicator.strategy_nodes.through.objects.filter(indicator__in=copies).count() == 3
     # Topped up once: a second call finds the count reached.
     assert dataset.top_up_agency(wanting_more) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_own_builder_reaches_the_scales_kpi_count_when_it_does_not_divide_evenly():
+    uneven = dataclasses.replace(TINY, kpis=51)  # 8 agency-years: 6 each, 3 of them 7
+    dataset.build_own(uneven)
+    assert Indicator.objects.filter(fiscal_year_id__in=TINY.years).count() == 51
