@@ -25,7 +25,7 @@ from html import escape
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import format_number
 
-FONT = "Sarabun, 'TH Sarabun New', 'Noto Sans Thai', sans-serif"
+FONT = "Sarabun, 'Noto Sans Thai', sans-serif"
 STATUS_COLORS = {
     "on_track": "#2e7d32",
     "at_risk": "#e0a100",
@@ -137,7 +137,7 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
             )
         else:
             parts.append(
-                f'<text x="{cx:.1f}" y="{y(bottom) - 6}" text-anchor="middle" fill="#777">'
+                f'<text x="{cx:.1f}" y="{y(bottom) - 6}" text-anchor="middle" fill="#6b6b6b">'
                 f'{_e(tr("ไม่มีผลงาน", "no result"))}</text>'
             )
         if planned_v[i] is not None:
@@ -258,7 +258,7 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
         parts.append(f'<text x="{lx + 16}" y="43">{_e(label)}</text>')
         lx += 26 + len(label) * 8
     if not rows:
-        parts.append(f'<text x="8" y="{top_pad + 18}" fill="#777">{_e(tr("ไม่มีข้อมูล", "No data"))}</text>')
+        parts.append(f'<text x="8" y="{top_pad + 18}" fill="#6b6b6b">{_e(tr("ไม่มีข้อมูล", "No data"))}</text>')
     for i, row in enumerate(rows):
         y = top_pad + i * row_h
         label = _short(row.label, label_width // 8)
@@ -294,7 +294,7 @@ def ranked_bars_svg(bars: Sequence[Bar], title: str, maximum: Decimal = Decimal(
     parts = _open(width, height, title, desc)
     parts.append(f'<text x="8" y="22" font-size="15" font-weight="bold">{_e(title)}</text>')
     if not bars:
-        parts.append(f'<text x="8" y="{top_pad + 18}" fill="#777">{_e(tr("ไม่มีข้อมูล", "No data"))}</text>')
+        parts.append(f'<text x="8" y="{top_pad + 18}" fill="#6b6b6b">{_e(tr("ไม่มีข้อมูล", "No data"))}</text>')
     for i, bar in enumerate(bars):
         y = top_pad + i * row_h
         label = _short(f"{i + 1}. {bar.label}", label_width // 8)

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
+from citykpi.dashboards.charts import quarter_chart_svg
 from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
 from citykpi.lib.i18n import is_english, tr
 from citykpi.projects.models import Project
@@ -155,6 +156,17 @@ def quarter_rows(
     return rows
 
 
+def quarter_chart(rows: list[dict[str, Any]], unit_name: str) -> str:
+    """The planned-against-result SVG chart of `quarter_rows(...)`: the same chart on
+    screen, on the print page and in the PDFs."""
+    return quarter_chart_svg(
+        [row["planned_target"] for row in rows],
+        [row["result"] for row in rows],
+        unit_name,
+        tr("ผลงานเทียบกับเป้าหมายรายไตรมาส", "Performance against quarterly targets"),
+    )
+
+
 def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
     """Each linked node with its path from the area down, ancestors fetched in ONE query.
 
@@ -250,6 +262,8 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
         "headline": headline(quarters),
         "components": components,
         "quarter_rows": rows,
+        # The same server-side SVG on screen, on the print page and in the PDF.
+        "chart_svg": quarter_chart(rows, indicator.unit_name),
         "narratives": [(row["quarter"], row["narrative"], row["published"]) for row in rows],
         "annual_summary": indicator.annual_summary,
         "definition": indicator.definition,

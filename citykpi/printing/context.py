@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
-from citykpi.dashboards.charts import quarter_chart_svg
 from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.portal.kpi_page import (
@@ -24,6 +23,7 @@ from citykpi.portal.kpi_page import (
     latest_result,
     level_label,
     public_indicators,
+    quarter_chart,
     quarter_rows,
     type_label,
 )
@@ -32,20 +32,9 @@ from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
 
-def chart_for(context: dict[str, Any]) -> str:
-    rows = context["quarter_rows"]
-    return quarter_chart_svg(
-        [row["planned_target"] for row in rows],
-        [row["result"] for row in rows],
-        context["unit_name"],
-        tr("ผลงานเทียบกับเป้าหมายรายไตรมาส", "Performance against quarterly targets"),
-    )
-
-
 def kpi_pdf_context(indicator: Indicator) -> dict[str, Any]:
-    context = kpi_page_context(indicator)
-    context["chart_svg"] = chart_for(context)
-    return context
+    """The print page's context (with its chart) for the PDF of one KPI."""
+    return kpi_page_context(indicator)
 
 
 def _paths_for(nodes: list[StrategyNode], ancestors: dict[tuple[int, str], StrategyNode]) -> list[dict]:
@@ -135,7 +124,7 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
             "status": max(quarters, key=lambda q: q.quarter).status if quarters else "",
         }
         context["narratives"] = [(r["quarter"], r["narrative"], r["published"]) for r in context["quarter_rows"]]
-        context["chart_svg"] = chart_for(context)
+        context["chart_svg"] = quarter_chart(context["quarter_rows"], indicator.unit_name)
         sections.append(context)
     return sections
 
