@@ -421,3 +421,63 @@ def submit_report(
         announce(row, "submit")
     refresh_caller_copy(report, row)
     return report
+
+
+# ---------------------------------------------------------------- the head's bulk submit
+
+
+def is_ready(report: QuarterReport, today: dt.date) -> bool:
+    """May this quarter go to the evaluator as it stands: a result saved, the form open,
+    and a status that can be submitted."""
+    return (
+        report.status in (Status.DRAFT, Status.RETURNED, Status.REOPENED)
+        and report.result is not None
+        and is_open(report, today)
+    )
+
+
+def submit_many(
+    actor,
+    versions: dict[int, Any],
+    *,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> list[QuarterReport]:
+    """Submit several quarters at once (the head's "submit all ready").
+
+    `versions` maps a QuarterReport id to the version the head saw, so nothing that
+    changed since the head looked is sent unseen. Each quarter goes through
+    `submit_report` (its own checks and audit row) inside one transaction: when any one
+    is refused, none is submitted, and the error names the KPI and quarter at fault.
+    """
+    if not versions:
+        raise ActionError("ไม่ได้เลือกรายการที่จะส่ง", "Nothing was selected to submit", field="reports")
+    ids = sorted(int(pk) for pk in versions)
+    submitted: list[QuarterReport] = []
+    with transaction.atomic():
+        rows = {
+            row.pk: row
+            for row in QuarterReport.objects.select_related(
+                "indicator__agency", "indicator__fiscal_year", "indicator__unit"
+            ).filter(pk__in=ids)
+        }
+        for pk in ids:
+            row = rows.get(pk)
+            if row is None:
+                raise Http404(str(pk))
+            try:
+                submit_report(actor, row, version=versions[pk], source=source, now=now)
+            except ConflictError as exc:
+                raise ConflictError(
+                    current={**exc.current, "code": row.indicator.code, "quarter": row.quarter}
+                ) from None
+            except ActionError as exc:
+                raise ActionError(
+                    f"{row.indicator.code} ไตรมาสที่ {row.quarter}: {exc.message_th}",
+                    f"{row.indicator.code} Q{row.quarter}: {exc.message_en}",
+                    field=exc.field,
+                    code=row.indicator.code,
+                    quarter=row.quarter,
+                ) from None
+            submitted.append(row)
+    return submitted

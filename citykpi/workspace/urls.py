@@ -1,13 +1,14 @@
 from django.urls import path
 
-from citykpi.workspace import views
+from citykpi.workspace import assessing, views
 
 app_name = "workspace"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("queue/", views.queue, name="queue"),
+    path("submit-ready/", views.submit_ready, name="submit_ready"),
+    path("queue/", assessing.queue, name="queue"),
     path("kpi/<str:code>/", views.kpi, name="kpi"),
     path("kpi/<str:code>/q/<int:quarter>/", views.quarter, name="quarter"),
-    path("kpi/<str:code>/q/<int:quarter>/assess/", views.assess, name="assess"),
+    path("kpi/<str:code>/q/<int:quarter>/assess/", assessing.assess, name="assess"),
     path("evidence/<int:pk>/", views.evidence, name="evidence"),
 ]

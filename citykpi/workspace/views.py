@@ -1,6 +1,7 @@
-"""Staff pages of the quarterly loop: the reporter's inbox, the quarter form, the
-evaluator's queue and assessment form, a KPI's staff page with its history, and the
-evidence download.
+"""Staff pages of the agencies' side of the quarterly loop: the inbox (with the head's
+"submit all ready"), the quarter form, a KPI's staff page with its history, and the
+evidence download. The evaluator's queue and assessment page are in
+citykpi.workspace.assessing.
 
 Every view fetches its KPI through citykpi.accounts.access.indicator_for (404 outside
 the user's agencies, 403 for a role that may only look) and writes only through the
@@ -16,20 +17,16 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citykpi.accounts import access
-from citykpi.accounts.models import Role
-from citykpi.agencies.models import Agency
+from citykpi.accounts.models import Membership, Role
 from citykpi.audit.history import history as describe
 from citykpi.audit.models import AuditEvent
-from citykpi.evaluation import actions as evaluation
-from citykpi.evaluation.actions import component_names
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
@@ -38,7 +35,7 @@ from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import Evidence, QuarterReport
 
 Status = QuarterReport.Status
-PAGE_SIZE = 50
+SUBMITTABLE = (Status.DRAFT, Status.RETURNED, Status.REOPENED)
 HISTORY_LIMIT = 200
 
 
@@ -92,8 +89,11 @@ def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
         .select_related("agency", "fiscal_year", "unit")
         .order_by("fiscal_year_id", "code")
     )
+    by_pk = {indicator.pk: indicator for indicator in indicators}
     reports = defaultdict(dict)
-    for report in QuarterReport.objects.filter(indicator__in=indicators):
+    for report in QuarterReport.objects.filter(indicator__in=indicators).select_related("updated_by"):
+        # The deadline checks read report.indicator.fiscal_year: reuse the rows in hand.
+        report.indicator = by_pk[report.indicator_id]
         reports[report.indicator_id][report.quarter] = report
     for indicator in indicators:
         fiscal_year, current = years[indicator.fiscal_year_id]
@@ -116,11 +116,38 @@ def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
     return groups
 
 
+def awaiting_submission(user, groups: dict[str, list[dict]], today: dt.date) -> dict[str, list[dict]]:
+    """The quarters the user may submit, split into ready (a result saved, the form
+    open) and not yet ready, with the reason why not."""
+    out: dict[str, list[dict]] = {"ready": [], "not_ready": []}
+    may_submit: dict[int, bool] = {}  # per agency: a user reports for one or a few agencies
+    for key in ("returned", "overdue", "due"):
+        for item in groups[key]:
+            report, indicator = item["report"], item["indicator"]
+            # Not started quarters already show as due; the head's list is what was worked on.
+            if report is None or report.status not in SUBMITTABLE:
+                continue
+            if indicator.agency_id not in may_submit:
+                may_submit[indicator.agency_id] = access.can_submit(user, indicator)
+            if not may_submit[indicator.agency_id]:
+                continue
+            if reporting.is_ready(report, today):
+                out["ready"].append(item)
+            else:
+                if report.result is None:
+                    why = tr("ยังไม่มีผลงาน", "No result saved yet")
+                else:
+                    why = tr("ปิดรับรายงานแล้ว", "Closed for reporting")
+                out["not_ready"].append({**item, "why": why})
+    return out
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     today = _today(request)
     groups = inbox_items(request.user, today)
+    to_submit = awaiting_submission(request.user, groups, today)
     context = {
         "groups": [
             ("returned", tr("ส่งกลับให้แก้ไข", "Returned for revision"), groups["returned"]),
@@ -135,8 +162,44 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if access.is_evaluator(request.user)
         else None,
         "has_agency": bool(access.agency_ids(request.user)),
+        "ready": to_submit["ready"],
+        "not_ready": to_submit["not_ready"],
     }
     return render(request, "workspace/inbox.html", context)
+
+
+@login_required
+@require_POST
+def submit_ready(request: HttpRequest) -> HttpResponse:
+    """The head's "submit all ready": every ticked quarter through submit_report, in one
+    transaction; nothing is submitted when one of them is refused."""
+    versions: dict[int, str] = {}
+    for value in request.POST.getlist("report"):
+        if value.isdigit():
+            versions[int(value)] = request.POST.get(f"version_{value}", "")
+    try:
+        submitted = reporting.submit_many(request.user, versions)
+    except ConflictError as exc:
+        current = exc.current
+        messages.error(
+            request,
+            tr(f"ยังไม่ได้ส่งรายการใดเลย: {current.get('code')} ไตรมาสที่ {current.get('quarter')} "
+               f"มีผู้แก้ไขหลังจากที่คุณเปิดหน้านี้ ({current.get('updated_by_name') or '-'}) กรุณาตรวจสอบแล้วส่งอีกครั้ง",
+               f"Nothing was submitted: {current.get('code')} Q{current.get('quarter')} was changed after you "
+               f"opened this page ({current.get('updated_by_name') or '-'}); check it and submit again"),
+        )
+        return redirect("workspace:inbox")
+    except ActionError as exc:
+        messages.error(
+            request, tr(f"ยังไม่ได้ส่งรายการใดเลย: {exc.message_th}", f"Nothing was submitted: {exc.message_en}")
+        )
+        return redirect("workspace:inbox")
+    codes = ", ".join(f"{r.indicator.code} Q{r.quarter}" for r in submitted)
+    messages.success(
+        request,
+        tr(f"ส่งรายงานแล้ว {len(submitted)} รายการ: {codes}", f"Submitted {len(submitted)} quarter(s): {codes}"),
+    )
+    return redirect("workspace:inbox")
 
 
 # ---------------------------------------------------------------- KPI staff page
@@ -205,8 +268,14 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
                     messages.success(request, tr("ส่งรายงานแล้ว", "Submitted"))
                 else:
                     messages.success(request, tr("บันทึกร่างแล้ว", "Draft saved"))
-                    for warning in getattr(report, "warnings", []):
-                        messages.warning(request, getattr(warning, "message", str(warning)))
+                # The save went through; its data-quality warnings are for the reporter to
+                # read now, before the head or the evaluator sees the doubtful number.
+                for warning in getattr(report, "warnings", []):
+                    messages.warning(
+                        request,
+                        tr(f"โปรดตรวจสอบ: {warning.message_th}", f"Please check: {warning.message_en}")
+                        if hasattr(warning, "message_th") else str(warning),
+                    )
             elif action == "remove_evidence":
                 evidence = get_object_or_404(
                     Evidence, pk=request.POST.get("evidence"), quarter_report=report, is_removed=False
@@ -222,16 +291,22 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         except ActionError as exc:
             report = _existing_or_blank(indicator, quarter)
             context.update(_error_context(exc), posted=posted)
+    can_report = access.can_report(request.user, indicator)
+    can_submit = access.can_submit(request.user, indicator)
+    deadline = indicator.fiscal_year.deadline(quarter)
     context.update(
         indicator=indicator,
         report=report,
         quarter=quarter,
-        deadline=indicator.fiscal_year.deadline(quarter),
+        deadline=deadline,
+        days_left=(deadline - today).days if deadline else None,
         evidence=list(report.evidence.filter(is_removed=False)) if report.pk else [],
-        can_report=access.can_report(request.user, indicator),
-        can_submit=access.can_submit(request.user, indicator),
+        can_report=can_report,
+        can_submit=can_submit,
+        submitters=submitters_of(indicator) if can_report and not can_submit else [],
         is_open=report.status in reporting.EDITABLE and reporting.is_open(report, today),
         max_mb=reporting_max_mb(),
+        **quarter_overview(indicator, quarter),
     )
     context.setdefault(
         "posted",
@@ -246,112 +321,49 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
     return render(request, "workspace/quarter.html", context, status=status)
 
 
+def quarter_overview(indicator: Indicator, quarter: int) -> dict:
+    """The year at a glance for the quarter form: each quarter's planned cumulative
+    target, result and status, and the highest earlier result (a running total should
+    not fall below it)."""
+    rows = {r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).only(
+        "quarter", "planned_target", "result", "status", "indicator_id")}
+    overview = []
+    for q in QUARTERS:
+        row = rows.get(q)
+        overview.append({
+            "quarter": q,
+            "planned": row.planned_target if row else None,
+            "result": row.result if row else None,
+            "status": row.status if row else Status.NOT_STARTED,
+            "is_current": q == quarter,
+        })
+    earlier = [r["result"] for r in overview if r["quarter"] < quarter and r["result"] is not None]
+    this = rows.get(quarter)
+    return {
+        "overview": overview,
+        "planned_target": this.planned_target if this else None,
+        "previous_best": max(earlier) if earlier else None,
+    }
+
+
+def submitters_of(indicator: Indicator) -> list[str]:
+    """The names of the heads who may submit this KPI's quarters (a head of the agency
+    or of an agency above it)."""
+    agency_ids = []
+    agency = indicator.agency
+    seen = 0
+    while agency is not None and seen < 10:  # the tree is shallow; the bound guards a cycle
+        agency_ids.append(agency.pk)
+        agency = agency.parent
+        seen += 1
+    heads = Membership.objects.filter(role=Role.HEAD, agency_id__in=agency_ids).select_related("user")
+    return sorted({m.user.get_full_name() or m.user.username for m in heads if m.user.is_active})
+
+
 def reporting_max_mb() -> str:
     from django.conf import settings
 
     return f"{settings.EVIDENCE_MAX_BYTES / (1024 * 1024):g}"
-
-
-# ---------------------------------------------------------------- the evaluator
-
-
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    if not access.is_citywide_viewer(request.user):
-        raise PermissionDenied(tr("เฉพาะ สยป. และผู้บริหาร", "Evaluators and executives only"))
-    params = request.GET
-    status = params.get("status", Status.SUBMITTED)
-    reports = QuarterReport.objects.select_related(
-        "indicator__agency", "indicator__fiscal_year", "indicator__unit", "assessment", "submitted_by"
-    ).order_by("submitted_at", "indicator__code", "quarter")
-    if status and status != "all":
-        reports = reports.filter(status=status)
-    if params.get("agency"):
-        reports = reports.filter(Q(indicator__agency__code=params["agency"]))
-    if (params.get("year") or "").isdigit():
-        reports = reports.filter(indicator__fiscal_year_id=int(params["year"]))
-    if (params.get("quarter") or "").isdigit():
-        reports = reports.filter(quarter=int(params["quarter"]))
-    if params.get("type"):
-        reports = reports.filter(indicator__kpi_type=params["type"])
-    page = Paginator(reports, PAGE_SIZE).get_page(params.get("page"))
-    return render(
-        request,
-        "workspace/queue.html",
-        {
-            "page": page,
-            "status": status,
-            "statuses": Status.choices,
-            "types": Indicator.Type.choices,
-            "agencies": Agency.objects.active().only("code", "name_th"),
-            "years": FiscalYear.objects.values_list("year", flat=True),
-            "params": params,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def assess(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
-    indicator = access.indicator_for(request.user, code, action="assess")
-    report = _existing_or_blank(indicator, quarter)
-    names = component_names(report)
-    context: dict = {"posted": {}}
-    if request.method == "POST":
-        report = reporting.get_quarter(indicator, quarter)
-        action = request.POST.get("action", "assess")
-        version = request.POST.get("version")
-        context["posted"] = request.POST
-        try:
-            if action == "assess":
-                evaluation.assess(
-                    request.user, report, score=request.POST.get("score", ""),
-                    components={name: request.POST.get(f"component_{name}", "") for name in names},
-                    comment=request.POST.get("comment", ""), version=version,
-                )
-                messages.success(request, tr("บันทึกผลประเมินแล้ว", "Assessment saved"))
-            elif action == "return":
-                evaluation.return_report(request.user, report, reason=request.POST.get("reason", ""),
-                                         version=version)
-                messages.success(request, tr("ส่งกลับให้หน่วยงานแก้ไขแล้ว", "Returned to the agency"))
-            elif action == "reopen":
-                until = _parse_date(request.POST.get("until"))
-                evaluation.reopen(request.user, report, reason=request.POST.get("reason", ""), until=until,
-                                  version=version)
-                messages.success(request, tr("เปิดให้แก้ไขแล้ว", "Reopened"))
-            else:
-                raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
-            return redirect("workspace:assess", code=indicator.code, quarter=quarter)
-        except ConflictError as exc:
-            context.update(_error_context(exc), conflict=exc.current)
-        except ActionError as exc:
-            context.update(_error_context(exc))
-        report = _existing_or_blank(indicator, quarter)
-    assessment = getattr(report, "assessment", None) if report.pk else None
-    context.update(
-        indicator=indicator,
-        report=report,
-        quarter=quarter,
-        assessment=assessment,
-        components=[
-            (name, context["posted"].get(f"component_{name}") or (assessment.component(name) if assessment else ""))
-            for name in names
-        ],
-        evidence=list(report.evidence.filter(is_removed=False)) if report.pk else [],
-        deadline=indicator.fiscal_year.deadline(quarter),
-    )
-    status = 409 if "conflict" in context else (400 if "error" in context else 200)
-    return render(request, "workspace/assess.html", context, status=status)
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ActionError("วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a date (YYYY-MM-DD)", field="until") from None
 
 
 # ---------------------------------------------------------------- evidence download

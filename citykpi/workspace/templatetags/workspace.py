@@ -23,3 +23,30 @@ def status_label(status: str) -> str:
     from citykpi.reporting.models import QuarterReport
 
     return pick(dict(QuarterReport.Status.choices).get(status, status))
+
+
+@register.simple_tag(takes_context=True)
+def workspace_nav(context) -> dict[str, bool]:
+    """Which staff links this user can use: a link to a page that answers 403 is not shown.
+    The roles are cached on the user by citykpi.accounts.access, so this costs no query
+    after the view's own checks."""
+    from citykpi.accounts import access
+
+    user = context["request"].user
+    return {"queue": access.is_evaluator(user) or access.is_admin(user)}
+
+
+@register.filter
+def days_phrase(days: int | None) -> str:
+    """Days left before a deadline, as a reporter reads it at 11 pm."""
+    from citykpi.lib.i18n import tr
+
+    if days is None:
+        return ""
+    if days > 1:
+        return tr(f"เหลืออีก {days} วัน", f"{days} days left")
+    if days == 1:
+        return tr("เหลืออีก 1 วัน (ถึงพรุ่งนี้)", "1 day left (until tomorrow)")
+    if days == 0:
+        return tr("ครบกำหนดวันนี้", "Due today")
+    return tr(f"เลยกำหนดมาแล้ว {-days} วัน", f"{-days} days past the deadline")
