@@ -168,6 +168,15 @@ def render(runs: list[dict[str, Any]], *, hand: str, note: str = "") -> str:
         "the hand-written section at the end is kept. Goals are those of issue 8, stated for the city scale",
         "(the national scale has one: the KPI page p95 <= 30 ms).",
         "",
+        "How to run: `make bench` (`citykpi bench --scale city`: SQLite, then PostgreSQL when it is reachable,",
+        "one report) and `make bench-national` (`citykpi bench --scale national`, PostgreSQL only). Each dataset",
+        "is built once (var/bench/<scale>.sqlite3, PostgreSQL database citykpi_bench_<scale>) and reused while its",
+        "recorded size matches; `--rebuild` drops it first. Other options: `--db sqlite|postgres|both`,",
+        "`--out PATH`, `--workdir DIR`, `--workers N`, `--worker-class sync|gthread`, `--threads N`,",
+        "`--builder auto|generator|own`. Scales `small` (about 2,000 KPIs) and `tiny` (the test suite's smoke run)",
+        "check the benchmark itself. Writes (imports) are rolled back; the deadline test writes into an unpublished",
+        "fiscal year that is reset on every run.",
+        "",
     ]
     if note:
         head += [f"> {note}", ""]
