@@ -175,7 +175,8 @@ def render(runs: list[dict[str, Any]], *, hand: str, note: str = "") -> str:
         "`--out PATH`, `--workdir DIR`, `--workers N`, `--worker-class sync|gthread`, `--threads N`,",
         "`--builder auto|generator|own`. Scales `small` (about 2,000 KPIs) and `tiny` (the test suite's smoke run)",
         "check the benchmark itself. Writes (imports) are rolled back; the deadline test writes into an unpublished",
-        "fiscal year that is reset on every run.",
+        "fiscal year that is reset on every run. The cache is the one CACHE_URL configures (Redis, else local",
+        "memory); the benchmark clears it, so give it a Redis database of its own.",
         "",
     ]
     if note:

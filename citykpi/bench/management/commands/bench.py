@@ -6,6 +6,10 @@ citykpi_bench_<scale>), creates it if needed and starts the inner one as a child
 with DATABASE_URL pointing there, so that migrations, the dataset, the in-process
 measurements and the gunicorn server all use the benchmark database and never the
 development one. Each inner run writes its figures as JSON; the outer one writes the report.
+
+The cache is the one the environment configures (CACHE_URL: Redis, else local memory). The
+benchmark clears it to count the queries of uncached pages: with Redis, point CACHE_URL at a
+Redis database used by nothing else.
 """
 
 from __future__ import annotations
