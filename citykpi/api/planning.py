@@ -36,6 +36,7 @@ class ErrorOut(Schema):
     field: str | None = None
     current: dict | None = None
     findings: list[dict] | None = None
+    unapproved: list[str] | None = None  # publishing refused: the agencies whose setup is open
 
 
 class MilestoneLevelIn(Schema):
@@ -86,6 +87,7 @@ class TemplateOut(Schema):
     milestone_levels: list[dict]
     strategy_nodes: list[str]
     version: int
+    is_active: bool
     assignments: list[AssignmentOut] | None = None
 
 
@@ -145,6 +147,21 @@ class CommentIn(Schema):
     text: str
 
 
+class ActiveIn(Schema):
+    reason: str = ""
+
+
+class PublishIn(Schema):
+    override_reason: str = ""
+
+
+class YearOut(Schema):
+    fiscal_year: int
+    is_published: bool
+    agencies: int
+    unapproved: list[str]
+
+
 def _error(status: int, th: str, en: str) -> tuple[int, dict]:
     return status, {"message": f"{th} / {en}", "message_th": th, "message_en": en}
 
@@ -190,7 +207,7 @@ def _template_out(template: KpiTemplate, user, *, with_assignments: bool = False
         "calculation_method": template.calculation_method, "data_collection": template.data_collection,
         "milestone_levels": template.milestone_levels,
         "strategy_nodes": [f"{n.plan.code}:{n.path}" for n in template.strategy_nodes.select_related("plan")],
-        "version": template.version,
+        "version": template.version, "is_active": template.is_active,
     }
     if with_assignments:
         rows = list(
@@ -262,6 +279,26 @@ def assign_template(request, template_id: int, payload: AssignIn):
         plan=payload.plan, weight=payload.weight, source="api",
     )
     return 201, [_plan_out(i) for i in created]
+
+
+@router.post("/templates/{template_id}/deactivate", response={200: TemplateOut, codes_4xx: ErrorOut},
+             summary="ยกเลิกการใช้งานตัวชี้วัดต้นแบบ / Deactivate a template (evaluator)")
+@_guarded
+def deactivate_template(request, template_id: int, payload: ActiveIn | None = None):
+    template = get_object_or_404(KpiTemplate, pk=template_id)
+    reason = payload.reason if payload else ""
+    template = actions.set_template_active(_user(request), template, active=False, reason=reason, source="api")
+    return _template_out(template, _user(request))
+
+
+@router.post("/templates/{template_id}/activate", response={200: TemplateOut, codes_4xx: ErrorOut},
+             summary="เปิดใช้งานตัวชี้วัดต้นแบบอีกครั้ง / Activate a template again (evaluator)")
+@_guarded
+def activate_template(request, template_id: int, payload: ActiveIn | None = None):
+    template = get_object_or_404(KpiTemplate, pk=template_id)
+    reason = payload.reason if payload else ""
+    template = actions.set_template_active(_user(request), template, active=True, reason=reason, source="api")
+    return _template_out(template, _user(request))
 
 
 @router.get("/kpis/{code}/plan", response={200: PlanOut, codes_4xx: ErrorOut},
@@ -339,3 +376,28 @@ def approve(request, agency: str, year: int):
 def reopen(request, agency: str, year: int, payload: ReasonIn):
     setup = _setup(request, agency, year)
     return _setup_out(actions.reopen(_user(request), setup, reason=payload.reason, source="api"))
+
+
+def _year_out(year: int) -> dict[str, Any]:
+    readiness = actions.year_readiness(year)
+    return {"fiscal_year": readiness.fiscal_year.pk, "is_published": readiness.fiscal_year.is_published,
+            "agencies": readiness.agencies, "unapproved": readiness.unapproved}
+
+
+@router.get("/fiscal-years/{year}/setup", response={200: YearOut, codes_4xx: ErrorOut},
+            summary="ความพร้อมของปีงบประมาณ / Where a fiscal year's setups stand (evaluator)")
+@_guarded
+def year_setup(request, year: int):
+    if not access.is_evaluator(_user(request)):
+        raise PermissionDenied
+    return _year_out(year)
+
+
+@router.post("/fiscal-years/{year}/publish", response={200: YearOut, codes_4xx: ErrorOut},
+             summary="เผยแพร่ปีงบประมาณ / Publish a fiscal year (evaluator; every setup approved, "
+                     "or an override reason)")
+@_guarded
+def publish_year(request, year: int, payload: PublishIn | None = None):
+    actions.publish_fiscal_year(_user(request), year, override_reason=payload.override_reason if payload else "",
+                                source="api")
+    return _year_out(year)

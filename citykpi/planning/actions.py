@@ -5,6 +5,7 @@ negotiation with its freeze and reopen.
 Each function checks permission (the agency acts only for itself; only the central
 evaluator creates templates, assigns, counter-proposes, approves and reopens), runs in
 one transaction and leaves audit rows. Pages, the API and commands call these functions.
+The permission rules and value parsing they share live in citykpi.planning.rules.
 """
 
 from __future__ import annotations
@@ -15,22 +16,44 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from citykpi.accounts import access
-from citykpi.accounts.models import Role
 from citykpi.agencies.models import Agency
 from citykpi.audit.log import record, snapshot as audit_snapshot
-from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel, Unit
+from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
 from citykpi.lib.errors import ActionError, ConflictError, PermissionDenied
-from citykpi.lib.thai import NumberParseError, format_number, parse_number
 from citykpi.planning import checks, versions
 from citykpi.planning.models import DefinitionVersion, KpiTemplate, Setup
-from citykpi.reporting.models import QuarterReport
 
-QUARTERS = (1, 2, 3, 4)
+# The shared rules; the public ones (is_agency_member, can_edit_setup, fiscal_year_of,
+# setup_of) stay reachable as actions.<name> for the pages, the API and the tests.
+from citykpi.planning.rules import (  # noqa: F401
+    QUARTERS,
+    _bump_definition,
+    _check_may_edit,
+    _choice,
+    _ensure_unit,
+    _frozen_error,
+    _milestone_rows,
+    _new_code,
+    _next_codes,
+    _number,
+    _parse_plan,
+    _parse_weight,
+    _plan_dict,
+    _require_authenticated,
+    _require_editor,
+    _require_evaluator,
+    _require_scope,
+    _set_milestones,
+    _set_plan,
+    _state_label,
+    can_edit_setup,
+    fiscal_year_of,
+    is_agency_member,
+    setup_of,
+)
 # Definition fields a template holds and pushes down to its assignments.
 TEMPLATE_FIELDS = [
     "name",
@@ -62,245 +85,6 @@ EDITABLE_DEFINITION_FIELDS = [
 ]
 PLAN_AUDIT_FIELDS = ["target", "weight", "plan_version", "definition_version"]
 _UNSET: Any = object()
-
-
-# ---------------------------------------------------------------- permissions
-
-
-def is_agency_member(user, agency: Agency | int) -> bool:
-    """A reporter or head of the agency (or of an agency above it)."""
-    agency_id = agency if isinstance(agency, int) else agency.pk
-    return agency_id in access.agency_ids(user, Role.REPORTER, Role.HEAD)
-
-
-def can_edit_setup(user, agency: Agency | int) -> bool:
-    return access.is_evaluator(user) or is_agency_member(user, agency)
-
-
-def _require_authenticated(actor) -> None:
-    if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("ต้องเข้าสู่ระบบ / Log in first")
-
-
-def _require_evaluator(actor) -> None:
-    _require_authenticated(actor)
-    if not access.is_evaluator(actor):
-        raise PermissionDenied(
-            "เฉพาะผู้ประเมิน สยป. เท่านั้นที่ทำรายการนี้ได้ / Only the central evaluator may do this"
-        )
-
-
-def _require_scope(actor, agency: Agency | int) -> None:
-    """404 outside the actor's agencies (another agency's setup does not even show)."""
-    _require_authenticated(actor)
-    if not access.can_view_agency(actor, agency if isinstance(agency, int) else agency.pk):
-        raise Http404("agency")
-
-
-def _require_editor(actor, agency: Agency | int) -> None:
-    _require_scope(actor, agency)
-    if not can_edit_setup(actor, agency):
-        raise PermissionDenied(
-            "บทบาทของคุณไม่มีสิทธิ์แก้ไขการตั้งค่าตัวชี้วัด / Your role may not change KPI setup"
-        )
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _number(value, field_name: str, label_th: str, label_en: str) -> Decimal | None:
-    try:
-        return parse_number(value)
-    except NumberParseError:
-        raise ActionError(
-            f"{label_th}: “{value}” ไม่ใช่ตัวเลข",
-            f"{label_en}: “{value}” is not a number",
-            field=field_name,
-        ) from None
-
-
-def fiscal_year_of(year: FiscalYear | int | str) -> FiscalYear:
-    if isinstance(year, FiscalYear):
-        return year
-    number = _number(year, "fiscal_year", "ปีงบประมาณ", "Fiscal year")
-    try:
-        return FiscalYear.objects.get(pk=int(number))
-    except (FiscalYear.DoesNotExist, TypeError):
-        raise ActionError(
-            f"ไม่พบปีงบประมาณ {year}", f"Fiscal year {year} does not exist", field="fiscal_year"
-        ) from None
-
-
-def setup_of(agency: Agency, fiscal_year: FiscalYear | int, *, lock: bool = False) -> Setup:
-    """The setup record of an agency and year, created as a draft when missing."""
-    year_id = getattr(fiscal_year, "pk", fiscal_year)
-    setup, _ = Setup.objects.get_or_create(agency=agency, fiscal_year_id=year_id)
-    if lock:
-        setup = Setup.objects.select_for_update(of=("self",)).select_related("agency", "fiscal_year").get(pk=setup.pk)
-    return setup
-
-
-def _frozen_error(setup: Setup) -> ActionError:
-    return ActionError(
-        f"ตัวชี้วัดของ {setup.agency.code} {setup.agency.name_th} ปีงบประมาณ {setup.fiscal_year_id} "
-        "ได้รับอนุมัติแล้ว จึงแก้ไขไม่ได้ การเปลี่ยนแปลงต้องให้ สยป. เปิดให้แก้ไขพร้อมระบุเหตุผลก่อน",
-        f"The KPIs of {setup.agency.code} for fiscal year {setup.fiscal_year_id} are approved and "
-        "frozen; a change needs the central evaluator to reopen them with a reason first",
-        field="state",
-        state=setup.state,
-    )
-
-
-def _state_label(state: str) -> str:
-    return Setup.State(state).label
-
-
-def _check_may_edit(actor, setup: Setup) -> None:
-    """Refuse a change while approved, or while the proposal is with the evaluator."""
-    if setup.state == Setup.State.APPROVED:
-        raise _frozen_error(setup)
-    if not access.is_evaluator(actor) and setup.state not in Setup.AGENCY_EDITABLE:
-        raise ActionError(
-            "ได้เสนอค่าเป้าหมายแล้ว รอ สยป. พิจารณา จึงแก้ไขไม่ได้ในขณะนี้",
-            "The targets are proposed and with the evaluator; they cannot be changed now",
-            field="state",
-            state=setup.state,
-        )
-
-
-def _bump_definition(indicator: Indicator) -> bool:
-    """After a reopen, the first change to an approved definition starts a new version;
-    reports made under the approved one keep pointing at its snapshot."""
-    if DefinitionVersion.objects.filter(indicator=indicator, version=indicator.definition_version).exists():
-        indicator.definition_version += 1
-        return True
-    return False
-
-
-def _quarter(indicator: Indicator, quarter: int) -> QuarterReport:
-    try:
-        from citykpi.reporting.actions import get_quarter
-    except ImportError:  # the workflow's helper is optional here
-        get_quarter = None
-    if get_quarter is not None:
-        return get_quarter(indicator, quarter)
-    return QuarterReport.objects.get_or_create(
-        indicator=indicator,
-        quarter=quarter,
-        defaults={"definition_version": indicator.definition_version},
-    )[0]
-
-
-def _set_plan(indicator: Indicator, plan: dict[int, Decimal | None]) -> None:
-    existing = {q.quarter: q for q in QuarterReport.objects.filter(indicator=indicator)}
-    for quarter in QUARTERS:
-        if quarter not in plan:
-            continue
-        report = existing.get(quarter) or _quarter(indicator, quarter)
-        if report.planned_target != plan[quarter]:
-            report.planned_target = plan[quarter]
-            report.save(update_fields=["planned_target"])
-
-
-def _plan_dict(indicator: Indicator) -> dict[str, str | None]:
-    found = {
-        q.quarter: q.planned_target for q in QuarterReport.objects.filter(indicator=indicator)
-    }
-    return {str(q): (str(found[q]) if found.get(q) is not None else None) for q in QUARTERS}
-
-
-def _parse_plan(plan: dict | Sequence | None) -> dict[int, Decimal | None]:
-    if plan is None:
-        return {}
-    if not isinstance(plan, dict):
-        plan = dict(zip(QUARTERS, plan, strict=False))
-    parsed: dict[int, Decimal | None] = {}
-    for key, value in plan.items():
-        quarter = int(str(key).lstrip("qQ"))
-        if quarter not in QUARTERS:
-            raise ActionError("ไตรมาสต้องเป็น 1-4", "A quarter must be 1-4", field="plan")
-        parsed[quarter] = _number(
-            value, f"plan_q{quarter}", f"เป้าหมายสะสมไตรมาสที่ {quarter}", f"Quarter {quarter} plan"
-        )
-    return parsed
-
-
-def _parse_weight(value) -> Decimal | None:
-    weight = _number(value, "weight", "น้ำหนัก", "Weight")
-    if weight is not None and not (Decimal("0") <= weight <= Decimal("100")):
-        raise ActionError(
-            f"น้ำหนักต้องอยู่ระหว่าง 0 ถึง 100 (ได้รับ {format_number(weight)})",
-            f"The weight must be between 0 and 100 (got {format_number(weight)})",
-            field="weight",
-        )
-    return weight
-
-
-def _milestone_rows(levels: Iterable[dict]) -> list[dict]:
-    rows = []
-    seen = set()
-    for raw in levels or []:
-        level = _number(raw.get("level"), "milestone_levels", "ระดับ", "Level")
-        percent = _number(raw.get("percent"), "milestone_levels", "ร้อยละ", "Percent")
-        points = _number(raw.get("points", 0), "milestone_levels", "คะแนน", "Points")
-        if level is None or not (1 <= level <= 10) or level != level.to_integral_value():
-            raise ActionError("ระดับต้องเป็นจำนวนเต็ม 1-10", "A level must be a whole number 1-10",
-                              field="milestone_levels")
-        if percent is None or not (0 <= percent <= 100):
-            raise ActionError(f"ระดับ {level}: ร้อยละต้องอยู่ระหว่าง 0-100",
-                              f"Level {level}: the percent must be 0-100", field="milestone_levels")
-        if int(level) in seen:
-            raise ActionError(f"ระดับ {level} ซ้ำ", f"Level {level} appears twice", field="milestone_levels")
-        seen.add(int(level))
-        rows.append({"level": int(level), "percent": str(percent), "points": str(points or 0),
-                     "description": str(raw.get("description", "")).strip()})
-    return sorted(rows, key=lambda r: r["level"])
-
-
-def _set_milestones(indicator: Indicator, rows: list[dict]) -> None:
-    indicator.milestone_levels.all().delete()
-    MilestoneLevel.objects.bulk_create(
-        MilestoneLevel(indicator=indicator, level=r["level"], description=r["description"],
-                       percent=Decimal(r["percent"]), points=Decimal(r["points"]))
-        for r in rows
-    )
-
-
-def _next_codes(agencies: Sequence[Agency]) -> dict[int, int]:
-    """The next free serial per agency: serials are unique across years."""
-    if not agencies:
-        return {}
-    query = Q()
-    for agency in agencies:
-        query |= Q(code__startswith=f"{agency.code}-")
-    highest: dict[str, int] = {}
-    for code in Indicator.objects.filter(query).values_list("code", flat=True):
-        prefix, _, serial = code.partition("-")
-        if serial.isdigit():
-            highest[prefix] = max(highest.get(prefix, 0), int(serial))
-    return {a.pk: highest.get(a.code, 0) + 1 for a in agencies}
-
-
-def _new_code(agency: Agency, serials: dict[int, int]) -> str:
-    serial = serials[agency.pk]
-    serials[agency.pk] = serial + 1
-    return f"{agency.code}-{serial:04d}"
-
-
-def _ensure_unit(unit) -> Unit | None:
-    if unit is None or unit == "" or isinstance(unit, Unit):
-        return unit or None
-    try:
-        return Unit.objects.get(pk=int(unit))
-    except (Unit.DoesNotExist, ValueError, TypeError):
-        raise ActionError("ไม่พบหน่วยนับนี้", "Unknown unit", field="unit") from None
-
-
-def _choice(value, choices, field_name: str, label_th: str, label_en: str) -> str:
-    if value not in choices.values:
-        raise ActionError(f"{label_th}: ค่า “{value}” ไม่ถูกต้อง", f"{label_en}: “{value}” is not allowed",
-                          field=field_name)
-    return value
 
 
 # ---------------------------------------------------------------- templates
@@ -439,7 +223,10 @@ def assign_template(
     plan_values = _parse_plan(plan)
     weight_value = _parse_weight(weight)
     with transaction.atomic():
-        template = KpiTemplate.objects.get(pk=template.pk)
+        # Locked so that a deactivation cannot slip in between the check and the assignment.
+        template = KpiTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+        if not template.is_active:
+            raise _inactive_error(template)
         already = set(
             Indicator.objects.filter(template=template, fiscal_year=year, agency__in=agencies)
             .values_list("agency__code", flat=True)
@@ -486,6 +273,36 @@ def assign_template(
         record(actor, "template.assign", template,
                after={"fiscal_year": year.pk, "codes": [i.code for i in created]}, source=source)
     return created
+
+
+def set_template_active(actor, template: KpiTemplate, *, active: bool, reason: str = "",
+                        source: str = "web") -> KpiTemplate:
+    """Deactivate a template (it can no longer be assigned or carried forward as a
+    template) or bring it back. Its existing assignments are not touched."""
+    _require_evaluator(actor)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        template = KpiTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+        if template.is_active == active:
+            return template  # already so: no version bump, no audit row
+        before = {"is_active": template.is_active, "version": template.version}
+        template.is_active = active
+        template.version += 1
+        template.save(update_fields=["is_active", "version", "updated_at"])
+        record(actor, "template.activate" if active else "template.deactivate", template, before=before,
+               after={"is_active": template.is_active, "version": template.version}, reason=reason,
+               source=source)
+    return template
+
+
+def _inactive_error(template: KpiTemplate) -> ActionError:
+    return ActionError(
+        f"ตัวชี้วัดต้นแบบ “{template.name[:60]}” ถูกยกเลิกการใช้งานแล้ว จึงมอบหมายไม่ได้ "
+        "(เปิดใช้งานอีกครั้งที่หน้าตัวชี้วัดต้นแบบ)",
+        f"The template “{template.name_en or template.name[:60]}” is deactivated and cannot be assigned "
+        "(activate it again on the template's page)",
+        field="template",
+    )
 
 
 # ---------------------------------------------------------------- targets, plans, weights, definitions
@@ -749,6 +566,7 @@ class CarryResult:
     fiscal_year: FiscalYear
     created: list[Indicator] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # codes already carried forward
+    dry_run: bool = False  # True: nothing was kept
 
 
 def propose_target(previous: Indicator) -> Decimal | None:
@@ -786,21 +604,30 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
 
 def carry_forward(
     actor, *, from_year: FiscalYear | int, to_year: int, agencies: Iterable[Agency] | None = None,
-    template: KpiTemplate | None = None, source: str = "web",
+    template: KpiTemplate | None = None, dry_run: bool = False, source: str = "web",
 ) -> CarryResult:
     """Start `to_year` from `from_year`: every KPI of the agencies (or of the template,
     across agencies) gets a new KPI with a new code, its definition, milestone levels
     and strategy links copied, and a target and plan proposed from last year's results.
-    Nothing of `from_year` is changed; KPIs already carried forward are skipped."""
-    _require_authenticated(actor)
+    Nothing of `from_year` is changed; KPIs already carried forward are skipped.
+
+    actor None is the system (the `citykpi carry-forward` command, run by whoever holds
+    the server). dry_run does all the work and checks, then rolls it back: the result
+    says what would be created."""
+    if actor is not None:
+        _require_authenticated(actor)
     previous_year = fiscal_year_of(from_year)
     agencies = list(agencies) if agencies is not None else None
-    if not access.is_evaluator(actor):
+    if actor is not None and not access.is_evaluator(actor):
         # An agency may start its own next year; the citywide and template modes are the evaluator's.
         if template is not None or not agencies or any(not is_agency_member(actor, a) for a in agencies):
             raise PermissionDenied(
                 "เฉพาะ สยป. หรือหน่วยงานเจ้าของตัวชี้วัดเท่านั้น / Only the evaluator or the agency itself"
             )
+    if template is not None:
+        template = KpiTemplate.objects.get(pk=template.pk)
+        if not template.is_active:
+            raise _inactive_error(template)
     target_year = _number(to_year, "to_year", "ปีงบประมาณใหม่", "New fiscal year")
     if target_year is None or int(target_year) <= previous_year.pk:
         raise ActionError(
@@ -818,6 +645,7 @@ def carry_forward(
         .prefetch_related("quarters", "milestone_levels", "strategy_nodes")
         .order_by("agency__code", "code")
     )
+    inactive_templates = set(KpiTemplate.objects.filter(is_active=False).values_list("pk", flat=True))
     with transaction.atomic():
         year, made = FiscalYear.objects.get_or_create(
             pk=int(target_year), defaults={"is_published": False}
@@ -859,6 +687,10 @@ def carry_forward(
                 target=target,
                 **{name: getattr(previous, name) for name in copied},
             )
+            if indicator.template_id in inactive_templates:
+                # A deactivated template is not assigned again: the copy stands on its own.
+                indicator.template = None
+                indicator.save(update_fields=["template"])
             indicator.strategy_nodes.set(list(previous.strategy_nodes.all()))
             MilestoneLevel.objects.bulk_create(
                 MilestoneLevel(indicator=indicator, level=m.level, description=m.description,
@@ -869,4 +701,79 @@ def carry_forward(
             record(actor, "kpi.carry_forward", indicator, after=versions.snapshot(indicator),
                    reason=f"from {previous.code}", indicator_code=indicator.code, source=source)
             result.created.append(indicator)
+        if dry_run:
+            transaction.set_rollback(True)
+            result.dry_run = True
     return result
+
+
+# ---------------------------------------------------------------- publishing a fiscal year
+
+
+@dataclass
+class YearReadiness:
+    """Where the setups of a fiscal year stand: the agencies with KPIs in it, and those
+    of them whose setup is not approved yet."""
+
+    fiscal_year: FiscalYear
+    agencies: int = 0
+    unapproved: list[str] = field(default_factory=list)  # agency codes
+
+    @property
+    def ready(self) -> bool:
+        return self.agencies > 0 and not self.unapproved
+
+
+def year_readiness(fiscal_year: FiscalYear | int) -> YearReadiness:
+    """Two queries: the agencies carrying KPIs in the year and the approved setups."""
+    year = fiscal_year_of(fiscal_year)
+    carrying = dict(
+        Indicator.objects.filter(fiscal_year=year).values_list("agency_id", "agency__code").distinct()
+    )
+    approved = set(
+        Setup.objects.filter(fiscal_year=year, state=Setup.State.APPROVED).values_list("agency_id", flat=True)
+    )
+    return YearReadiness(year, len(carrying), sorted(code for pk, code in carrying.items() if pk not in approved))
+
+
+def publish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, override_reason: str = "",
+                        source: str = "web") -> YearReadiness:
+    """The evaluator publishes a fiscal year: its KPIs appear on the public pages, the
+    open data and the dashboards. Every agency's setup must be approved first, unless
+    the evaluator overrides with a reason (recorded with the agencies still open)."""
+    _require_evaluator(actor)
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic():
+        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year_of(fiscal_year).pk)
+        if year.is_published:
+            raise ActionError(
+                f"ปีงบประมาณ {year.pk} เผยแพร่แล้ว", f"Fiscal year {year.pk} is already published",
+                field="fiscal_year",
+            )
+        readiness = year_readiness(year)
+        if readiness.agencies == 0:
+            raise ActionError(
+                f"ปีงบประมาณ {year.pk} ยังไม่มีตัวชี้วัด จึงยังไม่เผยแพร่",
+                f"Fiscal year {year.pk} has no KPIs yet; there is nothing to publish",
+                field="fiscal_year",
+            )
+        if readiness.unapproved and not override_reason:
+            shown = ", ".join(readiness.unapproved[:10])
+            more = len(readiness.unapproved) - 10
+            raise ActionError(
+                f"ยังเผยแพร่ไม่ได้: การตั้งค่าของ {len(readiness.unapproved)} หน่วยงานยังไม่ได้รับอนุมัติ "
+                f"({shown}{f' และอีก {more} หน่วยงาน' if more > 0 else ''}) "
+                "อนุมัติให้ครบ หรือระบุเหตุผลเพื่อเผยแพร่โดยไม่รอ",
+                f"Cannot publish yet: the setup of {len(readiness.unapproved)} agencies is not approved "
+                f"({shown}{f' and {more} more' if more > 0 else ''}); approve them all, or give a reason "
+                "to publish without waiting",
+                field="override_reason",
+                unapproved=readiness.unapproved,
+            )
+        year.is_published = True
+        year.save(update_fields=["is_published"])
+        record(actor, "fiscal_year.publish", year, before={"is_published": False},
+               after={"is_published": True, "agencies": readiness.agencies,
+                      "unapproved": readiness.unapproved},
+               reason=override_reason, source=source)
+    return readiness

@@ -7,11 +7,62 @@ so that every surface refuses the same values with the same message.
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator, Unit
 from citykpi.lib.errors import ActionError
+from citykpi.lib.i18n import tr
 from citykpi.strategy.models import StrategyNode
+
+
+# Labels are chosen when the form is rendered, in the language of that request (the
+# classes below are built once, at import, when no request is active).
+_tr = lazy(tr, str)
+
+
+def side(label: str) -> str:
+    """One half of a "ไทย / English" label, in the active language (the whole label
+    when it is not a pair)."""
+    thai, sep, english = str(label).partition(" / ")
+    return tr(thai, english) if sep else str(label)
+
+
+_side = lazy(side, str)
+
+
+def choices(pairs, english: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Model choices shown in the active language: labels that are "ไทย / English" pairs,
+    or Thai labels with their English given here."""
+    english = english or {}
+    return [
+        (value, _tr(label, english[value]) if value in english else _side(label)) for value, label in pairs
+    ]
+
+
+TYPE_EN = {"strategic": "Strategic KPI", "routine": "Routine-work KPI", "other": "Other KPI"}
+LEVEL_EN = {"output": "Output KPI", "outcome": "Outcome KPI"}
+
+
+class YearChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: FiscalYear) -> str:
+        return tr(f"ปีงบประมาณ {obj.year}", f"Fiscal year {obj.year} BE")
+
+
+class AgencyChoices:
+    """Agency options as "code name" in the active language."""
+
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.code} {tr(obj.name_th, obj.name_en or obj.name_th)}"
+
+
+class AgencyMultipleChoiceField(AgencyChoices, forms.ModelMultipleChoiceField):
+    pass
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return tr(obj.name_th, obj.name_en or obj.name_th)
 
 
 def parse_levels(text: str) -> list[dict]:
@@ -42,22 +93,22 @@ def levels_text(levels: list[dict]) -> str:
 class DefinitionForm(forms.Form):
     """The definition fields a template and a KPI share."""
 
-    name = forms.CharField(label="ชื่อตัวชี้วัด / Name", widget=forms.Textarea(attrs={"rows": 2}))
-    name_en = forms.CharField(label="ชื่อภาษาอังกฤษ / English name", required=False,
+    name = forms.CharField(label=_tr("ชื่อตัวชี้วัด", "Name"), widget=forms.Textarea(attrs={"rows": 2}))
+    name_en = forms.CharField(label=_tr("ชื่อภาษาอังกฤษ", "English name"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
-    unit = forms.ModelChoiceField(label="หน่วยนับ / Unit", queryset=Unit.objects.all(), required=False)
-    direction = forms.ChoiceField(label="ทิศทาง / Direction", choices=Indicator.Direction.choices)
-    kpi_type = forms.ChoiceField(label="ประเภทตัวชี้วัด / Type", choices=Indicator.Type.choices)
-    result_level = forms.ChoiceField(label="ระดับตัวชี้วัด / Result level", choices=Indicator.Level.choices)
-    scoring_method = forms.ChoiceField(label="วิธีให้คะแนน / Scoring method", choices=Indicator.Method.choices)
-    definition = forms.CharField(label="นิยาม / Definition", required=False,
+    unit = UnitChoiceField(label=_tr("หน่วยนับ", "Unit"), queryset=Unit.objects.all(), required=False)
+    direction = forms.ChoiceField(label=_tr("ทิศทาง", "Direction"), choices=choices(Indicator.Direction.choices))
+    kpi_type = forms.ChoiceField(label=_tr("ประเภทตัวชี้วัด", "Type"), choices=choices(Indicator.Type.choices, TYPE_EN))
+    result_level = forms.ChoiceField(label=_tr("ระดับตัวชี้วัด", "Result level"), choices=choices(Indicator.Level.choices, LEVEL_EN))
+    scoring_method = forms.ChoiceField(label=_tr("วิธีให้คะแนน", "Scoring method"), choices=choices(Indicator.Method.choices))
+    definition = forms.CharField(label=_tr("นิยาม", "Definition"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 4}))
-    calculation_method = forms.CharField(label="วิธีการคำนวณ / Calculation method", required=False,
+    calculation_method = forms.CharField(label=_tr("วิธีการคำนวณ", "Calculation method"), required=False,
                                          widget=forms.Textarea(attrs={"rows": 4}))
-    data_collection = forms.CharField(label="วิธีการเก็บข้อมูล/แหล่งข้อมูล / Data sources", required=False,
+    data_collection = forms.CharField(label=_tr("วิธีการเก็บข้อมูล/แหล่งข้อมูล", "Data sources"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 3}))
     milestone_levels = forms.CharField(
-        label="ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย) / Milestone levels",
+        label=_tr("ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย)", "Milestone levels"),
         required=False, widget=forms.Textarea(attrs={"rows": 5}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -65,7 +116,7 @@ class DefinitionForm(forms.Form):
 
 class TemplateForm(DefinitionForm):
     strategy_nodes = forms.ModelMultipleChoiceField(
-        label="สนับสนุนยุทธศาสตร์ / Strategy nodes",
+        label=_tr("สนับสนุนยุทธศาสตร์", "Strategy nodes"),
         queryset=StrategyNode.objects.select_related("plan"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -73,24 +124,24 @@ class TemplateForm(DefinitionForm):
 
 
 class KpiDefinitionForm(DefinitionForm):
-    list_label = forms.CharField(label="ลำดับ / List label", required=False)
+    list_label = forms.CharField(label=_tr("ลำดับ", "List label"), required=False)
 
 
 class AssignForm(forms.Form):
-    fiscal_year = forms.ModelChoiceField(label="ปีงบประมาณ / Fiscal year", queryset=FiscalYear.objects.all())
+    fiscal_year = YearChoiceField(label=_tr("ปีงบประมาณ", "Fiscal year"), queryset=FiscalYear.objects.all())
     all_districts = forms.BooleanField(
-        label="สำนักงานเขตทั้งหมด / All district offices", required=False
+        label=_tr("สำนักงานเขตทั้งหมด", "All district offices"), required=False
     )
-    agencies = forms.ModelMultipleChoiceField(
-        label="หน่วยงาน / Agencies", queryset=Agency.objects.active(), required=False,
+    agencies = AgencyMultipleChoiceField(
+        label=_tr("หน่วยงาน", "Agencies"), queryset=Agency.objects.active(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    target = forms.CharField(label="ค่าเป้าหมาย / Target", required=False)
-    q1 = forms.CharField(label="ไตรมาส 1", required=False)
-    q2 = forms.CharField(label="ไตรมาส 2", required=False)
-    q3 = forms.CharField(label="ไตรมาส 3", required=False)
-    q4 = forms.CharField(label="ไตรมาส 4", required=False)
-    weight = forms.CharField(label="น้ำหนัก / Weight", required=False)
+    target = forms.CharField(label=_tr("ค่าเป้าหมาย", "Target"), required=False)
+    q1 = forms.CharField(label=_tr("ไตรมาส 1", "Quarter 1"), required=False)
+    q2 = forms.CharField(label=_tr("ไตรมาส 2", "Quarter 2"), required=False)
+    q3 = forms.CharField(label=_tr("ไตรมาส 3", "Quarter 3"), required=False)
+    q4 = forms.CharField(label=_tr("ไตรมาส 4", "Quarter 4"), required=False)
+    weight = forms.CharField(label=_tr("น้ำหนัก", "Weight"), required=False)
 
     def chosen_agencies(self) -> list[Agency]:
         chosen = {a.pk: a for a in self.cleaned_data.get("agencies") or []}
@@ -101,14 +152,14 @@ class AssignForm(forms.Form):
 
 
 class CarryForwardForm(forms.Form):
-    from_year = forms.ModelChoiceField(label="จากปีงบประมาณ / From fiscal year", queryset=FiscalYear.objects.all())
-    to_year = forms.CharField(label="เป็นปีงบประมาณ / To fiscal year")
-    agencies = forms.ModelMultipleChoiceField(
-        label="หน่วยงาน (ว่าง = ทุกหน่วยงาน) / Agencies (none = all)", queryset=Agency.objects.active(),
+    from_year = YearChoiceField(label=_tr("จากปีงบประมาณ", "From fiscal year"), queryset=FiscalYear.objects.all())
+    to_year = forms.CharField(label=_tr("เป็นปีงบประมาณ", "To fiscal year"))
+    agencies = AgencyMultipleChoiceField(
+        label=_tr("หน่วยงาน (ว่าง = ทุกหน่วยงาน)", "Agencies (none = all)"), queryset=Agency.objects.active(),
         required=False, widget=forms.SelectMultiple(attrs={"size": 10}),
     )
     template = forms.ModelChoiceField(
-        label="หรือเฉพาะตัวชี้วัดต้นแบบ / Or one template", queryset=None, required=False
+        label=_tr("หรือเฉพาะตัวชี้วัดต้นแบบ", "Or one template"), queryset=None, required=False
     )
 
     def __init__(self, *args, **kwargs):

@@ -98,10 +98,34 @@ def overview(request: HttpRequest) -> HttpResponse:
     totals = defaultdict(int)
     for row in rows:
         totals[row["setup"].state if row["setup"] else "draft"] += 1
+    evaluator = access.is_evaluator(request.user)
+    readiness = actions.year_readiness(year) if year is not None and evaluator else None
     return render(request, "planning/overview.html", {
         "year": year, "years": FiscalYear.objects.all(), "rows": rows, "states": Setup.State.choices,
-        "state_filter": state_filter, "totals": dict(totals), "is_evaluator": access.is_evaluator(request.user),
+        "state_filter": state_filter, "totals": dict(totals), "is_evaluator": evaluator,
+        "readiness": readiness,
     })
+
+
+@login_required
+@require_POST
+def publish_year(request: HttpRequest, year: int) -> HttpResponse:
+    """The evaluator publishes a fiscal year from the overview (with an override reason
+    when some setups are not approved yet)."""
+    _require_evaluator(request.user)
+    fiscal_year = get_object_or_404(FiscalYear, pk=year)
+    try:
+        readiness = actions.publish_fiscal_year(
+            request.user, fiscal_year, override_reason=request.POST.get("override_reason", "")
+        )
+    except ActionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, tr(
+            f"เผยแพร่ปีงบประมาณ {year} แล้ว ตัวชี้วัดของ {readiness.agencies} หน่วยงานแสดงบนหน้าสาธารณะ",
+            f"Fiscal year {year} is published; the KPIs of {readiness.agencies} agencies are on the public pages",
+        ))
+    return redirect(reverse("planning:overview") + f"?year={year}")
 
 
 # ---------------------------------------------------------------- an agency's setup
@@ -368,6 +392,24 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "template": template, "rows": rows, "quarters": QUARTERS,
         "nodes": template.strategy_nodes.select_related("plan"), "is_evaluator": access.is_evaluator(request.user),
     })
+
+
+@login_required
+@require_POST
+def template_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate a template (or activate it again) from its page."""
+    _require_evaluator(request.user)
+    template = get_object_or_404(KpiTemplate, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        actions.set_template_active(request.user, template, active=active, reason=request.POST.get("reason", ""))
+    except ActionError as error:
+        _error(request, error)
+    else:
+        messages.success(request, tr("เปิดใช้งานตัวชี้วัดต้นแบบแล้ว", "Template activated") if active else tr(
+            "ยกเลิกการใช้งานตัวชี้วัดต้นแบบแล้ว ตัวชี้วัดที่มอบหมายไปแล้วยังคงอยู่",
+            "Template deactivated; the KPIs already assigned stay as they are"))
+    return redirect("planning:template", pk=template.pk)
 
 
 @login_required
