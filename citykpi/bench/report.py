@@ -160,7 +160,8 @@ def existing_hand_part(path: Path) -> str:
 
 def render(runs: list[dict[str, Any]], *, hand: str, note: str = "") -> str:
     machine = runs[0]["machine"] if runs else {}
-    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    # The date of the measurements (the first run's start), not of the writing.
+    now = runs[0]["started"] if runs else dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     head = [
         "# Benchmarks",
         "",
