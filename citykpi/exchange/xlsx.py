@@ -5,9 +5,10 @@ locked, whose input cells (result, narrative) are open, with the unit and scale 
 each result and a hidden "_meta" sheet holding the agency, year, quarter and each row's
 version. `import_workbook(file, user=..., commit=...)` reads it back: every change cell
 by cell, every error with sheet, row, column and a Thai and English message; with
-commit=True and no errors it saves every changed row through
-citykpi.reporting.actions.save_report in one transaction (the forms' permissions and
-checks), so a bad row leaves nothing behind.
+commit=True and no errors it saves every changed row in one transaction through
+citykpi.exchange.batch.save_reports, the batch path of reporting.actions.save_report
+(the forms' permissions and checks, row by row, with the lookups done once for all
+rows), so a bad row leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -29,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
+from citykpi.exchange import batch
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number, to_arabic_digits
@@ -456,20 +456,42 @@ def _show(value):
     return value
 
 
+def _missing_reports(planned: list[_Planned], quarter: int) -> None:
+    """The not-started rows reporting.get_quarter would create, created in one INSERT."""
+    missing = [item for item in planned if item.report is None]
+    if not missing:
+        return
+    QuarterReport.objects.bulk_create(
+        [QuarterReport(indicator=item.indicator, quarter=quarter, definition_version=item.indicator.definition_version)
+         for item in missing],
+        ignore_conflicts=True,  # a row someone else created meanwhile is the one we update
+    )
+    rows = {
+        r.indicator_id: r
+        for r in QuarterReport.objects.filter(indicator__in=[item.indicator for item in missing], quarter=quarter)
+    }
+    for item in missing:
+        item.report = rows[item.indicator.pk]
+
+
 def _commit(result: Result, planned: list[_Planned], user) -> None:
-    """All rows or none: the first refused row rolls back every row saved before it."""
+    """All rows or none: any refused row rolls back every row (citykpi.exchange.batch,
+    the batch path of reporting.save_report: the same checks, one transaction)."""
+    by_row = {item.row: item for item in planned}
     with transaction.atomic():
-        for item in planned:
-            try:
-                report = item.report or reporting.get_quarter(item.indicator, result.quarter)
-                reporting.save_report(
-                    user, report, result=item.result, narrative=item.narrative, version=item.version,
-                    source="xlsx",
-                )
-            except ActionError as exc:
+        _missing_reports(planned, result.quarter)
+        _saved, errors = batch.save_reports(
+            user,
+            [batch.Item(item.row, item.report, item.result, item.narrative, item.version) for item in planned],
+            source="xlsx",
+        )
+        for failure in errors:
+            item = by_row[failure.key]
+            exc = failure.error
+            if isinstance(exc, ActionError):
                 result.errors.append(CellError(DATA_SHEET, item.row, _column_label("result"),
                                                exc.message_th, exc.message_en, item.indicator.code))
-            except (PermissionDenied, Http404):
+            else:
                 result.errors.append(CellError(
                     DATA_SHEET, item.row, _column_label("code"),
                     f"คุณไม่มีสิทธิ์รายงานผลตัวชี้วัด {item.indicator.code}",
