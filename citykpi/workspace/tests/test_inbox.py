@@ -140,3 +140,11 @@ def test_the_heads_inbox_queries_do_not_grow_with_kpis(make_indicator, agency_a,
 def test_the_queue_link_shows_only_to_those_who_work_the_queue(persona, sees_queue, request, login):
     page = login(request.getfixturevalue(persona)).get(reverse("workspace:inbox")).content.decode()
     assert ('id="nav-queue"' in page) is sees_queue
+
+
+def test_a_draft_saved_by_the_system_shows_in_the_heads_list_without_a_name(drafts, head_a, login):
+    # An imported draft has no person behind it; the page must still render.
+    QuarterReport.objects.filter(pk=drafts[0].pk).update(updated_by=None)
+    response = login(head_a).get(reverse("workspace:inbox"))
+    assert response.status_code == 200
+    assert len(response.context["ready"]) == 3

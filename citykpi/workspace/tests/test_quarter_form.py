@@ -122,3 +122,23 @@ def test_the_quarter_forms_queries_stay_bounded(kpi_a, head_a, evaluator, report
     client = login(reporter_a)
     with django_assert_max_num_queries(12):
         assert client.get(url(kpi_a, 2)).status_code == 200
+
+
+def test_a_returned_quarter_past_its_deadline_is_not_shown_as_overdue(kpi_a, head_a, evaluator, reporter_a,
+                                                                       current_year, login):
+    report = reporting.get_quarter(kpi_a, 1)
+    reporting.save_report(head_a, report, result="20", narrative="", version=report.version)
+    reporting.submit_report(head_a, report)
+    evaluation.return_report(evaluator, report, reason="แก้ตัวเลข")
+    current_year.q1_deadline = timezone.localdate() - dt.timedelta(days=5)
+    current_year.save()
+    page = login(reporter_a).get(url(kpi_a)).content.decode()
+    assert 'id="quarter-form"' in page  # returned: still open for the agency
+    assert "เลยกำหนดมาแล้ว" not in page
+
+
+def test_a_closed_draft_says_how_long_ago_the_deadline_passed(kpi_a, reporter_a, current_year, login):
+    current_year.q1_deadline = timezone.localdate() - dt.timedelta(days=3)
+    current_year.save()
+    page = login(reporter_a).get(url(kpi_a)).content.decode()
+    assert "เลยกำหนดมาแล้ว 3 วัน" in page and 'id="quarter-form"' not in page
