@@ -23,10 +23,12 @@ import math
 import random
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -93,8 +95,23 @@ def spec_of(scale: Scale, builder: str) -> dict[str, Any]:
         "years": list(scale.years),
         "kpis": scale.kpis,
         "builder": builder,
-        "builder_version": BUILDER_VERSION if builder == "own" else None,
+        "builder_version": BUILDER_VERSION if builder == "own" else generator_fingerprint(),
     }
+
+
+def generator_fingerprint() -> str | None:
+    """A hash of the demo generator's source: a changed generator means another dataset."""
+    import hashlib
+    import inspect
+
+    try:
+        from citykpi.demo import generator
+    except ImportError:
+        return None
+    digest = hashlib.sha256()
+    for module in (generator,):
+        digest.update(Path(inspect.getsourcefile(module)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def table_counts() -> dict[str, int]:
@@ -146,10 +163,14 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
         _say(progress, f"dataset {scale.name} already built ({meta['kpis']} KPIs): reused")
         return {**meta, "reused": True}
     if Indicator.objects.exists():
-        raise RuntimeError(
-            "The benchmark database holds data of another size or builder: run `citykpi bench` with "
-            "--rebuild (it drops the benchmark database first) so that the dataset is built from nothing."
-        )
+        if not meta:
+            # Not a database the benchmark built: never empty someone's data.
+            raise RuntimeError(
+                "The benchmark database holds data the benchmark did not build: run `citykpi bench` with "
+                "--rebuild (it drops the benchmark database first) so that the dataset is built from nothing."
+            )
+        _say(progress, "the stored dataset is of another size or builder: emptied and built again")
+        call_command("flush", interactive=False, verbosity=0)
     started = timezone.now()
     if builder == "generator":
         from citykpi.demo.generator import generate

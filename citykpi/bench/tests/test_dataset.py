@@ -18,6 +18,18 @@ from citykpi.reporting.models import QuarterReport
 TINY = get_scale("tiny")
 
 
+@pytest.fixture(autouse=True)
+def no_size_record(django_db_blocker):
+    """The size record is a raw table the test database's flush does not empty."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        dataset._ensure_meta_table()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {dataset.META_TABLE}")
+    yield
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_own_builder_writes_every_kpi_with_four_quarters_and_the_assessments_of_assessed_ones():
     dataset.build_own(TINY)
@@ -127,3 +139,18 @@ def test_the_own_builder_reaches_the_scales_kpi_count_when_it_does_not_divide_ev
     uneven = dataclasses.replace(TINY, kpis=51)  # 8 agency-years: 6 each, 3 of them 7
     dataset.build_own(uneven)
     assert Indicator.objects.filter(fiscal_year_id__in=TINY.years).count() == 51
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dataset_of_another_size_is_emptied_and_built_again():
+    dataset.ensure_dataset(TINY, builder="own")
+    bigger = dataclasses.replace(TINY, kpis=64)
+    rebuilt = dataset.ensure_dataset(bigger, builder="own")
+    assert rebuilt["reused"] is False
+    assert Indicator.objects.filter(fiscal_year_id__in=TINY.years).count() == 64
+    assert dataset.read_meta()["spec"]["kpis"] == 64
+
+
+def test_the_generator_fingerprint_names_its_source():
+    first = dataset.generator_fingerprint()
+    assert first is None or (len(first) == 16 and first == dataset.generator_fingerprint())
