@@ -93,7 +93,10 @@ def _generate(scale: int, years: list[int], agency_count: int | None, seed: int,
         counts["assessments"] += 4
         counts["milestone_levels"] += 5
 
+    from . import setups
+
     builder = _Builder(rng, years, units, dimensions, nodes, gov_nodes, counts)
+    builder.template_ids = setups.create_templates(units, nodes, counts)
     builder.load_existing()
     for year in years:
         for agency in agencies:
@@ -102,6 +105,9 @@ def _generate(scale: int, years: list[int], agency_count: int | None, seed: int,
                 builder.flush()
         builder.flush()
         say(f"{year}: {counts['indicators']} KPIs so far")
+    setups.complete_templates()
+    setups.approve_setups(years, counts)
+    say(f"setups approved: {counts['setups']}")
 
     from .city import load_city_indicators
 
@@ -390,6 +396,7 @@ class _Builder:
         self.gov_nodes = gov_nodes
         self.counts = counts
         self.portfolios: dict[str, list[_Slot]] = {}
+        self.template_ids: dict[str, int] = {}  # cascade key -> KpiTemplate id (citykpi.demo.setups)
         self.serials: dict[str, int] = {}
         self.project_serials: dict[str, int] = {}
         self.existing_codes: set[str] = set()
@@ -478,14 +485,17 @@ class _Builder:
             target = reference.WASTE_CASCADE[agency.code]
             found.append({
                 "template": Template("up", "percent_up", texts.WASTE_NAME, "1.1.2.1", target, target, 1, "outcome", 1),
-                "negotiated": True, "kpi_type": Indicator.Type.STRATEGIC,
+                "negotiated": True, "kpi_type": Indicator.Type.STRATEGIC, "template_key": "waste",
             })
         if year == self.last_year and agency.code in reference.DRAINAGE_CASCADE:
             if reference.DRAINAGE_CASCADE[agency.code] == "percent":
                 template = Template("pct", "percent", texts.DRAINAGE_PERCENT_NAME, "1.3.1.1", 80, 80, 1, "outcome", 1)
+                key = "drainage_percent"
             else:
                 template = Template("low", "minutes", texts.DRAINAGE_MINUTES_NAME, "1.3.1.1", 120, 120, 1, "outcome", 1)
-            found.append({"template": template, "negotiated": False, "kpi_type": Indicator.Type.STRATEGIC})
+                key = "drainage_minutes"
+            found.append({"template": template, "negotiated": False, "kpi_type": Indicator.Type.STRATEGIC,
+                          "template_key": key})
         return found
 
     # -- one KPI
@@ -645,6 +655,7 @@ class _Builder:
             weight=weight,
             dimension=self.dimensions.get(template.dimension),
             is_negotiated=negotiated,
+            template_id=self.template_ids.get(special.get("template_key", "")),
             legacy_counter="0",
         )
         return {"indicator": indicator, "slot": slot, "quarters": quarters, "levels": levels, "nodes": node_ids}

@@ -728,7 +728,7 @@ def year_readiness(fiscal_year: FiscalYear | int) -> YearReadiness:
     """Two queries: the agencies carrying KPIs in the year and the approved setups."""
     year = fiscal_year_of(fiscal_year)
     carrying = dict(
-        Indicator.objects.filter(fiscal_year=year).values_list("agency_id", "agency__code").distinct()
+        Indicator.objects.filter(fiscal_year=year).order_by().values_list("agency_id", "agency__code").distinct()
     )
     approved = set(
         Setup.objects.filter(fiscal_year=year, state=Setup.State.APPROVED).values_list("agency_id", flat=True)

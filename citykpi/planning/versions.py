@@ -9,7 +9,10 @@ under, so a page of an earlier report reads `definition_at(indicator, report.def
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+from django.db.models import Prefetch, QuerySet
 
 from citykpi.audit.log import _jsonable
 from citykpi.indicators.models import Indicator
@@ -61,12 +64,37 @@ def snapshot(indicator: Indicator) -> dict[str, Any]:
     data["method"] = indicator.scoring_method
     data["plan"] = plan_of(indicator)
     data["milestone_levels"] = milestone_levels_of(indicator)
-    data["strategy_nodes"] = sorted(
-        f"{n.plan.code}:{n.path}" for n in indicator.strategy_nodes.select_related("plan")
+    prefetched = getattr(indicator, "_prefetched_objects_cache", {})
+    nodes = (
+        indicator.strategy_nodes.all() if "strategy_nodes" in prefetched
+        else indicator.strategy_nodes.select_related("plan")
     )
+    data["strategy_nodes"] = sorted(f"{n.plan.code}:{n.path}" for n in nodes)
     data["template_id"] = indicator.template_id
     data["version"] = indicator.definition_version
     return data
+
+
+def snapshots(indicators: QuerySet[Indicator], *, chunk: int = 2000) -> Iterator[tuple[Indicator, dict[str, Any]]]:
+    """(indicator, snapshot) for many KPIs in a few queries per `chunk` of them: the
+    same snapshot as `snapshot()` gives one at a time (bulk approval, the demo)."""
+    from citykpi.reporting.models import QuarterReport
+    from citykpi.strategy.models import StrategyNode
+
+    ids = list(indicators.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        batch = (
+            Indicator.objects.filter(pk__in=ids[start:start + chunk])
+            .select_related("unit")
+            .prefetch_related(
+                Prefetch("quarters", queryset=QuarterReport.objects.only("indicator_id", "quarter", "planned_target")),
+                "milestone_levels",
+                Prefetch("strategy_nodes", queryset=StrategyNode.objects.select_related("plan")),
+            )
+            .order_by("pk")
+        )
+        for indicator in batch:
+            yield indicator, snapshot(indicator)
 
 
 def definition_at(indicator: Indicator, version: int) -> dict[str, Any]:
