@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from citykpi.accounts import access
@@ -69,6 +70,10 @@ class ImportContext:
         self.now = timezone.now()
         self.findings: list[Finding] = []
         self.placeholders: list[str] = []
+        # KPIs written since the last flush_findings(): {pk: code}. The data-quality rules
+        # run once per KPI at the end of a batch, not after every write (a KPI can be on
+        # several pages, and the rules read all of it at once there).
+        self.pending_findings: dict[int, str] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -78,6 +83,7 @@ class ImportContext:
         self._plan: StrategyPlan | None = None
         self._nodes: dict[str, StrategyNode] | None = None
         self._content_types: dict[type, ContentType] = {}
+        self._indicators: dict[str, Indicator | None] = {}
 
     # lookups ------------------------------------------------------------------------------
     def agency(self, code: str, name: str = "", outcomes: list[Outcome] | None = None) -> Agency:
@@ -161,6 +167,21 @@ class ImportContext:
 
     def finding(self, rule: str, key: str, message: str) -> None:
         self.findings.append(Finding(rule, key, message))
+
+    def prefetch_indicators(self, codes) -> None:
+        """Read the KPIs of a batch of pages in one query (None: not in the database yet)."""
+        wanted = {c for c in codes if c and c not in self._indicators}
+        found = {i.code: i for i in Indicator.objects.filter(code__in=wanted)} if wanted else {}
+        for code in wanted:
+            self._indicators[code] = found.get(code)
+
+    def indicator(self, code: str) -> Indicator | None:
+        if code not in self._indicators:
+            self._indicators[code] = Indicator.objects.filter(code=code).first()
+        return self._indicators[code]
+
+    def remember(self, indicator: Indicator) -> None:
+        self._indicators[indicator.code] = indicator
 
 
 def check_permission(actor) -> None:
@@ -296,8 +317,12 @@ def strategy_nodes(ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: s
 
 def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> tuple[Any, Any] | None:
     if created:
-        # A new record has no links yet: one insert, no read.
-        relation.add(*leaves)
+        # A new record has no links yet: one insert into the link table, no read.
+        through = relation.through
+        source, target = relation.source_field_name, relation.target_field_name
+        through.objects.bulk_create(
+            [through(**{f"{source}_id": relation.instance.pk, f"{target}_id": n.pk}) for n in {n.pk: n for n in leaves}.values()]
+        )
         return [], sorted(n.path for n in leaves)
     current = {n.pk: n.path for n in relation.all()}
     wanted = {n.pk: n.path for n in leaves}
@@ -307,33 +332,40 @@ def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> t
     return sorted(current.values()), sorted(wanted.values())
 
 
-def quality_findings(ctx: ImportContext, indicator: Indicator) -> None:
-    """The data-quality rules' findings on an imported KPI.
+def flush_findings(ctx: ImportContext) -> None:
+    """The data-quality rules' findings (citykpi.quality.rules.findings_for) on every KPI
+    written since the last flush, each KPI once, read in a few queries for all of them."""
+    from citykpi.quality.rules import Limits, findings_for
 
-    HOOK: citykpi.quality.rules.findings_for(indicator) is written by another helper;
-    until it exists only the importer's own checks below report findings.
-    """
-    try:
-        from citykpi.quality.rules import findings_for  # type: ignore[import-not-found]
-    except ImportError:
-        findings_for = None
-    if findings_for is not None:
-        for found in findings_for(indicator):
-            rule = getattr(found, "rule", None) or (found.get("rule") if isinstance(found, dict) else None)
-            message = getattr(found, "message", None) or (
-                found.get("message") if isinstance(found, dict) else str(found)
+    pending, ctx.pending_findings = ctx.pending_findings, {}
+    ids = list(pending)
+    limits: dict[int, Limits] = {}
+    for start in range(0, len(ids), 500):
+        batch = (
+            Indicator.objects.filter(pk__in=ids[start:start + 500])
+            .select_related("unit")
+            .prefetch_related(
+                "milestone_levels", "strategy_nodes",
+                Prefetch("quarters", queryset=QuarterReport.objects.select_related("assessment").order_by("quarter")),
             )
-            ctx.finding(str(rule or "quality"), indicator.code, str(message))
-        return
-    unit = indicator.unit
-    if unit is not None and unit.scale_max is not None and indicator.achieved is not None:
-        over = indicator.achieved > unit.scale_max and not (unit.kind == Unit.Kind.PERCENT and unit.allows_over_100)
-        if over:
-            ctx.finding(
-                "indicator.achieved_outside_scale", indicator.code,
-                f"ผลงาน {_show(indicator.achieved)} เกินมาตราส่วน {unit.name_th} ({_show(unit.scale_max)}) / "
-                f"achieved {_show(indicator.achieved)} exceeds the {unit.name_en or unit.name_th} scale",
-            )
+        )
+        by_pk = {indicator.pk: indicator for indicator in batch}
+        for pk in ids[start:start + 500]:
+            indicator = by_pk.get(pk)
+            if indicator is None:
+                continue
+            year = indicator.fiscal_year_id
+            if year not in limits:
+                limits[year] = Limits.for_year(year)
+            try:
+                found = findings_for(indicator, list(indicator.quarters.all()), limits=limits[year],
+                                     nodes=list(indicator.strategy_nodes.all()))
+            except Exception as exc:  # noqa: BLE001 - a report on the data must not undo the import
+                ctx.finding("quality.not_checked", indicator.code,
+                            f"ตรวจคุณภาพข้อมูลไม่ได้ / the data-quality rules failed: {type(exc).__name__}: {exc}")
+                continue
+            for finding in found:
+                ctx.finding(finding.rule, indicator.code, finding.message)
 
 
 # ------------------------------------------------------------------------------ the records
@@ -350,9 +382,10 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
         return [Outcome("indicator", page.code, "skipped",
                         reason="หน้าไม่ระบุปีงบประมาณ และไม่ได้ให้ --fiscal-year / "
                                "the page states no fiscal year and --fiscal-year was not given")]
-    with transaction.atomic():
+    # Joins the caller's transaction: import_paths gives every file its own savepoint.
+    with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
-        indicator = Indicator.objects.filter(code=page.code).first()
+        indicator = ctx.indicator(page.code)
         created = indicator is None
         if created:
             indicator = Indicator(code=page.code)
@@ -386,6 +419,7 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
         changes = apply(indicator, values)
         if changes:
             indicator.save()
+            ctx.remember(indicator)
         leaves = strategy_nodes(ctx, page.strategy, page.code, outcomes) if page.strategy else None
         if leaves is not None:
             node_change = _set_nodes(indicator.strategy_nodes, leaves, created)
@@ -401,7 +435,7 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
             ctx.finding("indicator.unit_mismatch", page.code,
                         f"หน่วยของเป้าหมาย ({page.unit_name}) ต่างจากผลงาน ({page.achieved_unit_name}) / "
                         "the target and the achieved value use different units")
-        quality_findings(ctx, indicator)
+        ctx.pending_findings[indicator.pk] = indicator.code
     outcomes.append(Outcome("indicator", page.code, "created" if created else ("updated" if changes else "unchanged"),
                             changes))
     return outcomes
@@ -467,6 +501,9 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
         r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
     }
     changes: dict[str, tuple[Any, Any]] = {}
+    # New rows are inserted together at the end (one INSERT each for reports and assessments).
+    new_reports: list[QuarterReport] = []
+    new_assessments: list[tuple[QuarterReport, dict]] = []
     for q, (status, assessment) in plan.items():
         row = page.quarters[q]
         report = existing.get(q)
@@ -479,21 +516,17 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
         if row.narrative:
             values["narrative"] = row.narrative
         diff = apply(report, values)
-        if diff or is_new:
-            if not is_new:
-                report.version += 1
-            if status in (Status.SUBMITTED, Status.ASSESSED) and report.submitted_at is None:
-                report.submitted_at = None  # the legacy site does not say when
+        if is_new:
+            new_reports.append(report)
+        elif diff:
+            report.version += 1
             report.save()
         for name, pair in diff.items():
             changes[f"q{q}.{name}"] = pair
         current = None if is_new else getattr(report, "assessment", None)
         if assessment is not None:
             if current is None:
-                Assessment.objects.create(
-                    quarter_report=report, score=assessment["score"], components=assessment["components"],
-                    definition_version=indicator.definition_version,
-                )
+                new_assessments.append((report, assessment))
                 changes[f"q{q}.score"] = (None, _show(assessment["score"]))
             else:
                 diff = apply(current, {"score": assessment["score"], "components": assessment["components"]})
@@ -501,6 +534,14 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
                     current.save(update_fields=list(diff))
                     for name, pair in diff.items():
                         changes[f"q{q}.{name}"] = pair
+    if new_reports:
+        QuarterReport.objects.bulk_create(new_reports)
+    if new_assessments:
+        Assessment.objects.bulk_create(
+            Assessment(quarter_report=report, score=assessment["score"], components=assessment["components"],
+                       definition_version=indicator.definition_version)
+            for report, assessment in new_assessments
+        )
     return changes
 
 
@@ -511,7 +552,8 @@ def import_city_indicator(ctx: ImportContext, page: P.ParsedCityIndicator, *, so
                         reason="ไม่พบรหัสตัวชี้วัดเมือง / no city indicator id on the page or in its address")]
     outcomes: list[Outcome] = []
     key = str(page.pid)
-    with transaction.atomic():
+    # Joins the caller's transaction: import_paths gives every file its own savepoint.
+    with transaction.atomic(savepoint=False):
         item = CityIndicator.objects.filter(pk=page.pid).first()
         created = item is None
         if created:
@@ -556,7 +598,8 @@ def import_project(ctx: ImportContext, page: P.ParsedProject, *, fiscal_year: in
                         reason="หน้าไม่ระบุปีงบประมาณ และไม่ได้ให้ --fiscal-year / "
                                "the page states no fiscal year and --fiscal-year was not given")]
     outcomes: list[Outcome] = []
-    with transaction.atomic():
+    # Joins the caller's transaction: import_paths gives every file its own savepoint.
+    with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, page.agency_name, outcomes=outcomes)
         project = Project.objects.filter(code=page.code).first()
         created = project is None
@@ -603,7 +646,8 @@ def import_agency_page(ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_y
     if not page.long_code:
         return [Outcome("agency", "?", "skipped", reason="ไม่พบรหัสหน่วยงาน / no agency code")]
     outcomes: list[Outcome] = []
-    with transaction.atomic():
+    # Joins the caller's transaction: import_paths gives every file its own savepoint.
+    with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
         dimensions = {d.number: d for d in EvaluationDimension.objects.filter(number__in=list(page.dimensions))}
         for number, name in page.dimensions.items():
