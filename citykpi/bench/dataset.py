@@ -96,7 +96,14 @@ def spec_of(scale: Scale, builder: str) -> dict[str, Any]:
         "kpis": scale.kpis,
         "builder": builder,
         "builder_version": BUILDER_VERSION if builder == "own" else generator_fingerprint(),
+        "generator_scale": generator_scale(scale) if builder == "generator" else None,
     }
+
+
+def generator_scale(scale: Scale) -> int:
+    """The generator's `scale` for about `scale.kpis` KPIs, rounded up: its own rule of thumb
+    is KPIs = 7 x agencies x years x scale."""
+    return max(1, math.ceil(scale.kpis / (7 * scale.agencies * len(scale.years))))
 
 
 def generator_fingerprint() -> str | None:
@@ -175,10 +182,8 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
     if builder == "generator":
         from citykpi.demo.generator import generate
 
-        # The generator's own rule of thumb: KPIs = 7 x agencies x years x scale.
-        per_scale = 7 * scale.agencies * len(scale.years)
         generate(
-            scale=max(1, round(scale.kpis / per_scale)),
+            scale=generator_scale(scale),
             years=list(scale.years),
             agency_count=scale.agencies,
             seed=2566,
