@@ -31,19 +31,47 @@ def data_version() -> int:
     return AuditEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
 
 
-def _cacheable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD"):
+def cacheable(request: HttpRequest) -> bool:
+    """An anonymous read with nothing personal waiting for it."""
+    if request.method not in ("GET", "HEAD") or settings.PUBLIC_CACHE_SECONDS <= 0:
         return False
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return False
+    if request.META.get("HTTP_AUTHORIZATION"):
         return False
     # A flash message waiting to be shown belongs to this visitor only.
     return "messages" not in request.COOKIES
 
 
-def _key(request: HttpRequest, version: int) -> str:
+def cache_key(request: HttpRequest, version: int, kind: str = "page") -> str:
     database = settings.DATABASES["default"]["NAME"]
     raw = f"{database}|{version}|{translation.get_language()}|{request.get_full_path()}"
-    return "public-page:" + hashlib.sha256(raw.encode()).hexdigest()
+    return f"public-{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def get_cached(key: str) -> HttpResponse | None:
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    content, headers = hit
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Cache"] = "hit"
+    return response
+
+
+def store(key: str, response: HttpResponse, header_names: tuple[str, ...]) -> None:
+    """Keep a 200 response that sets no cookie, with the headers named."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    wanted = {name.lower() for name in header_names}
+    headers = {name: value for name, value in response.items() if name.lower() in wanted}
+    cache.set(key, (response.content, headers), settings.PUBLIC_CACHE_SECONDS)
+    response["X-Cache"] = "miss"
+
+
+PAGE_HEADERS = ("content-type", "content-disposition", "content-language")
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,26 +79,14 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable(request) or settings.PUBLIC_CACHE_SECONDS <= 0:
+        if not cacheable(request):
             return view(request, *args, **kwargs)
-        key = _key(request, data_version())
-        hit = cache.get(key)
+        key = cache_key(request, data_version())
+        hit = get_cached(key)
         if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
-            response["X-Cache"] = "hit"
-            return response
+            return hit
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            headers = {
-                name: value
-                for name, value in response.items()
-                if name.lower() in ("content-type", "content-disposition", "content-language")
-            }
-            cache.set(key, (response.content, headers), settings.PUBLIC_CACHE_SECONDS)
-            response["X-Cache"] = "miss"
+        store(key, response, PAGE_HEADERS)
         return response
 
     return wrapper
