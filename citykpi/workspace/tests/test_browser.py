@@ -74,7 +74,7 @@ def test_a_quarter_goes_from_reporter_to_evaluator_and_back_to_the_public_headli
     evaluator_page.click(f"tr:has-text('{kpi_a.code}') >> text=ประเมิน")
     assert "<b>ไม่ใช่ตัวหนา</b>" in evaluator_page.inner_text("#narrative")  # shown as text, escaped
     evaluator_page.fill("#id_return_reason", "กรุณาแนบรายงานการประชุมฉบับลงนาม")
-    evaluator_page.click("#return-form button")
+    evaluator_page.click("#return-form button[value=stay]")
     assert "ส่งกลับแก้ไข" in evaluator_page.inner_text("#status")
 
     # The reporter sees the reason, fixes the result and submits again.
@@ -93,7 +93,7 @@ def test_a_quarter_goes_from_reporter_to_evaluator_and_back_to_the_public_headli
     evaluator_page.fill("input[name='component_2.2']", "100")
     evaluator_page.fill("#id_comment", "ครบถ้วน")
     evaluator_page.screenshot(path=str(SCREENSHOTS / "workspace-assess-form.png"), full_page=True)
-    evaluator_page.click("#assess-form button")
+    evaluator_page.click("#assess-form button[value=stay]")
     assert "ประเมินแล้ว" in evaluator_page.inner_text("#status")
     report = QuarterReport.objects.get(indicator=kpi_a, quarter=1)
     assert report.status == QuarterReport.Status.ASSESSED and str(report.result.normalize()) == "35"
