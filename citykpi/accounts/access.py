@@ -15,6 +15,7 @@ from citykpi.accounts.models import Membership, Role
 from citykpi.agencies.models import Agency
 
 _CACHE_ATTR = "_citykpi_roles"
+_AGENCY_CACHE_ATTR = "_citykpi_agency_ids"
 
 
 def memberships(user) -> list[Membership]:
@@ -28,9 +29,10 @@ def memberships(user) -> list[Membership]:
 
 
 def forget(user) -> None:
-    """Drop the cached roles (after a membership changes)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached roles and agencies (after a membership changes)."""
+    for attr in (_CACHE_ATTR, _AGENCY_CACHE_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def has_role(user, *roles: str) -> bool:
@@ -58,14 +60,20 @@ def is_staff_user(user) -> bool:
 
 def agency_ids(user, *roles: str) -> set[int]:
     """The agencies (with their sub-agencies) where the user holds one of `roles`
-    (any agency role when none is given)."""
-    wanted = set(roles) or {Role.REPORTER, Role.HEAD}
-    roots = [m.agency for m in memberships(user) if m.role in wanted and m.agency_id]
-    found: set[int] = set()
-    for agency in roots:
-        if agency.pk not in found:
-            found |= agency.descendant_ids()
-    return found
+    (any agency role when none is given). Cached on the user object for the request."""
+    wanted = frozenset(roles) or frozenset({Role.REPORTER, Role.HEAD})
+    cached = getattr(user, _AGENCY_CACHE_ATTR, None)
+    if cached is None:
+        cached = {}
+        if getattr(user, "is_authenticated", False):
+            setattr(user, _AGENCY_CACHE_ATTR, cached)
+    if wanted not in cached:
+        found: set[int] = set()
+        for m in memberships(user):
+            if m.role in wanted and m.agency_id and m.agency_id not in found:
+                found |= m.agency.descendant_ids()
+        cached[wanted] = found
+    return set(cached[wanted])
 
 
 def visible_agency_ids(user) -> set[int] | None:
@@ -91,6 +99,18 @@ def can_submit(user, indicator) -> bool:
     if indicator.agency_id in agency_ids(user, Role.HEAD):
         return True
     return indicator.agency.reporter_may_submit and indicator.agency_id in agency_ids(user, Role.REPORTER)
+
+
+def staff_navigation(user) -> dict[str, bool]:
+    """Which staff sections the navigation offers this user (each view checks again)."""
+    agency_role = has_role(user, Role.REPORTER, Role.HEAD)
+    central = has_role(user, Role.EVALUATOR, Role.ADMIN) or getattr(user, "is_superuser", False)
+    return {
+        "work": is_staff_user(user),
+        "setup": agency_role or central,
+        "exchange": agency_role or central,
+        "quality": central or has_role(user, Role.EXECUTIVE),
+    }
 
 
 def can_assess(user) -> bool:
