@@ -98,6 +98,7 @@ class AssignIn(Schema):
     target: Number = None
     plan: list[Number] | None = None
     weight: Number = None
+    skip_existing: bool = False  # agencies already carrying the template that year are left out
 
 
 class PlanIn(Schema):
@@ -276,7 +277,7 @@ def assign_template(request, template_id: int, payload: AssignIn):
         chosen += list(Agency.objects.active().filter(kind=Agency.Kind.DISTRICT))
     created = actions.assign_template(
         _user(request), template, fiscal_year=payload.fiscal_year, agencies=chosen, target=payload.target,
-        plan=payload.plan, weight=payload.weight, source="api",
+        plan=payload.plan, weight=payload.weight, skip_existing=payload.skip_existing, source="api",
     )
     return 201, [_plan_out(i) for i in created]
 

@@ -397,6 +397,8 @@ class _Builder:
         self.counts = counts
         self.portfolios: dict[str, list[_Slot]] = {}
         self.template_ids: dict[str, int] = {}  # cascade key -> KpiTemplate id (citykpi.demo.setups)
+        # (agency code, cascade key) -> last year's cascaded KPI, which next year's carries forward
+        self.cascaded: dict[tuple[str, str], Indicator] = {}
         self.serials: dict[str, int] = {}
         self.project_serials: dict[str, int] = {}
         self.existing_codes: set[str] = set()
@@ -658,7 +660,9 @@ class _Builder:
             template_id=self.template_ids.get(special.get("template_key", "")),
             legacy_counter="0",
         )
-        return {"indicator": indicator, "slot": slot, "quarters": quarters, "levels": levels, "nodes": node_ids}
+        cascade = (agency.code, special["template_key"]) if special.get("template_key") else None
+        return {"indicator": indicator, "slot": slot, "quarters": quarters, "levels": levels, "nodes": node_ids,
+                "cascade": cascade}
 
     def statuses(self, in_progress: bool) -> list[str]:
         rng = self.rng
@@ -760,10 +764,15 @@ class _Builder:
             slot = item["slot"]
             if slot is not None and slot.previous_pk:
                 item["indicator"].carried_from_id = slot.previous_pk
+            previous = self.cascaded.get(item.get("cascade"))
+            if previous is not None and previous.fiscal_year_id < item["indicator"].fiscal_year_id:
+                item["indicator"].carried_from_id = previous.pk
         Indicator.objects.bulk_create([i["indicator"] for i in items], batch_size=BATCH)
         for item in items:
             if item["slot"] is not None:
                 item["slot"].previous_pk = item["indicator"].pk
+            if item.get("cascade"):
+                self.cascaded[item["cascade"]] = item["indicator"]
         _fast_insert(
             Indicator.strategy_nodes.through,
             ["indicator", "strategynode"],

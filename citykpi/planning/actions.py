@@ -209,11 +209,16 @@ def _same_definition(before: dict, after: dict) -> bool:
 
 def assign_template(
     actor, template: KpiTemplate, *, fiscal_year: FiscalYear | int, agencies: Iterable[Agency],
-    target=None, plan: dict | Sequence | None = None, weight=None, source: str = "web",
+    target=None, plan: dict | Sequence | None = None, weight=None, skip_existing: bool = False,
+    source: str = "web",
 ) -> list[Indicator]:
     """Assign a template to many agencies at once: one new KPI per agency, each with its
     own code, target, quarterly plan and weight (the values given here, to be adjusted
-    per agency afterwards)."""
+    per agency afterwards).
+
+    An agency that already carries the template in that year is refused, or with
+    skip_existing left out (cascading to "all districts" when a dozen have it already
+    from last year); the KPIs created are returned."""
     _require_evaluator(actor)
     year = fiscal_year_of(fiscal_year)
     agencies = sorted({a.pk: a for a in agencies}.values(), key=lambda a: a.code)
@@ -231,7 +236,9 @@ def assign_template(
             Indicator.objects.filter(template=template, fiscal_year=year, agency__in=agencies)
             .values_list("agency__code", flat=True)
         )
-        if already:
+        if already and skip_existing:
+            agencies = [a for a in agencies if a.code not in already]
+        if already and (not skip_existing or not agencies):
             codes = ", ".join(sorted(already))
             raise ActionError(
                 f"หน่วยงาน {codes} ได้รับตัวชี้วัดนี้ในปีงบประมาณ {year.pk} แล้ว",

@@ -185,7 +185,10 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
     rows = [{"kpi": k, "plan": checks.plan_values(k), "findings": by_code.get(k.code, []),
              "last_result": checks.last_result(k.carried_from), "values": _row_values(k, posted)}
             for k in kpis]
-    history = AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)) if setup else []
+    history = (
+        AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)).order_by("-created_at")
+        if setup else []
+    )
     state = setup.state if setup else Setup.State.DRAFT
     user = request.user
     member = actions.is_agency_member(user, agency)
@@ -196,12 +199,34 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
         "state_label": Setup.State(state).label, "rows": rows, "findings": findings,
         "agency_findings": by_code.get("", []), "errors": checks.errors(findings),
         "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
-        "history": list(history[:50]) if setup else [], "editable": editable,
+        "history": [_history_row(e) for e in history[:50]] if setup else [], "editable": editable,
         "may_propose": member and state in Setup.PROPOSABLE,
         "may_approve": evaluator and state in Setup.APPROVABLE,
         "may_reopen": evaluator and state == Setup.State.APPROVED,
         "may_comment": evaluator or member, "is_evaluator": evaluator, "quarters": QUARTERS,
     }, status=status)
+
+
+# What each audit action of a setup means, for the negotiation history.
+HISTORY_LABELS = {
+    "setup.propose": ("เสนอค่าเป้าหมาย", "Proposed"),
+    "setup.comment": ("ข้อเสนอแนะ", "Comment"),
+    "setup.counter_propose": ("สยป. เสนอปรับ", "Counter-proposal"),
+    "setup.approve": ("อนุมัติ", "Approved"),
+    "setup.reopen": ("เปิดให้แก้ไข", "Reopened"),
+    "kpi.reopen": ("เปิดให้แก้ไขตัวชี้วัด", "KPI reopened"),
+}
+
+
+def _history_row(event: AuditEvent) -> dict:
+    label = HISTORY_LABELS.get(event.action)
+    before, after = (event.before or {}).get("state"), (event.after or {}).get("state")
+    states = dict(Setup.State.choices)
+    return {
+        "event": event, "label": tr(*label) if label else event.action,
+        "change": (forms.side(states.get(before, before)), forms.side(states.get(after, after)))
+        if before and after and before != after else None,
+    }
 
 
 def _row_values(kpi: Indicator, posted) -> dict[str, str]:
@@ -304,7 +329,9 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def template_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request.user)
-    templates = KpiTemplate.objects.select_related("unit").annotate(assignment_count=Count("assignments"))
+    templates = KpiTemplate.objects.select_related("unit").annotate(
+        assignment_count=Count("assignments"), agency_count=Count("assignments__agency", distinct=True)
+    )
     return render(request, "planning/template_list.html", {
         "templates": templates, "is_evaluator": access.is_evaluator(request.user),
     })
@@ -376,6 +403,12 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request.user)
     template = get_object_or_404(KpiTemplate.objects.select_related("unit"), pk=pk)
     assignments = access.visible_indicators(request.user, template.assignments.all())
+    years = sorted(set(assignments.values_list("fiscal_year_id", flat=True)), reverse=True)
+    # The latest year by default: the assignments side by side as they are being set up.
+    raw_year = request.GET.get("year", "")
+    shown_year = int(raw_year) if raw_year.isdigit() else (years[0] if years and raw_year != "all" else None)
+    if shown_year is not None:
+        assignments = assignments.filter(fiscal_year_id=shown_year)
     assignments = list(
         assignments.select_related("agency", "unit")
         .prefetch_related(Prefetch("quarters", queryset=QuarterReport.objects.order_by("quarter")))
@@ -389,7 +422,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [{"kpi": a, "plan": checks.plan_values(a), "setup": setups.get((a.agency_id, a.fiscal_year_id))}
             for a in assignments]
     return render(request, "planning/template_detail.html", {
-        "template": template, "rows": rows, "quarters": QUARTERS,
+        "template": template, "rows": rows, "quarters": QUARTERS, "years": years, "shown_year": shown_year,
         "nodes": template.strategy_nodes.select_related("plan"), "is_evaluator": access.is_evaluator(request.user),
     })
 
@@ -423,17 +456,26 @@ def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
+            chosen = form.chosen_agencies()
             try:
                 created = actions.assign_template(
-                    request.user, template, fiscal_year=data["fiscal_year"], agencies=form.chosen_agencies(),
+                    request.user, template, fiscal_year=data["fiscal_year"], agencies=chosen,
                     target=data["target"], plan={q: data[f"q{q}"] for q in QUARTERS}, weight=data["weight"],
+                    skip_existing=True,
                 )
             except ActionError as error:
                 _error(request, error)
             else:
-                messages.success(request, tr(f"มอบหมายให้ {len(created)} หน่วยงานแล้ว",
-                                             f"Assigned to {len(created)} agencies"))
-                return redirect("planning:template", pk=template.pk)
+                skipped = len(chosen) - len(created)
+                messages.success(request, tr(
+                    f"มอบหมายให้ {len(created)} หน่วยงานแล้ว"
+                    + (f" ({skipped} หน่วยงานมีตัวชี้วัดนี้อยู่แล้ว จึงข้ามไป)" if skipped else "")
+                    + " หน่วยงานต้องปรับน้ำหนักให้รวมเป็น 100 ก่อนเสนอ",
+                    f"Assigned to {len(created)} agencies"
+                    + (f" ({skipped} already carried it and were skipped)" if skipped else "")
+                    + "; each agency adjusts its weights to sum to 100 before proposing",
+                ))
+                return redirect(reverse("planning:template", args=[template.pk]) + f"?year={data['fiscal_year'].pk}")
     districts = Agency.objects.active().filter(kind=Agency.Kind.DISTRICT).count()
     return render(request, "planning/template_assign.html", {
         "template": template, "form": form, "district_count": districts,
@@ -447,7 +489,10 @@ def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def carry_forward(request: HttpRequest) -> HttpResponse:
     _require_staff(request.user)
-    form = forms.CarryForwardForm(request.POST or None, initial={"from_year": FiscalYear.objects.first()})
+    latest = FiscalYear.objects.first()
+    form = forms.CarryForwardForm(request.POST or None, initial={
+        "from_year": latest, "to_year": latest.year + 1 if latest else "",
+    })
     if not access.is_evaluator(request.user):
         # An agency carries forward only its own KPIs.
         own = access.agency_ids(request.user)

@@ -71,7 +71,11 @@ def test_the_setup_pages_show_the_demo_templates_and_states(small_demo, client, 
     body = client.get(reverse("planning:templates")).content.decode()
     assert texts.DRAINAGE_MINUTES_NAME in body
     waste = KpiTemplate.objects.get(name=texts.WASTE_NAME)
-    response = client.get(reverse("planning:template", args=[waste.pk]))
+    url = reverse("planning:template", args=[waste.pk])
+    response = client.get(url)  # the latest year, side by side
+    assert response.context["years"] == [2566, 2565]
+    assert len(response.context["rows"]) == Indicator.objects.filter(template=waste, fiscal_year_id=2566).count()
+    response = client.get(url + "?year=all")
     assert len(response.context["rows"]) == Indicator.objects.filter(template=waste).count()
 
 
@@ -87,3 +91,14 @@ def test_loading_twice_gives_the_same_setup(db):
     first = state()
     load_demo(today=TODAY, reset=True, **SMALL)
     assert state() == first
+
+
+def test_a_cascaded_kpi_is_carried_forward_from_last_years_so_its_result_shows(small_demo):
+    from citykpi.planning import checks
+
+    waste = KpiTemplate.objects.get(name=texts.WASTE_NAME)
+    for kpi in Indicator.objects.filter(template=waste, fiscal_year_id=2566).select_related("carried_from"):
+        assert kpi.carried_from.fiscal_year_id == 2565 and kpi.carried_from.agency_id == kpi.agency_id
+        assert kpi.carried_from.template_id == waste.pk
+        assert checks.last_result(kpi.carried_from) is not None
+    assert not Indicator.objects.filter(template=waste, fiscal_year_id=2565, carried_from__isnull=False).exists()

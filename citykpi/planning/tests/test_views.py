@@ -177,3 +177,56 @@ def test_comments_need_text(client, evaluator, agency_a, ready_kpis, verb):
     client.force_login(evaluator)
     response = client.post(_action_url(agency_a, verb), {"text": " "}, follow=True)
     assert "The comment is empty" in response.content.decode() or "ต้องระบุข้อความ" in response.content.decode()
+
+
+def test_cascading_to_all_districts_skips_those_that_already_carry_the_template(
+    client, evaluator, template, districts, fiscal_year
+):
+    actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts[:2])
+    client.force_login(evaluator)
+    response = client.post(reverse("planning:template_assign", args=[template.pk]), {
+        "fiscal_year": 2566, "all_districts": "on", "target": "30", "q1": "5", "q2": "10", "q3": "20", "q4": "30",
+        "weight": "10",
+    }, follow=True)
+    body = response.content.decode()
+    assert "มอบหมายให้ 4 หน่วยงานแล้ว (2 หน่วยงานมีตัวชี้วัดนี้อยู่แล้ว จึงข้ามไป)" in body
+    assert Indicator.objects.filter(template=template, fiscal_year_id=2566).count() == 6
+    assert response.redirect_chain[-1][0].endswith("?year=2566")
+    response = client.post(reverse("planning:template_assign", args=[template.pk]),
+                           {"fiscal_year": 2566, "all_districts": "on"}, follow=True)
+    assert "ได้รับตัวชี้วัดนี้ในปีงบประมาณ 2566 แล้ว" in response.content.decode()
+
+
+def test_the_template_page_shows_one_year_side_by_side_and_all_years_on_request(
+    client, evaluator, template, districts, fiscal_year, django_assert_max_num_queries
+):
+    actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts)
+    actions.carry_forward(evaluator, from_year=2566, to_year=2567, template=template)
+    client.force_login(evaluator)
+    url = reverse("planning:template", args=[template.pk])
+    with django_assert_max_num_queries(14):
+        response = client.get(url)
+    assert {r["kpi"].fiscal_year_id for r in response.context["rows"]} == {2567}
+    assert len(client.get(url + "?year=2566").context["rows"]) == 6
+    assert len(client.get(url + "?year=all").context["rows"]) == 12
+    listing = client.get(reverse("planning:templates")).context["templates"]
+    assert [(t.agency_count, t.assignment_count) for t in listing] == [(6, 12)]
+
+
+def test_the_carry_forward_form_proposes_the_year_after_the_latest(client, evaluator, fiscal_year):
+    client.force_login(evaluator)
+    form = client.get(reverse("planning:carry_forward")).context["form"]
+    assert form.initial["to_year"] == 2567 and form.initial["from_year"].pk == 2566
+
+
+def test_the_negotiation_history_reads_in_words(client, reporter_a, evaluator, agency_a, ready_kpis):
+    setup = actions.setup_of(agency_a, 2566)
+    actions.propose(reporter_a, setup)
+    actions.approve(evaluator, setup)
+    client.force_login(evaluator)
+    body = client.get(_agency_url(agency_a)).content.decode()
+    assert "อนุมัติ (เสนอแล้ว → อนุมัติแล้ว)" in body and "เสนอค่าเป้าหมาย (ร่าง → เสนอแล้ว)" in body
+    assert "setup.approve" not in body
+    client.cookies["django_language"] = "en"
+    body = client.get(_agency_url(agency_a)).content.decode()
+    assert "Approved (Proposed → Approved)" in body
