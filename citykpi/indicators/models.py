@@ -247,7 +247,8 @@ class MilestoneLevel(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2)
 
     class Meta:
-        ordering = ["indicator", "level"]
+        # By the column, not the relation: "indicator" would join Indicator (and its ordering) to sort.
+        ordering = ["indicator_id", "level"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "level"], name="milestone_level_unique"),
             models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=10), name="milestone_level_1_10"),

@@ -180,7 +180,7 @@ def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
     condition = Q()
     for plan_id, paths in wanted.items():
         condition |= Q(plan_id=plan_id, path__in=sorted(paths))
-    found = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition)}
+    found = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition).select_related("plan")}
     result = []
     for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
         path = [found[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in found]

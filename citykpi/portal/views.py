@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -109,7 +109,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
     years = list(FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True))
-    agencies = list(Agency.objects.active().filter(indicators__is_published=True).distinct().only("code", "name_th", "name_en"))
+    # Agencies with published KPIs in the year shown (an EXISTS per agency, not a join over every KPI).
+    agency_kpis = Indicator.objects.published().filter(agency=OuterRef("pk"))
+    if filters.year is not None and not filters.all_years:
+        agency_kpis = agency_kpis.filter(fiscal_year=filters.year)
+    agencies = list(
+        Agency.objects.active().filter(Exists(agency_kpis)).only("code", "name_th", "name_en").order_by("code")
+    )
     nodes = list(
         StrategyNode.objects.filter(depth__lte=3).select_related("plan").order_by("plan__code", "sort_key")
     )

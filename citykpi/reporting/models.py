@@ -63,6 +63,9 @@ class QuarterReport(models.Model):
         indexes = [
             # The evaluator's queue and the dashboards: WHERE status = %s
             models.Index(fields=["status", "quarter"], name="quarter_report_status_idx"),
+            # The public prefetch of published quarters (home, agency page, API list):
+            # WHERE indicator_id IN (...) AND status IN (...)
+            models.Index(fields=["indicator", "status"], name="quarter_report_ind_status_idx"),
         ]
 
     def __str__(self) -> str:
