@@ -264,3 +264,60 @@ def test_fuzzed_pages_never_crash_the_import_nor_leave_a_partial_record(tmp_path
             kpi = Indicator.objects.get(code=outcome.key)
             assert kpi.agency_id and kpi.fiscal_year_id == 2564
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_a_failing_file_inside_a_batch_leaves_nothing_of_itself_and_the_rest_of_the_batch_goes_in(
+    monkeypatch, tmp_path
+):
+    from citykpi.exchange import legacy
+
+    monkeypatch.setattr(legacy, "BATCH_FILES", 3)
+    for i in range(7):
+        write(tmp_path, f"p{i}.txt", SEED_TEXT.replace("0409-0950", f"0409-{1000 + i}"))
+    real = actions._quarters
+
+    def explode_on_the_fifth(indicator, page, created):
+        changes = real(indicator, page, created)
+        if indicator.code == "0409-1004":
+            raise RuntimeError("disk full")
+        return changes
+
+    monkeypatch.setattr(actions, "_quarters", explode_on_the_fifth)
+    report = import_paths([tmp_path], fiscal_year=2564)
+    assert [f.path.rsplit("/", 1)[1] for f in report.failed_files] == ["p4.txt"]
+    codes = set(Indicator.objects.values_list("code", flat=True))
+    assert codes == {f"0409-{1000 + i}" for i in range(7)} - {"0409-1004"}
+    assert not QuarterReport.objects.filter(indicator__code="0409-1004").exists()
+    assert not AuditEvent.objects.filter(indicator_code="0409-1004").exists()
+    assert not Provenance.objects.filter(record_key="0409-1004").exists()
+    # No finding names the file that was not imported; the others have theirs.
+    assert "0409-1004" not in {f.key for f in report.findings}
+    assert {f.key for f in report.findings} >= codes
+
+
+@pytest.mark.django_db
+def test_a_kpi_on_two_pages_of_one_run_is_checked_once_with_its_final_data(tmp_path):
+    write(tmp_path, "a.txt", SEED_TEXT)
+    write(tmp_path, "b.txt", SEED_TEXT.replace("ผลงานที่ทำได้ ระดับ : 100", "ผลงานที่ทำได้ ระดับ : 4"))
+    report = import_paths([tmp_path], fiscal_year=2564)
+    assert [o.action for f in report.files for o in f.outcomes if o.kind == "indicator"] == ["created", "updated"]
+    assert Indicator.objects.get(code="0409-0950").achieved == Decimal("4")
+    from citykpi.quality.rules import findings_for
+
+    checked = sorted((f.rule, f.message) for f in report.findings if f.key == "0409-0950" and f.rule.startswith("Q"))
+    final = sorted((f.rule, f.message) for f in findings_for(Indicator.objects.get(code="0409-0950")))
+    # Once, on the final data: the achieved value 100 of the first page is not reported.
+    assert checked == final and final
+    assert not any("ผลงานที่ทำได้ มีค่า 100" in message for _, message in checked)
+
+
+@pytest.mark.django_db
+def test_the_queries_per_new_page_stay_few(tmp_path, django_assert_max_num_queries):
+    for i in range(20):
+        write(tmp_path, f"p{i}.txt", SEED_TEXT.replace("0409-0950", f"0409-{2000 + i}"))
+    import_paths([tmp_path / "p0.txt"], fiscal_year=2564)  # the agency, unit, plan and strategy tree
+    (tmp_path / "p0.txt").unlink()
+    with django_assert_max_num_queries(19 * 12 + 20):
+        report = import_paths([tmp_path], fiscal_year=2564)
+    assert report.created == 19 and not report.failed_files
