@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -95,7 +97,24 @@ class Overview:
 
 
 def year_overview(year: int, *, public: bool = True, agency_ids: set[int] | None = None) -> Overview:
-    """Score a fiscal year's KPIs. public=True reads published KPIs and quarters only."""
+    """Score a fiscal year's KPIs. public=True reads published KPIs and quarters only.
+
+    The public, city-wide overview is kept in the cache under the version of the public
+    data (the latest audit row, see citykpi.portal.cache), so every write makes it stale.
+    """
+    if public and agency_ids is None and settings.PUBLIC_CACHE_SECONDS > 0:
+        from citykpi.portal.cache import data_version
+
+        key = f"year-overview:{settings.DATABASES['default']['NAME']}:{data_version()}:{year}"
+        overview = cache.get(key)
+        if overview is None:
+            overview = _score_year(year, public=True, agency_ids=None)
+            cache.set(key, overview, settings.PUBLIC_CACHE_SECONDS)
+        return overview
+    return _score_year(year, public=public, agency_ids=agency_ids)
+
+
+def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Overview:
     thresholds = QualitySettings.for_year(year).thresholds
     indicators = Indicator.objects.filter(fiscal_year_id=year)
     if public:

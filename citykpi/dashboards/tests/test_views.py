@@ -137,3 +137,26 @@ def test_staff_dashboard_query_count_does_not_grow_with_the_number_of_kpis(
         grow_year(agency_b, [20, 30])
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/dashboard/staff/?year=2566")
+
+
+def test_the_public_year_overview_is_cached_until_the_next_write(settings, db, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from citykpi.audit.log import record
+    from citykpi.dashboards.data import year_overview
+    from citykpi.indicators.models import FiscalYear
+
+    settings.PUBLIC_CACHE_SECONDS = 300
+    cache.clear()
+    fiscal_year = FiscalYear.objects.create(year=2566)
+    first = year_overview(2566)
+    with django_assert_max_num_queries(1):  # the data version only
+        assert year_overview(2566).year == first.year
+    record(None, "fiscal_year.touch", fiscal_year)
+    with CaptureQueriesContext(connection) as captured:
+        year_overview(2566)
+    assert len(captured.captured_queries) > 1  # scored again after the write
+    cache.clear()
