@@ -259,7 +259,8 @@ UNITS: dict[str, tuple[str, str, str, int | None, int | None, bool, bool]] = {
     "level": ("ระดับ", "level", "level", 0, 5, False, False),
     "percent": ("ร้อยละ", "percent", "percent", 0, 100, False, False),
     "percent_up": ("ร้อยละที่เพิ่มขึ้น", "percent increase", "percent", 0, None, True, False),
-    "percent_down": ("ลดลงร้อยละ", "percent decrease", "percent", 0, 100, False, True),
+    # A decrease of N percent: the bigger the decrease the better (the KPI is higher-is-better).
+    "percent_down": ("ลดลงร้อยละ", "percent decrease", "percent", 0, 100, False, False),
     "count": ("จำนวน", "count", "count", 0, None, False, False),
     "times": ("ครั้ง", "times", "count", 0, None, False, False),
     "places": ("แห่ง", "places", "count", 0, None, False, False),

@@ -10,6 +10,7 @@ The permission rules and value parsing they share live in citykpi.planning.rules
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -257,11 +258,16 @@ def assign_template(
             )
         serials = _next_codes(agencies)
         node_ids = list(template.strategy_nodes.values_list("pk", flat=True))
+        # The new KPI comes last in each agency's list ("6." after five KPIs).
+        carried = Counter(
+            Indicator.objects.filter(fiscal_year=year, agency__in=agencies).values_list("agency_id", flat=True)
+        )
         created = []
         for agency in agencies:
             setup_of(agency, year)
             indicator = Indicator.objects.create(
                 code=_new_code(agency, serials),
+                list_label=f"{carried[agency.pk] + 1}.",
                 agency=agency,
                 fiscal_year=year,
                 template=template,

@@ -102,3 +102,12 @@ def test_a_cascaded_kpi_is_carried_forward_from_last_years_so_its_result_shows(s
         assert kpi.carried_from.template_id == waste.pk
         assert checks.last_result(kpi.carried_from) is not None
     assert not Indicator.objects.filter(template=waste, fiscal_year_id=2565, carried_from__isnull=False).exists()
+
+
+def test_the_approved_setups_of_the_year_in_progress_pass_every_blocking_check(small_demo):
+    """Approval would have refused them otherwise (a percent-decrease unit once asked
+    for lower-is-better on KPIs where a bigger decrease is better)."""
+    from citykpi.planning import checks
+
+    findings = checks.check_indicators(checks.indicators_for_checks(Indicator.objects.filter(fiscal_year_id=2566)))
+    assert checks.errors(findings) == []

@@ -26,6 +26,7 @@ def test_a_template_is_assigned_to_several_agencies_each_with_its_own_code_and_p
         weight="10",
     )
     assert [i.code for i in created] == ["5001-0001", "5002-0001", "5003-0001"]
+    assert [i.list_label for i in created] == ["1.", "1.", "1."]
     for indicator in created:
         assert indicator.template == template
         assert indicator.name == template.name and indicator.unit == template.unit
@@ -40,6 +41,7 @@ def test_assigning_continues_the_serials_of_an_agency_across_years(evaluator, te
     make_indicator(districts[0], code="5001-0950")
     [indicator] = actions.assign_template(evaluator, template, fiscal_year=2566, agencies=[districts[0]])
     assert indicator.code == "5001-0951"
+    assert indicator.list_label == "2."  # after the agency's one KPI of that year
 
 
 def test_assigning_twice_to_the_same_agency_and_year_is_refused(evaluator, template, districts, fiscal_year):
