@@ -28,7 +28,7 @@ def snapshot(obj, fields: list[str]) -> dict[str, Any]:
     return {name: _jsonable(getattr(obj, name)) for name in fields}
 
 
-def record(
+def build(
     actor,
     action: str,
     obj,
@@ -39,8 +39,9 @@ def record(
     indicator_code: str = "",
     source: str = "web",
 ) -> AuditEvent:
+    """The audit row for a write, unsaved: for batch paths that insert many in one query."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         actor_name=getattr(user, "username", "") or "system",
         action=action,
@@ -53,3 +54,11 @@ def record(
         reason=reason,
         source=source,
     )
+
+
+def record(actor, action: str, obj, **details) -> AuditEvent:
+    """Write the audit row of a write (inside the write's transaction). Keyword arguments
+    as for build(): before, after, reason, indicator_code, source."""
+    event = build(actor, action, obj, **details)
+    event.save()
+    return event

@@ -33,7 +33,8 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from citykpi.audit.log import _jsonable, snapshot
+from citykpi.audit import log as audit_log
+from citykpi.audit.log import snapshot
 from citykpi.audit.models import AuditEvent
 from citykpi.lib.errors import ActionError
 from citykpi.quality import rules
@@ -132,19 +133,8 @@ def _refuse_on_error(findings: list[rules.Finding]) -> None:
 
 def _audit_event(actor, row: QuarterReport, before: dict, after: dict, source: str) -> AuditEvent:
     """The row citykpi.audit.log.record(actor, "report.save", row, ...) writes, unsaved."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent(
-        actor=user,
-        actor_name=getattr(user, "username", "") or "system",
-        action="report.save",
-        object_type=row._meta.label_lower,
-        object_id=str(row.pk),
-        object_repr=str(row)[:255],
-        indicator_code=row.indicator.code,
-        before=_jsonable(before),
-        after=_jsonable(after),
-        reason="",
-        source=source,
+    return audit_log.build(
+        actor, "report.save", row, before=before, after=after, indicator_code=row.indicator.code, source=source
     )
 
 
