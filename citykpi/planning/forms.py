@@ -108,7 +108,8 @@ class DefinitionForm(forms.Form):
     data_collection = forms.CharField(label=_tr("วิธีการเก็บข้อมูล/แหล่งข้อมูล", "Data sources"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 3}))
     milestone_levels = forms.CharField(
-        label=_tr("ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย)", "Milestone levels"),
+        label=_tr("ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย)",
+                  "Milestone levels (level | percent | points | description)"),
         required=False, widget=forms.Textarea(attrs={"rows": 5}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
