@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from citykpi.lib.i18n import tr
 from citykpi.planning.forms import side as _side
 
 register = template.Library()
@@ -14,3 +15,11 @@ def side(label) -> str:
     """{{ setup.get_state_display|side }}: one half of a "ไทย / English" label, in the
     active language."""
     return _side(label)
+
+
+@register.filter
+def unit_label(unit) -> str:
+    """A unit's name in the active language ("" for none)."""
+    if unit is None:
+        return ""
+    return tr(unit.name_th, unit.name_en or unit.name_th)

@@ -48,3 +48,14 @@ def test_the_template_page_in_english_has_english_labels_and_states(client, eval
     client.cookies["django_language"] = "th"
     body = client.get(reverse("planning:template_create")).content.decode()
     assert "วิธีการคำนวณ" in body and "Calculation method" not in body
+
+
+def test_units_on_the_setup_pages_follow_the_language(client, reporter_a, agency_a, ready_kpis):
+    client.force_login(reporter_a)
+    url = reverse("planning:agency", args=[agency_a.code, 2566])
+    client.cookies["django_language"] = "en"
+    row = client.get(url).content.decode().split(f'id="kpi-{ready_kpis[0].code}"')[1].split("</tr>")[0]
+    assert ready_kpis[0].unit.name_en in row and ready_kpis[0].unit.name_th not in row
+    client.cookies["django_language"] = "th"
+    row = client.get(url).content.decode().split(f'id="kpi-{ready_kpis[0].code}"')[1].split("</tr>")[0]
+    assert ready_kpis[0].unit.name_th in row
