@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
@@ -97,10 +98,20 @@ class _Anonymous:
         return True
 
 
+class SessionCookieAuth(SessionAuth):
+    """Django's session, for pages that call the API, with its CSRF check on unsafe
+    methods. A request without a session cookie is simply not session-authenticated:
+    it gets the 401 of a missing token, not a 403 about a CSRF token it never needed."""
+
+    def __call__(self, request: HttpRequest):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+
 token_auth = TokenAuth()
-# Session auth keeps its CSRF check on unsafe methods: a browser page calling the API
-# must send the CSRF token; a bearer client needs none.
-session_or_token = [token_auth, SessionAuth()]
+# A bearer client needs no CSRF token; a browser page calling the API must send it.
+session_or_token = [token_auth, SessionCookieAuth()]
 optional_user = OptionalUser()
 
 

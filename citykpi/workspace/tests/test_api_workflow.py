@@ -120,6 +120,25 @@ def test_without_a_token_the_workflow_answers_401_json(kpi_a):
     assert bogus.status_code == 401
 
 
+def test_a_real_server_also_answers_401_not_a_csrf_403_without_a_token(kpi_a):
+    """The test client skips CSRF unless told; a real server does not."""
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
+                          content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["message_th"]
+    submit = strict.post(base(kpi_a) + "/submit", {}, content_type="application/json")
+    assert submit.status_code == 401
+
+
+def test_a_browser_session_calling_the_api_still_needs_its_csrf_token(kpi_a, reporter_a):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reporter_a)
+    response = strict.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
+                          content_type="application/json")
+    assert response.status_code == 403
+
+
 def test_user_from_request_knows_the_session_and_the_token(rf, reporter_a):
     from django.contrib.auth.models import AnonymousUser
 
