@@ -246,16 +246,19 @@ def rule_assessment(ctx: _Context) -> Iterable[Finding]:
             )
             continue
         try:
-            computed = scoring.score_quarter(ctx.rule, scoring.QuarterInput(q.quarter, q.planned_target, q.result))
+            # The quarter's score measures progress against its plan (not the year's scale).
+            computed = scoring.suggested_quarter_score(
+                ctx.rule, scoring.QuarterInput(q.quarter, q.planned_target, q.result)
+            )
         except scoring.ScoringError:
             continue  # the result itself is at fault; another rule says so
         if computed is not None and abs(assessment.score - computed.percent) > ctx.limits.contradiction_gap:
             yield Finding(
                 "Q006-score-contradicts-result", WARNING,
                 f"ผลประเมินไตรมาสที่ {q.quarter} ({_n(assessment.score)}) ขัดกับผลงาน {_n(q.result)} "
-                f"ซึ่งคิดเป็นคะแนน {_n(computed.percent)} ตามวิธีคำนวณของตัวชี้วัด",
+                f"ซึ่งคิดเป็นคะแนน {_n(computed.percent)} ตามวิธีคำนวณของตัวชี้วัดเทียบเป้าหมายสะสมของไตรมาส",
                 f"The Q{q.quarter} score ({_n(assessment.score)}) contradicts the result {_n(q.result)}, "
-                f"which scores {_n(computed.percent)} by the KPI's method",
+                f"which scores {_n(computed.percent)} by the KPI's method against the quarter's plan",
                 q.quarter, "score",
             )
 

@@ -433,6 +433,35 @@ def progress_against_plan(rule: Rule, quarter: QuarterInput) -> Decimal | None:
     return _q(actual.percent * HUNDRED / planned.percent)
 
 
+def suggested_quarter_score(rule: Rule, quarter: QuarterInput) -> Score | None:
+    """The score a quarter earns by the KPI's own method: its progress against the
+    quarter's plan, capped at 100 (what the evaluator's quarterly score measures: the seed
+    reports level 1 of 5 in Q1, on plan, and is scored 95). A milestone or band KPI with
+    no plan for the quarter has no basis for a quarter score: None.
+
+    >>> levels = Rule(method=MILESTONE, target=Decimal(5))
+    >>> str(suggested_quarter_score(levels, QuarterInput(1, Decimal(1), Decimal(1))).percent)
+    '100'
+    >>> suggested_quarter_score(levels, QuarterInput(1, None, Decimal(1))) is None
+    True
+    """
+    actual = score_quarter(rule, quarter)
+    if actual is None:
+        return None
+    if quarter.planned is None and rule.method in (MILESTONE, BANDS):
+        return None
+    progress = progress_against_plan(rule, quarter)
+    if progress is None:
+        return None
+    return Score(
+        percent=min(progress, HUNDRED),
+        points=actual.points,
+        level=actual.level,
+        explanation_th=f"{actual.explanation_th}; เทียบเป้าหมายสะสมของไตรมาส ได้ร้อยละ {_fmt(progress)} ของแผน",
+        explanation_en=f"{actual.explanation_en}; against the quarter's cumulative plan: {_fmt(progress)} % of plan",
+    )
+
+
 def latest_reported(quarters: Iterable[QuarterInput]) -> QuarterInput | None:
     reported = [q for q in quarters if q.result is not None]
     return max(reported, key=lambda q: q.quarter) if reported else None

@@ -208,8 +208,12 @@ def kpi_review(indicator: Indicator, quarter: int) -> dict:
     evaluated = score_indicator(indicator, stored, limits.thresholds)
     rows = []
     for report in quarters:
-        suggested = evaluated.quarters.get(report.quarter)
         problem = evaluated.problems.get(report.quarter)
+        suggested = None
+        if problem is None and report.pk:
+            suggested = scoring.suggested_quarter_score(
+                rule, scoring.QuarterInput(report.quarter, report.planned_target, report.result)
+            )
         label_th, label_en = scoring.status_label(evaluated.statuses.get(report.quarter, scoring.NO_DATA))
         rows.append(
             {

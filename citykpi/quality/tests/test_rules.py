@@ -107,6 +107,15 @@ def test_a_score_of_100_on_a_result_of_0_contradicts_it(make_indicator, agency_a
     assert [f.quarter for f in found] == [1]
 
 
+def test_a_milestone_quarter_on_its_plan_scored_high_is_no_contradiction(make_indicator, agency_a, unit_level):
+    """Level 1 of 5 in Q1, where the plan says level 1, earns a high quarter score (the seed's 95)."""
+    kpi = make_indicator(agency_a, unit=unit_level, target=D(5), scoring_method=Indicator.Method.MILESTONE)
+    add_quarters(kpi, [(1, 1, 1, 95), (2, 2, 1, 100), (3, None, 3, 90)])
+    found = [f for f in findings_for(kpi) if f.rule == "Q006-score-contradicts-result"]
+    # Q1 on plan: fine. Q2 at half its plan scored 100: a contradiction. Q3 has no plan: no basis.
+    assert [f.quarter for f in found] == [2]
+
+
 def test_a_missing_unit_is_flagged_and_a_number_inside_the_unit_too(make_indicator, agency_a):
     no_unit = make_indicator(agency_a, unit=None)
     assert "Q007-unit-missing" in rules_of(no_unit)
