@@ -205,9 +205,12 @@ X_FRAME_OPTIONS = "DENY"
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
 
-# The licence shown on /open-data/ and in the API; the page has a default wording.
+# The licence shown on /open-data/; the page has a default wording.
 if os.environ.get("OPEN_DATA_LICENCE"):
     OPEN_DATA_LICENCE = os.environ["OPEN_DATA_LICENCE"]
+
+# The address of the site in e-mails (reminders link to the quarter forms).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Public pages and API reads are cached for this long (seconds); writes invalidate.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", 300))

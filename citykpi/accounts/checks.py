@@ -1,4 +1,5 @@
-"""`citykpi check --deploy` fails while demo accounts exist: their password is public."""
+"""Deploy checks: `citykpi check --deploy` fails while demo accounts exist (their password
+is public) or while the development SECRET_KEY is in use."""
 
 from __future__ import annotations
 
@@ -31,5 +32,22 @@ def no_demo_accounts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             + ", ".join(found[:10]),
             hint="Delete them (or deactivate and rename them) before going live.",
             id="citykpi.E001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def a_secret_key_of_its_own(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The development key is in the source code: a deployment must set SECRET_KEY."""
+    from django.conf import settings
+
+    if settings.SECRET_KEY != settings.INSECURE_DEV_KEY:
+        return []
+    return [
+        checks.Error(
+            "ยังไม่ได้ตั้งค่า SECRET_KEY (ใช้กุญแจสำหรับพัฒนาที่เปิดเผยในซอร์สโค้ด) / "
+            "SECRET_KEY is not set: the development key in the source code is in use",
+            hint="Set the SECRET_KEY environment variable to a long random value.",
+            id="citykpi.E002",
         )
     ]

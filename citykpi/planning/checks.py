@@ -44,8 +44,10 @@ CHECKS: dict[str, tuple[str, str, str]] = {
         "ตัวชี้วัดระดับความสำเร็จไม่มีตารางระดับ",
         "Milestone KPI without its level table",
     ),
+    # A warning, not an error: "ลดลงร้อยละ" (percent decrease) is usually lower-is-better on
+    # the legacy site, but a KPI may count the size of a reduction, where more is better.
     "direction.lower_unit": (
-        ERROR,
+        WARNING,
         "หน่วยนับแบบยิ่งน้อยยิ่งดี แต่ไม่ได้กำหนดทิศทาง",
         "Lower-is-better unit without the direction set",
     ),
@@ -190,9 +192,10 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
     if unit is not None and unit.suggests_lower_is_better and indicator.direction != Indicator.Direction.LOWER:
         findings.append(
             _finding("direction.lower_unit", indicator,
-                     f"{name}: หน่วย “{unit.name_th}” เป็นแบบยิ่งน้อยยิ่งดี แต่ทิศทางไม่ได้ตั้งเป็นยิ่งน้อยยิ่งดี",
-                     f"{code}: the unit “{unit.name_en or unit.name_th}” is lower-is-better but "
-                     f"the direction is not set to lower-is-better",
+                     f"{name}: หน่วย “{unit.name_th}” มักเป็นแบบยิ่งน้อยยิ่งดี แต่ทิศทางไม่ได้ตั้งเป็นยิ่งน้อยยิ่งดี "
+                     f"โปรดยืนยันทิศทาง",
+                     f"{code}: the unit “{unit.name_en or unit.name_th}” is usually lower-is-better but "
+                     f"the direction is not set to lower-is-better; confirm the direction",
                      code=code, field="direction")
         )
     return findings

@@ -126,3 +126,10 @@ def test_check_deploy_fails_while_demo_accounts_exist(agency_a):
     assert "citykpi.E001" in deploy_check_errors()
     get_user_model().objects.all().delete()
     assert "citykpi.E001" not in deploy_check_errors()
+
+
+def test_check_deploy_fails_while_the_development_secret_key_is_in_use(db, settings):
+    settings.SECRET_KEY = settings.INSECURE_DEV_KEY
+    assert "citykpi.E002" in deploy_check_errors()
+    settings.SECRET_KEY = "a-long-random-production-key-" + "x" * 40
+    assert "citykpi.E002" not in deploy_check_errors()
