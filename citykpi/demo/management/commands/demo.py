@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="do nothing when KPIs exist")
-        parser.add_argument("--reset", action="store_true", help="delete the earlier demo data first")
+        parser.add_argument("--reset", action="store_true", help="delete every row of the domain apps (only in a database the demo loaded), then load again")
         parser.add_argument("--scale", type=int, default=1, help="multiply the KPIs (benchmarks)")
         parser.add_argument("--seed", type=int, default=2566, help="random seed (default 2566)")
         parser.add_argument("--years", type=_year_range, default=None, help="fiscal years, e.g. 2563-2566")
