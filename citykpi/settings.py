@@ -74,13 +74,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous open-data reads from the cache, before any session work; every write invalidates.
+    "citykpi.api.cache.OpenDataCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "citykpi.portal.middleware.ThaiFirstMiddleware",  # Thai unless the user chose English
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "citykpi.api.cache.OpenDataCacheMiddleware",  # anonymous API reads, invalidated by every write
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

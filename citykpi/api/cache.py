@@ -3,7 +3,9 @@
 The same rule as the public pages (citykpi.portal.cache): a response is kept under the
 version of the public data (the latest audit row), so any write makes every cached read
 stale at once, in every worker. Only anonymous GETs without an Authorization header are
-cached: a signed-in reader may see drafts of their own agency. A cached response keeps
+cached: a signed-in reader may see drafts of their own agency. It runs early in the middleware
+stack (before sessions and authentication), so a cached read costs one query and little else;
+a request carrying a session cookie is passed on uncached. A cached response keeps
 its ETag, so a client's If-None-Match still gets 304 without building the body.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
@@ -30,7 +33,9 @@ class OpenDataCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX) or not cacheable(request):
             return self.get_response(request)
-        key = cache_key(request, data_version(), kind="api")
+        # This middleware runs before the locale middleware: the language is the switch's cookie.
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        key = cache_key(request, data_version(), kind="api", language=language)
         hit = get_cached(key)
         if hit is not None:
             etag = hit.get("ETag")

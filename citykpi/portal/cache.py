@@ -35,7 +35,13 @@ def cacheable(request: HttpRequest) -> bool:
     """An anonymous read with nothing personal waiting for it."""
     if request.method not in ("GET", "HEAD") or settings.PUBLIC_CACHE_SECONDS <= 0:
         return False
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is None:
+        # Before the authentication middleware (the API's cache runs first): a session
+        # cookie may belong to a signed-in user, so such a request is not served from the cache.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return False
+    elif user.is_authenticated:
         return False
     if request.META.get("HTTP_AUTHORIZATION"):
         return False
@@ -43,9 +49,9 @@ def cacheable(request: HttpRequest) -> bool:
     return "messages" not in request.COOKIES
 
 
-def cache_key(request: HttpRequest, version: int, kind: str = "page") -> str:
+def cache_key(request: HttpRequest, version: int, kind: str = "page", language: str | None = None) -> str:
     database = settings.DATABASES["default"]["NAME"]
-    raw = f"{database}|{version}|{translation.get_language()}|{request.get_full_path()}"
+    raw = f"{database}|{version}|{language or translation.get_language()}|{request.get_full_path()}"
     return f"public-{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
