@@ -23,6 +23,7 @@ from citykpi.audit.log import record
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError
+from citykpi.quality.actions import refresh_indicators
 
 from . import generator
 from .accounts import ensure_demo_accounts
@@ -84,6 +85,13 @@ def load_demo(
         _set_deadlines(max(years), today or timezone.localdate())
         accounts = ensure_demo_accounts()
         counts["demo_accounts"] = len(accounts)
+        # The data-quality report and the staff dashboard count stored findings: store them
+        # for every year loaded, in bulk, so they show without running `citykpi quality`.
+        if progress:
+            progress("quality findings")
+        counts["quality_findings"] = sum(
+            refresh_indicators(Indicator.objects.values_list("pk", flat=True), actor, source="cli").by_rule.values()
+        )
         year = FiscalYear.objects.get(pk=max(years))
         record(
             actor,

@@ -1,9 +1,14 @@
-"""Writes of the quality app: refreshing the stored findings of a KPI or a whole year.
+"""Writes of the quality app: refreshing the stored findings of a KPI, of many, or of a year.
 
 Findings are derived from the KPI as it stands, so a refresh replaces a KPI's rows
-whole (in one transaction: nobody sees half a refresh). A KPI is refreshed after every
-reporting write (the `report_changed` signal, see apps.py) and a whole fiscal year on
-demand (the evaluator's report page, `citykpi quality --year`).
+whole (in one transaction: nobody sees half a refresh). When they are refreshed:
+
+- one KPI after every reporting write (the `report_changed` signal, see apps.py):
+  `refresh_indicator`;
+- the KPIs an import or the demo load wrote, in bulk (a fixed number of queries per 500
+  KPIs): `refresh_indicators`;
+- a whole fiscal year on demand (the evaluator's report page, `citykpi quality --year`):
+  `refresh_year`.
 """
 
 from __future__ import annotations
@@ -54,16 +59,115 @@ def refresh_indicator(indicator: Indicator) -> list[Finding]:
     return found
 
 
-def year_indicators(year: int, agency_ids: set[int] | None = None):
-    """A year's KPIs with everything the rules read, in a fixed number of queries."""
-    qs = Indicator.objects.filter(fiscal_year_id=year).select_related("unit", "agency").prefetch_related(
+def _with_rule_inputs(qs):
+    """KPIs with everything the rules read prefetched (a fixed number of queries)."""
+    return qs.select_related("unit", "agency").prefetch_related(
         "milestone_levels",
         "strategy_nodes",
         Prefetch("quarters", queryset=QuarterReport.objects.select_related("assessment").order_by("quarter")),
     )
+
+
+def year_indicators(year: int, agency_ids: set[int] | None = None):
+    """A year's KPIs with everything the rules read, in a fixed number of queries."""
+    qs = _with_rule_inputs(Indicator.objects.filter(fiscal_year_id=year))
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     return qs.order_by("agency__code", "code")
+
+
+def _prefetched_findings(indicator: Indicator, limits: Limits) -> list[Finding]:
+    return findings_for(
+        indicator,
+        list(indicator.quarters.all()),
+        limits=limits,
+        levels=[_level(row) for row in indicator.milestone_levels.all()],
+        nodes=list(indicator.strategy_nodes.all()),
+    )
+
+
+REFRESH_CHUNK = 500  # KPIs read per round of prefetch queries (keeps IN lists short for SQLite)
+
+
+def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, source: str = "import") -> RefreshSummary:
+    """Recompute and store the findings of many KPIs at once (imports, the demo load).
+
+    `indicators`: Indicator rows or their ids (a queryset is fine). The KPIs are read
+    again with everything the rules read, 500 at a time, so the work takes a fixed number
+    of queries per 500 KPIs whatever the caller passed; their old findings are deleted
+    and the new ones bulk-inserted in one transaction (the caller's, when it has one: an
+    import rolled back takes the refresh with it).
+
+    actor: who made the write that calls for the refresh, or None (the system). Findings
+    are derived data, so anybody's write may refresh them. One audit row per fiscal year
+    touched ("quality.refresh" on the year, with the counts) records the refresh.
+    The summary's `year` is the year touched (0 when there were several or none).
+    """
+    ids = list(dict.fromkeys(item if isinstance(item, int) else item.pk for item in indicators))
+    summary = RefreshSummary(year=0)
+    if not ids:
+        return summary
+    limits: dict[int, Limits] = {}
+    per_year: dict[int, Counter] = {}
+    records: list[FindingRecord] = []
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start:start + REFRESH_CHUNK]
+        for indicator in _with_rule_inputs(Indicator.objects.filter(pk__in=chunk)):
+            year = indicator.fiscal_year_id
+            if year not in limits:
+                limits[year] = Limits.for_year(year)
+                per_year[year] = Counter()
+            found = _prefetched_findings(indicator, limits[year])
+            summary.indicators += 1
+            per_year[year]["indicators"] += 1
+            for f in found:
+                summary.by_rule[f.rule] += 1
+                summary.by_severity[f.severity] += 1
+                per_year[year][f.severity] += 1
+            records.extend(_records(indicator, found))
+    if len(per_year) == 1:
+        summary.year = next(iter(per_year))
+    with transaction.atomic():
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            FindingRecord.objects.filter(indicator_id__in=ids[start:start + REFRESH_CHUNK]).delete()
+        FindingRecord.objects.bulk_create(records, batch_size=REFRESH_CHUNK)
+        for year, counts in sorted(per_year.items()):
+            record(
+                actor, "quality.refresh", FiscalYear(pk=year),
+                after={"indicators": counts["indicators"], "errors": counts["error"], "warnings": counts["warning"]},
+                source=source,
+            )
+    return summary
+    limits: dict[int, Limits] = {}
+    records: list[FindingRecord] = []
+    years: set[int] = set()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start:start + REFRESH_CHUNK]
+        for indicator in _with_rule_inputs(Indicator.objects.filter(pk__in=chunk)):
+            year = indicator.fiscal_year_id
+            if year not in limits:
+                limits[year] = Limits.for_year(year)
+            years.add(year)
+            found = _prefetched_findings(indicator, limits[year])
+            summary.indicators += 1
+            for f in found:
+                summary.by_rule[f.rule] += 1
+                summary.by_severity[f.severity] += 1
+            records.extend(_records(indicator, found))
+    if len(years) == 1:
+        summary.year = years.pop()
+    with transaction.atomic():
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            FindingRecord.objects.filter(indicator_id__in=ids[start:start + REFRESH_CHUNK]).delete()
+        FindingRecord.objects.bulk_create(records, batch_size=REFRESH_CHUNK)
+        if summary.indicators:
+            record(
+                actor, "quality.refresh", FindingRecord(),
+                after={"indicators": summary.indicators, "errors": summary.by_severity.get("error", 0),
+                       "warnings": summary.by_severity.get("warning", 0)},
+                source=source,
+            )
+    return summary
 
 
 def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
@@ -78,13 +182,7 @@ def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -
     summary = RefreshSummary(year=year)
     records: list[FindingRecord] = []
     for indicator in year_indicators(year):
-        found = findings_for(
-            indicator,
-            list(indicator.quarters.all()),
-            limits=limits,
-            levels=[_level(row) for row in indicator.milestone_levels.all()],
-            nodes=list(indicator.strategy_nodes.all()),
-        )
+        found = _prefetched_findings(indicator, limits)
         summary.indicators += 1
         for f in found:
             summary.by_rule[f.rule] += 1
