@@ -184,19 +184,28 @@ def fetch_tokens(port: int, reporters: list[dict], password: str, *, threads: in
     return tokens
 
 
-def deadline_rush(port: int, reporters: list[dict], tokens: dict[str, str], *, quarter: int = 1) -> DeadlineResult:
-    """Every reporter at once (a barrier): PUT its quarter's report, then POST submit."""
-    barrier = threading.Barrier(len(reporters))
+def deadline_rush(
+    port: int, reporters: list[dict], tokens: dict[str, str], *, quarter: int = 1, spread_seconds: float = 0.0
+) -> DeadlineResult:
+    """Every reporter PUTs its quarter's report, then POSTs submit: all at once (a barrier)
+    when `spread_seconds` is 0, else starting evenly over that many seconds (the last hour
+    before a deadline, compressed)."""
+    barrier = threading.Barrier(len(reporters)) if spread_seconds <= 0 else None
+    step = spread_seconds / max(1, len(reporters))
+    start_at = time.perf_counter() + 0.5
     times: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
 
-    def work(r: dict) -> None:
+    def work(index: int, r: dict) -> None:
         client = Client(port, headers={"Authorization": f"Bearer {tokens[r['username']]}"})
         base = f"/api/v1/kpis/{r['code']}/quarters/{quarter}"
         mine, failed = [], []
         try:
-            barrier.wait(timeout=60)
+            if barrier is not None:
+                barrier.wait(timeout=60)
+            else:
+                time.sleep(max(0.0, start_at + index * step - time.perf_counter()))
             status, data, ms = client.request(
                 "PUT", f"{base}/report", {"result": "42.5", "narrative": "รายงานผลการดำเนินงานไตรมาสที่ 1 (ทดสอบสมรรถนะ)", "version": 1}
             )
@@ -220,7 +229,7 @@ def deadline_rush(port: int, reporters: list[dict], tokens: dict[str, str], *, q
             errors.extend(failed)
 
     started = time.perf_counter()
-    workers = [threading.Thread(target=work, args=(r,)) for r in reporters]
+    workers = [threading.Thread(target=work, args=(i, r)) for i, r in enumerate(reporters)]
     for w in workers:
         w.start()
     for w in workers:

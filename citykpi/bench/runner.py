@@ -355,8 +355,23 @@ class Run:
         self.say("quarter deadline")
         self.attempt("deadline", "deadline", f"{len(reporters)} reporters submit at once", fn,
                      command=f"{len(reporters)} threads, each with its own reporter token: PUT /api/v1/kpis/<code>/quarters/1/report then POST .../submit, started together (a barrier)")
+        spread = 2.0 if self.o.scale.name == "tiny" else 20.0
+
+        def spread_fn(f: Figure) -> None:
+            if not workflow:
+                raise NotAvailable("PUT /api/v1/kpis/{code}/quarters/{q}/report and POST .../submit")
+            have = tokens or load.fetch_tokens(server.port, reporters, deadline["password"])
+            r = load.deadline_rush(server.port, reporters, have, quarter=2, spread_seconds=spread)
+            f.p50, f.p95, f.n, f.value, f.unit = r.p50_ms, r.p95_ms, r.requests, r.p95_ms, "ms"
+            f.queries = ""
+            f.note = f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
+            if r.first_errors:
+                f.note += "; e.g. " + " | ".join(r.first_errors)
+
+        self.attempt("deadline_spread", "deadline", f"{len(reporters)} reporters over {spread:g} s", spread_fn,
+                     command=f"the same writes on quarter 2, the reporters starting evenly over {spread:g} s (no barrier)")
         errors = getattr(self, "deadline_errors", None)
-        figure = Figure("deadline_errors", "deadline", "Errors at the deadline", command="the run above")
+        figure = Figure("deadline_errors", "deadline", "Errors at the deadline", command="the burst above")
         if errors is None:
             figure.status, figure.note = "n/a", "not available yet: see above"
         else:
