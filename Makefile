@@ -45,7 +45,7 @@ bench: install-test
 	$(BIN)/citykpi bench --scale city
 
 bench-national: install-test
-	$(BIN)/citykpi bench --scale national
+	$(BIN)/citykpi bench --scale national --out docs/benchmarks-national.md
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/screenshots
