@@ -10,7 +10,8 @@ Charts:
 - `quarter_chart_svg`: planned cumulative target against result, by quarter (the KPI
   page, its print page and PDF).
 - `status_bars_svg`: KPIs by status.
-- `stacked_bars_svg`: KPIs by agency or strategy area, split by status.
+- `stacked_bars_svg`: KPIs by strategy area, split by status.
+- `mini_stacked_svg`: one row's bar split by status, inside a table (KPIs by agency).
 - `ranked_bars_svg`: agencies ranked by weighted score.
 - `heatmap_svg`: submission timeliness per agency and quarter.
 """
@@ -109,7 +110,7 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         for i in range(4)
     )
     parts = _open(width, height, title, desc)
-    parts.append(f'<text x="{left}" y="22" font-size="15" font-weight="bold">{_e(_short(title, 70))}</text>')
+    parts.append(f'<text x="{left}" y="22" font-size="15" font-weight="bold">{_e(_short(title, 56))}</text>')
     # y axis with five ticks
     for i in range(5):
         value = bottom + span * i / 4
@@ -366,5 +367,29 @@ def heatmap_svg(rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[st
                 f'<text x="{x + cell_w / 2}" y="{y + 20}" text-anchor="middle" fill="{fg}">{_e(cell.text)}</text>'
             )
             parts.append(_link(cell.href, inner, cell.title or cell.text))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def mini_stacked_svg(segments: Sequence[Segment], title: str, top: int, width: int = 160, height: int = 14) -> str:
+    """One small horizontal bar split by status, for a row of a table (an agency among
+    eighty): the same colours as `stacked_bars_svg`, its length against `top`, the
+    largest total of the table. The numbers are in the table's cells, linked there."""
+    total = sum(s.count for s in segments)
+    desc = ", ".join(f"{s.label} {s.count}" for s in segments if s.count)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{_e(f"{title}: {desc}")}" class="chart mini">',
+        f"<title>{_e(f'{title}: {desc}' if desc else title)}</title>",
+    ]
+    x = 0.0
+    for s in segments:
+        if not s.count:
+            continue
+        w = s.count / max(top, total, 1) * width
+        parts.append(
+            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{STATUS_COLORS.get(s.key, RESULT_COLOR)}"/>'
+        )
+        x += w
     parts.append("</svg>")
     return "".join(parts)

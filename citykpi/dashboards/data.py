@@ -1,7 +1,8 @@
 """The numbers behind the dashboards, gathered in a fixed number of queries.
 
-A fiscal year is read in five queries whatever its size: the KPIs (values() rows), their
-quarters, the milestone tables, the strategy links and the strategy areas. Scoring needs
+A fiscal year is read in six queries whatever its size: the KPIs (values() rows), their
+quarters, the milestone tables, the strategy links, the strategy areas and their
+dimensions (x.y), and the evaluation dimensions. Scoring needs
 each KPI's own method, so statuses and scores are computed in Python over those rows
 (never one query per KPI); counts of submissions and findings are aggregated in the
 database.
@@ -20,7 +21,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
+from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, QualitySettings
 from citykpi.reporting.models import QuarterReport
@@ -39,6 +40,9 @@ class KpiRow:
     quarters: list[scoring.QuarterInput]
     evaluation: scoring.KpiEvaluation
     area_ids: list[int] = field(default_factory=list)
+    # Paths of the primary plan's nodes the KPI is linked to ("7.3.1"): the node roll-up.
+    node_paths: list[str] = field(default_factory=list)
+    dimension_id: int | None = None
 
     @property
     def status(self) -> str:
@@ -65,6 +69,10 @@ class Overview:
     kpis: list[KpiRow]
     areas: list[dict[str, Any]]
     thresholds: scoring.Thresholds
+    # The primary plan's areas and their dimensions (depth 1 and 2), in plan order.
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    # The evaluation dimensions (มิติที่ 1 ...), in number order.
+    dimensions: list[dict[str, Any]] = field(default_factory=list)
 
     def status_counts(self) -> Counter:
         return Counter(k.status for k in self.kpis)
@@ -89,6 +97,44 @@ class Overview:
         ranked = [(code, name, scoring.agency_score(rows)) for (code, name), rows in grouped.items()]
         ranked = [r for r in ranked if r[2].value is not None]
         return sorted(ranked, key=lambda r: (-r[2].value, r[0]))
+
+    def node_rollup(self) -> list[dict[str, Any]]:
+        """Per strategy area, its weighted score and KPIs by status, with its dimensions
+        (x.y) one level down under "children". A KPI counts for its nodes and all their
+        ancestors, once each (as the home page's node filter lists it)."""
+        scores = scoring.roll_up_by_node((k.node_paths, k.current_score, k.weight) for k in self.kpis)
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for k in self.kpis:
+            for key in scoring.node_keys(k.node_paths):
+                counts[key][k.status] += 1
+        areas: list[dict[str, Any]] = []
+        by_path: dict[str, dict[str, Any]] = {}
+        for node in self.nodes:  # plan order: an area comes before its dimensions
+            path = node["path"]
+            if path not in counts:
+                continue
+            entry = {**node, "score": scores[path], "counts": counts[path],
+                     "total": sum(counts[path].values()), "children": []}
+            if node["depth"] == 1:
+                areas.append(entry)
+                by_path[path] = entry
+            elif path.split(".")[0] in by_path:
+                by_path[path.split(".")[0]]["children"].append(entry)
+        return areas
+
+    def dimension_rollup(self) -> tuple[list[dict[str, Any]], int]:
+        """Per evaluation dimension, its weighted score and KPIs by status; and the number
+        of KPIs without a dimension."""
+        scores = scoring.roll_up_by_dimension((k.dimension_id, k.current_score, k.weight) for k in self.kpis)
+        counts: dict[int, Counter] = defaultdict(Counter)
+        for k in self.kpis:
+            if k.dimension_id is not None:
+                counts[k.dimension_id][k.status] += 1
+        rows = [
+            {**dim, "score": scores[dim["id"]], "counts": counts[dim["id"]], "total": sum(counts[dim["id"]].values())}
+            for dim in self.dimensions if dim["id"] in counts
+        ]
+        return rows, sum(1 for k in self.kpis if k.dimension_id is None)
 
     def at_risk(self) -> list[KpiRow]:
         order = {scoring.OFF_TRACK: 0, scoring.AT_RISK: 1}
@@ -124,7 +170,7 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     rows = list(
         indicators.values(
             "id", "code", "name", "agency__code", "agency__name_th", "unit__name_th", "weight", "target",
-            "achieved", "direction", "scoring_method", "scoring_config", "range_low", "range_high",
+            "achieved", "direction", "scoring_method", "scoring_config", "range_low", "range_high", "dimension_id",
         ).order_by("agency__code", "code")
     )
     quarters_qs = QuarterReport.objects.filter(indicator__in=indicators)
@@ -136,17 +182,19 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     for lv in MilestoneLevel.objects.filter(indicator__in=indicators).values("indicator_id", "level", "percent", "points"):
         levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
     through = Indicator.strategy_nodes.through
-    area_paths: dict[int, set[str]] = defaultdict(set)
+    node_paths: dict[int, set[str]] = defaultdict(set)
     for link in through.objects.filter(indicator__in=indicators, strategynode__plan__is_primary=True).values(
         "indicator_id", "strategynode__path"
     ):
-        area_paths[link["indicator_id"]].add(link["strategynode__path"].split(".")[0])
-    areas = list(
-        StrategyNode.objects.filter(plan__is_primary=True, depth=1)
-        .values("id", "path", "heading_prefix", "title")
+        node_paths[link["indicator_id"]].add(link["strategynode__path"])
+    nodes = list(
+        StrategyNode.objects.filter(plan__is_primary=True, depth__lte=2)
+        .values("id", "path", "depth", "heading_prefix", "title")
         .order_by("sort_key")
     )
+    areas = [n for n in nodes if n["depth"] == 1]
     area_id_by_path = {a["path"]: a["id"] for a in areas}
+    dimensions = list(EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number"))
     kpis = []
     for r in rows:
         rule = scoring.rule_from_config(
@@ -154,13 +202,16 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
             range_low=r["range_low"], range_high=r["range_high"], levels=levels.get(r["id"], ()),
         )
         qs = quarters.get(r["id"], [])
+        paths = sorted(node_paths.get(r["id"], ()))
+        area_paths = sorted({p.split(".")[0] for p in paths})
         kpis.append(KpiRow(
             id=r["id"], code=r["code"], name=r["name"], agency_code=r["agency__code"],
             agency_name=r["agency__name_th"], unit=r["unit__name_th"] or "", weight=r["weight"], quarters=qs,
             evaluation=scoring.evaluate(rule, qs, r["achieved"], thresholds),
-            area_ids=[area_id_by_path[p] for p in sorted(area_paths.get(r["id"], ())) if p in area_id_by_path],
+            area_ids=[area_id_by_path[p] for p in area_paths if p in area_id_by_path],
+            node_paths=paths, dimension_id=r["dimension_id"],
         ))
-    return Overview(year=year, kpis=kpis, areas=areas, thresholds=thresholds)
+    return Overview(year=year, kpis=kpis, areas=areas, thresholds=thresholds, nodes=nodes, dimensions=dimensions)
 
 
 def _deadline_end(day: dt.date) -> dt.datetime:

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -57,6 +58,77 @@ def _segments(year: int, counts, **params) -> list[charts.Segment]:
     ]
 
 
+def _status_cells(year: int, counts, **params) -> list[dict]:
+    """One linked count per status, in the order of scoring.STATUSES (table cells)."""
+    return [
+        {"code": code, "count": counts.get(code, 0), "url": kpi_list_url(year, **params, status=code)}
+        for code in scoring.STATUSES
+    ]
+
+
+def agency_rows(overview: Overview) -> list[dict]:
+    """KPIs by agency with their weighted score, ranked by score (agencies without a score
+    last, by code): one compact table row each, instead of a chart eighty bars long."""
+    year = overview.year
+    scores = {code: ws for code, _name, ws in overview.ranked_agencies()}
+    by_agency = overview.by_agency()
+    top = max([sum(c.values()) for _code, _name, c in by_agency] + [1])
+    rows = []
+    for code, name, counts in by_agency:
+        score = scores.get(code)
+        rows.append({
+            "code": code, "name": name, "score": score, "total": sum(counts.values()),
+            "url": kpi_list_url(year, agency=code), "statuses": _status_cells(year, counts, agency=code),
+            "bar": charts.mini_stacked_svg(_segments(year, counts, agency=code), f"{code} {name}", top),
+        })
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"].value if r["score"] else 0), r["code"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank if row["score"] is not None else None
+    return rows
+
+
+def _rollup_row(year: int, entry: dict, **params) -> dict:
+    return {
+        "score": entry["score"], "total": entry["total"], "url": kpi_list_url(year, **params),
+        "statuses": _status_cells(year, entry["counts"], **params),
+    }
+
+
+def node_rows(overview: Overview) -> list[dict]:
+    """Strategy areas with their dimensions (x.y) one level down, each with its weighted
+    score and KPIs by status, every number linked to /?year=&node=&status=."""
+    year = overview.year
+    return [
+        {
+            **_rollup_row(year, area, node=area["id"]),
+            "label": f"{area['heading_prefix']} {area['title']}".strip(),
+            "children": [
+                {**_rollup_row(year, child, node=child["id"]), "label": f"{child['heading_prefix']} {child['title']}".strip()}
+                for child in area["children"]
+            ],
+        }
+        for area in overview.node_rollup()
+    ]
+
+
+def dimension_context(overview: Overview) -> dict:
+    """Evaluation dimensions with their weighted score and KPIs by status; the counts
+    link to /?year=&dimension=<number>&status=."""
+    year = overview.year
+    rows, without = overview.dimension_rollup()
+    return {
+        "dimensions": [
+            {
+                **_rollup_row(year, row, dimension=row["number"]),
+                "label": tr(f"มิติที่ {row['number']} {row['name_th']}",
+                            f"Dimension {row['number']} {row['name_en'] or row['name_th']}"),
+            }
+            for row in rows
+        ],
+        "without_dimension": without,
+    }
+
+
 def overview_context(overview: Overview) -> dict:
     """The charts and tables shared by both dashboards."""
     year = overview.year
@@ -70,10 +142,7 @@ def overview_context(overview: Overview) -> dict:
         [charts.Bar(r["label"], r["count"], r["url"], charts.STATUS_COLORS[r["code"]]) for r in status_rows],
         tr(f"ตัวชี้วัดตามสถานะ ปีงบประมาณ {year}", f"KPIs by status, fiscal year {year}"),
     )
-    agency_rows = [
-        charts.StackedRow(f"{code} {name}", _segments(year, c, agency=code), kpi_list_url(year, agency=code))
-        for code, name, c in overview.by_agency()
-    ]
+    agencies = agency_rows(overview)
     area_rows = [
         charts.StackedRow(
             f"{area['heading_prefix']} {area['title']}".strip(), _segments(year, c, node=area["id"]),
@@ -82,10 +151,6 @@ def overview_context(overview: Overview) -> dict:
         for area, c in overview.by_area()
     ]
     ranked = overview.ranked_agencies()
-    ranked_chart = charts.ranked_bars_svg(
-        [charts.Bar(f"{code} {name}", ws.value, kpi_list_url(year, agency=code)) for code, name, ws in ranked],
-        tr("หน่วยงานเรียงตามคะแนนถ่วงน้ำหนัก (ไตรมาสล่าสุด)", "Agencies ranked by weighted score (latest quarter)"),
-    )
     at_risk = []
     for kpi in overview.at_risk()[:AT_RISK_SHOWN]:
         projection = kpi.evaluation.projection
@@ -100,13 +165,15 @@ def overview_context(overview: Overview) -> dict:
         "total": len(overview.kpis),
         "status_rows": status_rows,
         "status_chart": status_chart,
-        "agency_chart": charts.stacked_bars_svg(agency_rows, tr("ตัวชี้วัดตามหน่วยงาน", "KPIs by agency")),
+        "agencies": agencies,
+        "status_heads": [(code, _status_label(code)) for code in scoring.STATUSES],
+        "nodes": node_rows(overview),
+        **dimension_context(overview),
         "area_chart": charts.stacked_bars_svg(area_rows, tr("ตัวชี้วัดตามด้านยุทธศาสตร์", "KPIs by strategy area"), label_width=300),
         "ranked": [
             {"code": code, "name": name, "score": ws, "url": kpi_list_url(year, agency=code)}
             for code, name, ws in ranked
         ],
-        "ranked_chart": ranked_chart,
         "at_risk": at_risk,
         "at_risk_total": len(overview.at_risk()),
         "at_risk_url": kpi_list_url(year, status=scoring.AT_RISK),
@@ -180,6 +247,12 @@ def staff(request: HttpRequest) -> HttpResponse:
             "errors": sum(r["errors"] for r in findings), "warnings": sum(r["warnings"] for r in findings)
         }
         context["can_see_quality_report"] = access.is_evaluator(request.user) or access.is_admin(request.user) or access.has_role(request.user, "executive")
+        # The evaluator's quarter summary (citykpi.printing): the same city-wide viewers only.
+        if access.is_citywide_viewer(request.user):
+            context["summary_pdfs"] = [
+                (q, reverse("printing:quarter_summary") + "?" + urlencode({"year": year, "quarter": q}))
+                for q in (1, 2, 3, 4)
+            ]
         context["weights"] = [
             r for r in context["ranked"] if not r["score"].weights_ok
         ]
