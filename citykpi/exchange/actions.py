@@ -377,15 +377,25 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
     if not page.code or not P.KPI_CODE_RE.fullmatch(page.code):
         return [Outcome("indicator", page.code or "?", "skipped",
                         reason="ไม่พบรหัสตัวชี้วัด / no KPI code on the page or in its address")]
-    year = page.fiscal_year or fiscal_year
+    existing = ctx.indicator(page.code)
+    year = page.fiscal_year or fiscal_year or (existing.fiscal_year_id if existing is not None else None)
+    if not year and getattr(page, "inferred_fiscal_year", None):
+        year = page.inferred_fiscal_year
+        page.warn(
+            f"หน้าไม่ระบุปีงบประมาณ ใช้ปี {year} ตามวันที่ที่อ้างในรายงานผล (“{page.inferred_from}”) "
+            f"โปรดยืนยันด้วย --fiscal-year",
+            f"the page states no fiscal year; {year} was taken from the dates its narratives cite "
+            f"(“{page.inferred_from}”); confirm with --fiscal-year",
+        )
     if not year:
         return [Outcome("indicator", page.code, "skipped",
-                        reason="หน้าไม่ระบุปีงบประมาณ และไม่ได้ให้ --fiscal-year / "
-                               "the page states no fiscal year and --fiscal-year was not given")]
+                        reason="หน้าไม่ระบุปีงบประมาณ ไม่มีวันที่ในรายงานผลให้อนุมาน และไม่ได้ให้ --fiscal-year / "
+                               "the page states no fiscal year, its narratives cite no date, "
+                               "and --fiscal-year was not given")]
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
-        indicator = ctx.indicator(page.code)
+        indicator = existing
         created = indicator is None
         if created:
             indicator = Indicator(code=page.code)

@@ -156,6 +156,8 @@ def write_page(ctx: actions.ImportContext, report: FileReport, page: P.ParsedPag
     try:
         with transaction.atomic():
             report.outcomes = import_page(ctx, page, fiscal_year=fiscal_year, source_file=report.path)
+        # Writing may add warnings (a fiscal year inferred from the narratives' dates).
+        report.warnings.extend(w for w in page.warnings if w not in report.warnings)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
         report.outcomes = []
         report.error = f"นำเข้าไม่สำเร็จ ไม่มีข้อมูลใดถูกบันทึก / not imported, nothing saved: {type(exc).__name__}: {exc}"

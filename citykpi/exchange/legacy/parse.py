@@ -149,6 +149,10 @@ class ParsedKpi(ParsedPage):
     strategy: list[ParsedStrategyLine] = field(default_factory=list)
     milestones: list[ParsedMilestone] = field(default_factory=list)
     fiscal_year: int | None = None
+    # A KPI page states no fiscal year; the dates its narratives cite suggest one (used only
+    # when neither the page nor --fiscal-year gives it, and then reported as a warning).
+    inferred_fiscal_year: int | None = None
+    inferred_from: str = ""
 
     @property
     def key(self) -> str:
@@ -465,6 +469,50 @@ def detect_type(address: str, lines: list[str]) -> str:
     return "unknown"
 
 
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("มกราคม", "ม.ค."), ("กุมภาพันธ์", "ก.พ."), ("มีนาคม", "มี.ค."), ("เมษายน", "เม.ย."),
+            ("พฤษภาคม", "พ.ค."), ("มิถุนายน", "มิ.ย."), ("กรกฎาคม", "กรกฏาคม", "ก.ค."), ("สิงหาคม", "ส.ค."),
+            ("กันยายน", "ก.ย."), ("ตุลาคม", "ต.ค."), ("พฤศจิกายน", "พ.ย."), ("ธันวาคม", "ธ.ค."),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_THAI_DATE_RE = re.compile(
+    rf"(?P<day>[{DIGIT}]{{1,2}})\s*(?P<month>{'|'.join(re.escape(m) for m in sorted(_MONTHS, key=len, reverse=True))})"
+    rf"\s*(?:พ\.ศ\.\s*)?(?P<year>25[{DIGIT}]{{2}}|๒๕[{DIGIT}]{{2}})"
+)
+_BUDGET_YEAR_RE = re.compile(rf"ประจำปี(?:งบประมาณ)?\s*(?:พ\.ศ\.\s*)?(?P<year>25[{DIGIT}]{{2}}|๒๕[{DIGIT}]{{2}})")
+
+
+def infer_fiscal_year(text: str) -> tuple[int | None, str]:
+    """The fiscal year that the dates cited in a KPI's narratives point to.
+
+    Each full Thai date ("16 กรกฏาคม 2564", "ลงวันที่ 1 ต.ค. 2563") counts for the fiscal year
+    it falls in (October starts the next one), and "ประจำปี 2563" for that year; the most
+    cited year wins (the later one on a tie). Returns (year, the evidence in words) or (None, "").
+    """
+    votes: dict[int, int] = {}
+    evidence: dict[int, str] = {}
+    for match in _THAI_DATE_RE.finditer(text):
+        year_be = int(to_arabic_digits(match.group("year")))
+        month = _MONTHS[match.group("month")]
+        fiscal = year_be + 1 if month >= 10 else year_be
+        votes[fiscal] = votes.get(fiscal, 0) + 1
+        evidence.setdefault(fiscal, match.group(0))
+    for match in _BUDGET_YEAR_RE.finditer(text):
+        fiscal = int(to_arabic_digits(match.group("year")))
+        votes[fiscal] = votes.get(fiscal, 0) + 1
+        evidence.setdefault(fiscal, match.group(0))
+    if not votes:
+        return None, ""
+    year = max(votes, key=lambda y: (votes[y], y))
+    return year, evidence[year]
+
+
 def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
     page = ParsedKpi(page_type="kpi", address=address, raw_text=raw)
     index_after_header = 0
@@ -567,6 +615,9 @@ def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
         page.milestones = parse_milestones(page.definition, page.calculation_method)
     if not page.has_table and page.page_type == "kpi":
         page.warn("ไม่มีตารางผลงานรายไตรมาส", "no quarterly table")
+    page.inferred_fiscal_year, page.inferred_from = infer_fiscal_year(
+        " ".join(q.narrative for q in page.quarters.values()) + " " + page.annual_summary
+    )
     if page.headline_quarter is not None and page.headline_score is None:
         page.warn(
             f"ผลประเมินไตรมาสที่ {page.headline_quarter} ไม่มีคะแนน",

@@ -172,8 +172,9 @@ def test_the_dry_run_writes_nothing_and_reports_what_would_change():
 
 
 @pytest.mark.django_db
-def test_without_a_fiscal_year_a_kpi_page_is_skipped_with_its_reason():
-    report = import_paths([SEED])
+def test_without_a_fiscal_year_or_a_dated_narrative_a_kpi_page_is_skipped_with_its_reason():
+    # The compact page states no year and its narrative cites no date (the seed's do: see below).
+    report = import_paths([str(DATA / "monitor-mykpi_5004-0849.txt")])
     assert Indicator.objects.count() == 0
     assert report.skipped == 1 and "--fiscal-year" in report.files[0].outcomes[0].reason
 
@@ -321,3 +322,21 @@ def test_the_queries_per_new_page_stay_few(tmp_path, django_assert_max_num_queri
     with django_assert_max_num_queries(19 * 12 + 20):
         report = import_paths([tmp_path], fiscal_year=2564)
     assert report.created == 19 and not report.failed_files
+
+
+def test_a_page_without_a_fiscal_year_takes_the_one_its_narratives_dates_point_to_and_says_so(db):
+    from citykpi.exchange.legacy import import_paths
+    from citykpi.exchange.legacy.parse import infer_fiscal_year
+    from citykpi.indicators.models import Indicator
+
+    assert infer_fiscal_year("เมื่อวันที่ 16 กรกฏาคม 2564 ผ่านโปรแกรม") == (2564, "16 กรกฏาคม 2564")
+    assert infer_fiscal_year("หนังสือลงวันที่ ๑ ต.ค. ๒๕๖๓")[0] == 2564  # October opens the next year
+    assert infer_fiscal_year("ประจำปี 2563 จำนวน 431 เกณฑ์")[0] == 2563
+    assert infer_fiscal_year("(พ.ศ. 2564 – 2565) ไม่มีวันที่") == (None, "")
+    report = import_paths([str(DATA / "seed_0409-0950.txt")])
+    assert Indicator.objects.get(code="0409-0950").fiscal_year_id == 2564
+    warnings = [w for f in report.files for w in f.warnings]
+    assert any("--fiscal-year" in w and "2564" in w for w in warnings)
+    # --fiscal-year still wins over the inference
+    report = import_paths([str(DATA / "monitor-mykpi_2100-1054.txt")], fiscal_year=2565)
+    assert Indicator.objects.get(code="2100-1054").fiscal_year_id == 2565
