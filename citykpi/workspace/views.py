@@ -217,6 +217,10 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
     }
     quarters = [existing.get(q) or QuarterReport(indicator=indicator, quarter=q) for q in QUARTERS]
     history = describe(AuditEvent.objects.filter(indicator_code=indicator.code)[:HISTORY_LIMIT])
+    # The data-quality findings as the KPI stands now (issue 5), from the quarters read above.
+    from citykpi.quality.rules import findings_for
+
+    findings = findings_for(indicator, [existing[q] for q in sorted(existing)])
     return render(
         request,
         "workspace/kpi.html",
@@ -224,6 +228,9 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
             "indicator": indicator,
             "quarters": quarters,
             "history": history,
+            "findings": findings,
+            "can_see_quality_report": access.is_evaluator(request.user) or access.is_admin(request.user)
+            or access.has_role(request.user, "executive"),
             "components": indicator.fiscal_year.assessment_components or ["2.1", "2.2"],
             "can_report": access.can_report(request.user, indicator),
             "can_assess": access.can_assess(request.user),
