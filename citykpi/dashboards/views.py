@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
-from citykpi.portal.cache import public_page
 from citykpi.dashboards import charts
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib.i18n import tr
+from citykpi.portal.cache import public_page
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES
 

@@ -51,7 +51,7 @@ class QualitySettings(models.Model):
         return scoring.Thresholds(on_track=self.on_track_percent, at_risk=self.at_risk_percent)
 
     @classmethod
-    def for_year(cls, year: int | None) -> "QualitySettings":
+    def for_year(cls, year: int | None) -> QualitySettings:
         """The year's settings, else the default row, else the built-in defaults (unsaved)."""
         rows = {row.fiscal_year_id: row for row in cls.objects.filter(Q(fiscal_year_id=year) | Q(fiscal_year__isnull=True))}
         return rows.get(year) or rows.get(None) or cls()

@@ -101,7 +101,7 @@ class Limits:
     thresholds: scoring.Thresholds = field(default_factory=scoring.Thresholds)
 
     @classmethod
-    def for_year(cls, year: int | None) -> "Limits":
+    def for_year(cls, year: int | None) -> Limits:
         from citykpi.quality.models import QualitySettings
 
         settings = QualitySettings.for_year(year)

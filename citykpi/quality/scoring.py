@@ -80,10 +80,10 @@ Year-end projection from the quarters so far (pace against the plan when there i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Hashable
+from typing import Any
 
 MILESTONE = "milestone"
 PERCENT_OF_TARGET = "percent_of_target"

@@ -141,7 +141,6 @@ def test_staff_dashboard_query_count_does_not_grow_with_the_number_of_kpis(
 
 def test_the_public_year_overview_is_cached_until_the_next_write(settings, db, django_assert_max_num_queries):
     from django.core.cache import cache
-
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

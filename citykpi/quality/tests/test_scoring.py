@@ -11,8 +11,18 @@ from hypothesis import strategies as st
 
 from citykpi.quality import scoring
 from citykpi.quality.scoring import (
-    BANDS, LOWER, MILESTONE, PERCENT_OF_TARGET, RANGE, Band, Level, QuarterInput, Rule,
-    agency_score, project_year_end, score_value,
+    BANDS,
+    LOWER,
+    MILESTONE,
+    PERCENT_OF_TARGET,
+    RANGE,
+    Band,
+    Level,
+    QuarterInput,
+    Rule,
+    agency_score,
+    project_year_end,
+    score_value,
 )
 
 SEED_RULE = Rule(method=MILESTONE, target=D(5))
