@@ -44,8 +44,11 @@ def fiscal_year(db) -> FiscalYear:
 @pytest.fixture
 def agency_a(db) -> Agency:
     return Agency.objects.create(
-        code="0409", name_th="สถาบันพัฒนาข้าราชการกรุงเทพมหานคร", name_en="BMA Civil Service Training Institute",
-        abbreviation="สพข.", kind=Agency.Kind.DEPARTMENT,
+        code="0409",
+        name_th="สถาบันพัฒนาข้าราชการกรุงเทพมหานคร",
+        name_en="BMA Civil Service Training Institute",
+        abbreviation="สพข.",
+        kind=Agency.Kind.DEPARTMENT,
     )
 
 
@@ -66,7 +69,8 @@ def unit_level(db) -> Unit:
 @pytest.fixture
 def unit_percent(db) -> Unit:
     return Unit.objects.get_or_create(
-        name_th="ร้อยละ", defaults={"name_en": "percent", "kind": Unit.Kind.PERCENT, "scale_min": 0, "scale_max": 100}
+        name_th="ร้อยละ",
+        defaults={"name_en": "percent", "kind": Unit.Kind.PERCENT, "scale_min": 0, "scale_max": 100},
     )[0]
 
 
@@ -87,7 +91,9 @@ def make_indicator(db, fiscal_year, unit_percent):
 
 
 def _user(username: str, role: str | None, agency: Agency | None = None, **extra):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, email=f"{username}@example.test", **extra)
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.test", **extra
+    )
     if role:
         Membership.objects.create(user=user, role=role, agency=agency)
     return user

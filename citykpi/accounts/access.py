@@ -147,7 +147,5 @@ def indicator_for(user, code: str, *, action: str = "view"):
         "assess": lambda: can_assess(user),
     }[action]()
     if not allowed:
-        raise PermissionDenied(
-            "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this"
-        )
+        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
     return indicator

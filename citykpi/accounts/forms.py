@@ -13,9 +13,7 @@ class ThrottledLoginForm(AuthenticationForm):
     """Refuses further attempts once a username or an address has failed too often."""
 
     error_messages = {
-        "invalid_login": both(
-            "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password"
-        ),
+        "invalid_login": both("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password"),
         "inactive": both("บัญชีนี้ถูกระงับ", "This account is disabled"),
     }
 

@@ -150,9 +150,7 @@ def create_token(request: HttpRequest, payload: TokenIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         throttle.fail(payload.username, address)
-        error = ActionError(
-            "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password", field="password"
-        )
+        error = ActionError("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password", field="password")
         return Status(401, error.as_dict())
     throttle.succeed(payload.username)
     return Status(200, {"token": issue_token(user)})

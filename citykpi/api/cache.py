@@ -21,8 +21,14 @@ from citykpi.portal.cache import cache_key, cacheable, data_version, get_cached,
 
 API_PREFIX = "/api/v1/"
 API_HEADERS = (
-    "content-type", "content-disposition", "etag", "last-modified", "cache-control",
-    "access-control-allow-origin", "access-control-expose-headers", "vary",
+    "content-type",
+    "content-disposition",
+    "etag",
+    "last-modified",
+    "cache-control",
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+    "vary",
 )
 
 

@@ -50,14 +50,27 @@ NOT_REPORTED = "not_reported"
 KpiStatus = Literal["submitted", "assessed", "reopened", "not_reported"]
 
 # Parameters shared by the lists.
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=d(
-    f"จำนวนรายการต่อหน้า (1-{MAX_LIMIT})", f"Rows per page (1-{MAX_LIMIT})"))
+LIMIT = Query(
+    DEFAULT_LIMIT,
+    ge=1,
+    le=MAX_LIMIT,
+    description=d(f"จำนวนรายการต่อหน้า (1-{MAX_LIMIT})", f"Rows per page (1-{MAX_LIMIT})"),
+)
 OFFSET = Query(0, ge=0, le=10_000_000, description=d("ข้ามรายการแรกกี่รายการ", "Rows to skip"))
-FORMAT = Query(None, description=d(
-    "csv: ดาวน์โหลดเป็น CSV (UTF-8 มี BOM) ทุกแถวที่ตรงเงื่อนไข เว้นแต่ระบุ limit",
-    "csv: download as CSV (UTF-8 with BOM), every matching row unless limit is given"))
-YEAR = Query(None, description=d(
-    "ปีงบประมาณ พ.ศ. เช่น 2566 (รับเลขไทย)", "Fiscal year in the Buddhist Era, e.g. 2566 (Thai digits accepted)"))
+FORMAT = Query(
+    None,
+    description=d(
+        "csv: ดาวน์โหลดเป็น CSV (UTF-8 มี BOM) ทุกแถวที่ตรงเงื่อนไข เว้นแต่ระบุ limit",
+        "csv: download as CSV (UTF-8 with BOM), every matching row unless limit is given",
+    ),
+)
+YEAR = Query(
+    None,
+    description=d(
+        "ปีงบประมาณ พ.ศ. เช่น 2566 (รับเลขไทย)",
+        "Fiscal year in the Buddhist Era, e.g. 2566 (Thai digits accepted)",
+    ),
+)
 AGENCY = Query(None, description=d("รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits"))
 
 CSV_CONTENT = {"text/csv": {"schema": {"type": "string", "description": d("ไฟล์ CSV", "CSV file")}}}
@@ -170,8 +183,13 @@ def _kpi_row(request: HttpRequest, indicator: Indicator, quarters: list[QuarterR
 
 
 def _kpi_queryset(
-    year: int | None, agency: str | None, kpi_type: str | None, level: str | None,
-    status: str | None, node: StrategyNode | None, q: str | None,
+    year: int | None,
+    agency: str | None,
+    kpi_type: str | None,
+    level: str | None,
+    status: str | None,
+    node: StrategyNode | None,
+    q: str | None,
 ) -> QuerySet:
     qs = Indicator.objects.published().select_related("agency", "unit")
     if year is not None:
@@ -183,12 +201,17 @@ def _kpi_queryset(
     if level:
         qs = qs.filter(result_level=level)
     if node is not None:
-        qs = qs.filter(pk__in=Indicator.objects.filter(_node_descendants_q(node, "strategy_nodes")).values("pk"))
+        qs = qs.filter(
+            pk__in=Indicator.objects.filter(_node_descendants_q(node, "strategy_nodes")).values("pk")
+        )
     if q:
         qs = qs.filter(Q(code__icontains=q.strip()) | Q(name__icontains=q.strip()))
     if status:
         latest_status = (
-            QuarterReport.objects.published().filter(indicator=OuterRef("pk")).order_by("-quarter").values("status")[:1]
+            QuarterReport.objects.published()
+            .filter(indicator=OuterRef("pk"))
+            .order_by("-quarter")
+            .values("status")[:1]
         )
         qs = qs.annotate(current_status=Coalesce(Subquery(latest_status), Value(NOT_REPORTED))).filter(
             current_status=status
@@ -237,24 +260,40 @@ def list_kpis(
     request: HttpRequest,
     year: str | None = YEAR,
     agency: str | None = AGENCY,
-    type: Literal["strategic", "routine", "other"] | None = Query(None, description=d(
-        "ประเภทตัวชี้วัด: strategic เชิงยุทธศาสตร์, routine งานประจำ, other อื่น ๆ",
-        "KPI type: strategic, routine or other")),
-    level: Literal["output", "outcome"] | None = Query(None, description=d(
-        "ระดับตัวชี้วัด: output ผลผลิต, outcome ผลลัพธ์", "Result level: output or outcome")),
-    status: KpiStatus | None = Query(None, description=d(
-        "สถานะของไตรมาสล่าสุดที่เผยแพร่ (not_reported = ยังไม่มีไตรมาสที่เผยแพร่)",
-        "Status of the latest published quarter (not_reported = no published quarter yet)")),
-    node: str | None = Query(None, description=d(
-        "id ของหมุดยุทธศาสตร์ (รวมหมุดย่อยทั้งหมด)", "Strategy node id (all its descendants included)")),
-    q: str | None = Query(None, max_length=200, description=d(
-        "คำในชื่อหรือรหัสตัวชี้วัด", "Words of the KPI name or code")),
+    type: Literal["strategic", "routine", "other"] | None = Query(
+        None,
+        description=d(
+            "ประเภทตัวชี้วัด: strategic เชิงยุทธศาสตร์, routine งานประจำ, other อื่น ๆ",
+            "KPI type: strategic, routine or other",
+        ),
+    ),
+    level: Literal["output", "outcome"] | None = Query(
+        None, description=d("ระดับตัวชี้วัด: output ผลผลิต, outcome ผลลัพธ์", "Result level: output or outcome")
+    ),
+    status: KpiStatus | None = Query(
+        None,
+        description=d(
+            "สถานะของไตรมาสล่าสุดที่เผยแพร่ (not_reported = ยังไม่มีไตรมาสที่เผยแพร่)",
+            "Status of the latest published quarter (not_reported = no published quarter yet)",
+        ),
+    ),
+    node: str | None = Query(
+        None,
+        description=d(
+            "id ของหมุดยุทธศาสตร์ (รวมหมุดย่อยทั้งหมด)", "Strategy node id (all its descendants included)"
+        ),
+    ),
+    q: str | None = Query(
+        None, max_length=200, description=d("คำในชื่อหรือรหัสตัวชี้วัด", "Words of the KPI name or code")
+    ),
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
 ):
     try:
-        qs = _kpi_queryset(parse_year(year), parse_code(agency, "agency"), type, level, status, _find_node(node), q)
+        qs = _kpi_queryset(
+            parse_year(year), parse_code(agency, "agency"), type, level, status, _find_node(node), q
+        )
     except BadParameter as exc:
         return _bad(exc)
     limit, offset = _paging(request, limit, offset)
@@ -269,10 +308,16 @@ def list_kpis(
         )
     )
     rows = [_kpi_row(request, ind, ind.open_quarters) for ind in page]
-    stamp = latest(*(ind.updated_at for ind in page), *(qr.updated_at for ind in page for qr in ind.open_quarters))
+    stamp = latest(
+        *(ind.updated_at for ind in page), *(qr.updated_at for ind in page for qr in ind.open_quarters)
+    )
     return respond(
-        request, s.OpenKpiPage, _page_data(request, count, limit, offset, rows),
-        csv_columns=KPI_CSV, filename="kpis", last_modified=stamp,
+        request,
+        s.OpenKpiPage,
+        _page_data(request, count, limit, offset, rows),
+        csv_columns=KPI_CSV,
+        filename="kpis",
+        last_modified=stamp,
     )
 
 
@@ -299,11 +344,13 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
     # Only the quarters this reader may see: a finding must not reveal a draft's value.
     for finding in findings_for(indicator, quarters):
         get = finding.get if isinstance(finding, dict) else lambda k, f=finding: getattr(f, k, None)
-        found.append({
-            "rule": str(get("rule") or get("id") or get("code") or ""),
-            "severity": str(get("severity") or ""),
-            "message": str(get("message") or ""),
-        })
+        found.append(
+            {
+                "rule": str(get("rule") or get("id") or get("code") or ""),
+                "severity": str(get("severity") or ""),
+                "message": str(get("message") or ""),
+            }
+        )
     return found
 
 
@@ -321,69 +368,87 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
         "quarters (drafts) with their status and version",
     ),
 )
-def get_kpi(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
-        "รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950"))):
+def get_kpi(
+    request: HttpRequest,
+    code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
+):
     from citykpi.portal.kpi_page import strategy_paths
 
     indicator = (
-        Indicator.objects.select_related("agency", "unit", "fiscal_year", "dimension").filter(code=code).first()
+        Indicator.objects.select_related("agency", "unit", "fiscal_year", "dimension")
+        .filter(code=code)
+        .first()
     )
     user = _request_user(request)
     insider = indicator is not None and user is not None and access.can_view_agency(user, indicator.agency_id)
-    public_ok = (
-        indicator is not None and indicator.is_published and indicator.fiscal_year.is_published
-    )
+    public_ok = indicator is not None and indicator.is_published and indicator.fiscal_year.is_published
     if indicator is None or not (public_ok or insider):
         return not_found("ตัวชี้วัด", "KPI", code)
-    quarters_qs = QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
+    quarters_qs = (
+        QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
+    )
     if not insider:
         quarters_qs = quarters_qs.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
     quarters = list(quarters_qs)
     nodes = list(indicator.strategy_nodes.select_related("plan"))
-    projects = list(Project.objects.published().filter(indicators=indicator).select_related("agency").order_by("code"))
+    projects = list(
+        Project.objects.published().filter(indicators=indicator).select_related("agency").order_by("code")
+    )
     data = _kpi_row(request, indicator, quarters)
-    data.update({
-        "definition": indicator.definition,
-        "calculation_method": indicator.calculation_method,
-        "scoring_method": indicator.scoring_method,
-        "data_collection": indicator.data_collection,
-        "annual_summary": indicator.annual_summary,
-        "dimension": str(indicator.dimension) if indicator.dimension_id else None,
-        "is_negotiated": indicator.is_negotiated,
-        "milestone_levels": [
-            {"level": m.level, "description": m.description, "percent": float(m.percent), "points": float(m.points)}
-            for m in indicator.milestone_levels.all()
-        ],
-        "quarters": [
-            {
-                "quarter": qr.quarter,
-                "planned_target": _num(qr.planned_target),
-                "result": _num(qr.result),
-                "narrative": qr.narrative,
-                "status": qr.status,
-                "version": qr.version,
-                "published": qr.is_published,
-                "assessment": _assessment(qr),
-            }
-            for qr in quarters
-        ],
-        "strategy": [
-            {
-                "plan": item["plan"].code,
-                "plan_name": item["plan"].name_th,
-                "nodes": [s.node_dict(n) for n in item["path"]],
-            }
-            for item in strategy_paths(nodes)
-        ],
-        "projects": [
-            {"code": p.code, "name": p.name, "agency": p.agency.code, "progress": _num(p.progress)}
-            for p in projects
-        ],
-        "quality_findings": _quality_findings(indicator, quarters),
-    })
+    data.update(
+        {
+            "definition": indicator.definition,
+            "calculation_method": indicator.calculation_method,
+            "scoring_method": indicator.scoring_method,
+            "data_collection": indicator.data_collection,
+            "annual_summary": indicator.annual_summary,
+            "dimension": str(indicator.dimension) if indicator.dimension_id else None,
+            "is_negotiated": indicator.is_negotiated,
+            "milestone_levels": [
+                {
+                    "level": m.level,
+                    "description": m.description,
+                    "percent": float(m.percent),
+                    "points": float(m.points),
+                }
+                for m in indicator.milestone_levels.all()
+            ],
+            "quarters": [
+                {
+                    "quarter": qr.quarter,
+                    "planned_target": _num(qr.planned_target),
+                    "result": _num(qr.result),
+                    "narrative": qr.narrative,
+                    "status": qr.status,
+                    "version": qr.version,
+                    "published": qr.is_published,
+                    "assessment": _assessment(qr),
+                }
+                for qr in quarters
+            ],
+            "strategy": [
+                {
+                    "plan": item["plan"].code,
+                    "plan_name": item["plan"].name_th,
+                    "nodes": [s.node_dict(n) for n in item["path"]],
+                }
+                for item in strategy_paths(nodes)
+            ],
+            "projects": [
+                {"code": p.code, "name": p.name, "agency": p.agency.code, "progress": _num(p.progress)}
+                for p in projects
+            ],
+            "quality_findings": _quality_findings(indicator, quarters),
+        }
+    )
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))
     return respond(
-        request, s.OpenKpiDetail, data, last_modified=stamp, public=not insider, varies_by_user=True,
+        request,
+        s.OpenKpiDetail,
+        data,
+        last_modified=stamp,
+        public=not insider,
+        varies_by_user=True,
     )
 
 
@@ -439,9 +504,13 @@ def _published_kpi_filter(year: int | None, prefix: str = "indicators") -> Q:
 def list_agencies(
     request: HttpRequest,
     year: str | None = YEAR,
-    kind: Literal["department", "district", "office", "other"] | None = Query(None, description=d(
-        "ประเภทหน่วยงาน: department สำนัก, district สำนักงานเขต, office สำนักงาน, other อื่น ๆ",
-        "Kind: department, district office, office or other")),
+    kind: Literal["department", "district", "office", "other"] | None = Query(
+        None,
+        description=d(
+            "ประเภทหน่วยงาน: department สำนัก, district สำนักงานเขต, office สำนักงาน, other อื่น ๆ",
+            "Kind: department, district office, office or other",
+        ),
+    ),
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
@@ -455,10 +524,19 @@ def list_agencies(
         qs = qs.filter(kind=kind)
     limit, offset = _paging(request, limit, offset)
     count = qs.count()
-    page = list(qs.annotate(kpi_count=Count("indicators", filter=_published_kpi_filter(fiscal)))[offset : offset + limit])
+    page = list(
+        qs.annotate(kpi_count=Count("indicators", filter=_published_kpi_filter(fiscal)))[
+            offset : offset + limit
+        ]
+    )
     rows = [_agency_row(request, a) for a in page]
-    return respond(request, s.OpenAgencyPage, _page_data(request, count, limit, offset, rows),
-                   csv_columns=AGENCY_CSV, filename="agencies")
+    return respond(
+        request,
+        s.OpenAgencyPage,
+        _page_data(request, count, limit, offset, rows),
+        csv_columns=AGENCY_CSV,
+        filename="agencies",
+    )
 
 
 @router.get(
@@ -471,8 +549,12 @@ def list_agencies(
         "An agency (4- or 8-digit code) with its sub-agencies and its published KPIs and projects per year",
     ),
 )
-def get_agency(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
-        "รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits"))):
+def get_agency(
+    request: HttpRequest,
+    code: str = Path(
+        ..., max_length=20, description=d("รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits")
+    ),
+):
     try:
         short = parse_code(code, "code")
     except BadParameter:
@@ -482,9 +564,13 @@ def get_agency(request: HttpRequest, code: str = Path(..., max_length=20, descri
         return not_found("หน่วยงาน", "agency", code)
     agency.kpi_count = Indicator.objects.published().filter(agency=agency).count()
     per_year = defaultdict(lambda: {"kpi_count": 0, "project_count": 0})
-    for row in Indicator.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk")):
+    for row in (
+        Indicator.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk"))
+    ):
         per_year[row["fiscal_year_id"]]["kpi_count"] = row["n"]
-    for row in Project.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk")):
+    for row in (
+        Project.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk"))
+    ):
         per_year[row["fiscal_year_id"]]["project_count"] = row["n"]
     data = _agency_row(request, agency)
     data["children"] = [
@@ -549,27 +635,44 @@ def strategy(
     nodes = (
         StrategyNode.objects.filter(plan__in=plans)
         .select_related("plan")
-        .annotate(kpi_count=Count("indicators", filter=_published_kpi_filter(fiscal), output_field=IntegerField()))
+        .annotate(
+            kpi_count=Count("indicators", filter=_published_kpi_filter(fiscal), output_field=IntegerField())
+        )
         .order_by("plan_id", "sort_key")
     )
     by_plan: dict[int, list] = defaultdict(list)
     for node in nodes:
-        by_plan[node.plan_id].append({**s.node_dict(node), "parent_id": node.parent_id,
-                                       "title": node.title, "level_name": node.level_name,
-                                       "kpi_count": node.kpi_count})
+        by_plan[node.plan_id].append(
+            {
+                **s.node_dict(node),
+                "parent_id": node.parent_id,
+                "title": node.title,
+                "level_name": node.level_name,
+                "kpi_count": node.kpi_count,
+            }
+        )
     data = {
         "count": len(plans),
         "results": [
             {
-                "code": p.code, "name_th": p.name_th, "name_en": p.name_en, "level_names": p.level_names or [],
-                "start_year": p.start_year, "end_year": p.end_year, "is_primary": p.is_primary,
+                "code": p.code,
+                "name_th": p.name_th,
+                "name_en": p.name_en,
+                "level_names": p.level_names or [],
+                "start_year": p.start_year,
+                "end_year": p.end_year,
+                "is_primary": p.is_primary,
                 "nodes": by_plan[p.pk],
             }
             for p in plans
         ],
     }
     return respond(
-        request, s.OpenStrategyOut, data, csv_columns=STRATEGY_CSV, filename="strategy",
+        request,
+        s.OpenStrategyOut,
+        data,
+        csv_columns=STRATEGY_CSV,
+        filename="strategy",
         csv_rows=lambda payload: [n for p in payload["results"] for n in p["nodes"]],
     )
 
@@ -607,7 +710,9 @@ def _project_row(request: HttpRequest, project: Project) -> dict:
 
 
 def _open_kpis_prefetch() -> Prefetch:
-    return Prefetch("indicators", queryset=Indicator.objects.published().order_by("code"), to_attr="open_kpis")
+    return Prefetch(
+        "indicators", queryset=Indicator.objects.published().order_by("code"), to_attr="open_kpis"
+    )
 
 
 @router.get(
@@ -625,8 +730,9 @@ def list_projects(
     request: HttpRequest,
     year: str | None = YEAR,
     agency: str | None = AGENCY,
-    kpi: str | None = Query(None, max_length=20, description=d(
-        "รหัสตัวชี้วัดที่โครงการสนับสนุน", "Code of a KPI the project supports")),
+    kpi: str | None = Query(
+        None, max_length=20, description=d("รหัสตัวชี้วัดที่โครงการสนับสนุน", "Code of a KPI the project supports")
+    ),
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
@@ -646,8 +752,13 @@ def list_projects(
     count = qs.count()
     page = list(qs[offset : offset + limit].prefetch_related(_open_kpis_prefetch()))
     rows = [_project_row(request, p) for p in page]
-    return respond(request, s.OpenProjectPage, _page_data(request, count, limit, offset, rows),
-                   csv_columns=PROJECT_CSV, filename="projects")
+    return respond(
+        request,
+        s.OpenProjectPage,
+        _page_data(request, count, limit, offset, rows),
+        csv_columns=PROJECT_CSV,
+        filename="projects",
+    )
 
 
 @router.get(
@@ -660,24 +771,33 @@ def list_projects(
         "A published project with its rationale, objectives, the evaluator's quarter scores and the KPIs it supports",
     ),
 )
-def get_project(request: HttpRequest, code: str = Path(..., max_length=20, description=d(
-        "รหัสโครงการ เช่น 08000000-3744", "Project code, e.g. 08000000-3744"))):
+def get_project(
+    request: HttpRequest,
+    code: str = Path(
+        ..., max_length=20, description=d("รหัสโครงการ เช่น 08000000-3744", "Project code, e.g. 08000000-3744")
+    ),
+):
     project = (
-        Project.objects.published().select_related("agency").prefetch_related(_open_kpis_prefetch())
-        .filter(code=code).first()
+        Project.objects.published()
+        .select_related("agency")
+        .prefetch_related(_open_kpis_prefetch())
+        .filter(code=code)
+        .first()
     )
     if project is None:
         return not_found("โครงการ", "project", code)
     data = _project_row(request, project)
-    data.update({
-        "rationale": project.rationale,
-        "objectives": project.objectives,
-        "quarter_scores": [
-            {"quarter": sc.quarter, "score": float(sc.score)}
-            for sc in ProjectQuarterScore.objects.filter(project=project).order_by("quarter")
-        ],
-        "indicators": [{"code": ind.code, "name": ind.name} for ind in project.open_kpis],
-    })
+    data.update(
+        {
+            "rationale": project.rationale,
+            "objectives": project.objectives,
+            "quarter_scores": [
+                {"quarter": sc.quarter, "score": float(sc.score)}
+                for sc in ProjectQuarterScore.objects.filter(project=project).order_by("quarter")
+            ],
+            "indicators": [{"code": ind.code, "name": ind.name} for ind in project.open_kpis],
+        }
+    )
     return respond(request, s.OpenProjectDetail, data)
 
 
@@ -727,8 +847,7 @@ def _values_prefetch() -> Prefetch:
     url_name="opendata_city_indicators",
     summary=d("ตัวชี้วัดการพัฒนาเมือง", "City development indicators"),
     description=d(
-        "ฐานข้อมูลตัวชี้วัดการพัฒนาเมือง (ตัวชี้วัดเป้าประสงค์) กรองตามหมุดยุทธศาสตร์ เรียงตาม id "
-        "พร้อมค่าล่าสุด",
+        "ฐานข้อมูลตัวชี้วัดการพัฒนาเมือง (ตัวชี้วัดเป้าประสงค์) กรองตามหมุดยุทธศาสตร์ เรียงตาม id พร้อมค่าล่าสุด",
         "The city development indicator database (goal indicators) filtered by strategy node, "
         "ordered by id, with the latest value",
     ),
@@ -736,8 +855,12 @@ def _values_prefetch() -> Prefetch:
 )
 def list_city_indicators(
     request: HttpRequest,
-    node: str | None = Query(None, description=d(
-        "id ของหมุดยุทธศาสตร์ (รวมหมุดย่อยทั้งหมด)", "Strategy node id (all its descendants included)")),
+    node: str | None = Query(
+        None,
+        description=d(
+            "id ของหมุดยุทธศาสตร์ (รวมหมุดย่อยทั้งหมด)", "Strategy node id (all its descendants included)"
+        ),
+    ),
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
@@ -748,13 +871,20 @@ def list_city_indicators(
         return _bad(exc)
     qs = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
     if found is not None:
-        qs = qs.filter(pk__in=CityIndicator.objects.filter(_node_descendants_q(found, "strategy_nodes")).values("pk"))
+        qs = qs.filter(
+            pk__in=CityIndicator.objects.filter(_node_descendants_q(found, "strategy_nodes")).values("pk")
+        )
     limit, offset = _paging(request, limit, offset)
     count = qs.count()
     page = list(qs[offset : offset + limit].prefetch_related(_values_prefetch()))
     rows = [_city_row(request, item) for item in page]
-    return respond(request, s.OpenCityIndicatorPage, _page_data(request, count, limit, offset, rows),
-                   csv_columns=CITY_CSV, filename="city-indicators")
+    return respond(
+        request,
+        s.OpenCityIndicatorPage,
+        _page_data(request, count, limit, offset, rows),
+        csv_columns=CITY_CSV,
+        filename="city-indicators",
+    )
 
 
 @router.get(
@@ -767,22 +897,33 @@ def list_city_indicators(
         "A city development indicator with its definition, calculation method, values per year and strategy nodes",
     ),
 )
-def get_city_indicator(request: HttpRequest, id: int = Path(..., ge=0, le=2**31 - 1, description=d(
-        "รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id"))):
+def get_city_indicator(
+    request: HttpRequest,
+    id: int = Path(..., ge=0, le=2**31 - 1, description=d("รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id")),
+):
     item = (
-        CityIndicator.objects.filter(is_published=True, pk=id).select_related("unit")
-        .prefetch_related(_values_prefetch(), Prefetch(
-            "strategy_nodes", queryset=StrategyNode.objects.select_related("plan").order_by("plan_id", "sort_key")))
+        CityIndicator.objects.filter(is_published=True, pk=id)
+        .select_related("unit")
+        .prefetch_related(
+            _values_prefetch(),
+            Prefetch(
+                "strategy_nodes",
+                queryset=StrategyNode.objects.select_related("plan").order_by("plan_id", "sort_key"),
+            ),
+        )
         .first()
-        if 0 <= id < 2**31 else None
+        if 0 <= id < 2**31
+        else None
     )
     if item is None:
         return not_found("ตัวชี้วัดการพัฒนาเมือง", "city indicator", str(id))
     data = _city_row(request, item)
-    data.update({
-        "definition": item.definition,
-        "calculation_method": item.calculation_method,
-        "values": [{"year": v.year, "value": _num(v.value), "note": v.note} for v in item.all_values],
-        "strategy_nodes": [s.node_dict(n) for n in item.strategy_nodes.all()],
-    })
+    data.update(
+        {
+            "definition": item.definition,
+            "calculation_method": item.calculation_method,
+            "values": [{"year": v.year, "value": _num(v.value), "note": v.note} for v in item.all_values],
+            "strategy_nodes": [s.node_dict(n) for n in item.strategy_nodes.all()],
+        }
+    )
     return respond(request, s.OpenCityIndicatorDetail, data)

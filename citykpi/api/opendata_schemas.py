@@ -47,31 +47,51 @@ class OpenAgencyRef(Schema):
 
 
 class OpenHeadline(Schema):
-    quarter: int = Field(description=d("ไตรมาสล่าสุดที่ สยป. ประเมินแล้ว", "Latest quarter assessed by the evaluator"))
+    quarter: int = Field(
+        description=d("ไตรมาสล่าสุดที่ สยป. ประเมินแล้ว", "Latest quarter assessed by the evaluator")
+    )
     score: float = Field(description=d("คะแนนผลประเมินของไตรมาสนั้น (0-100)", "Its assessment score (0-100)"))
 
 
 class OpenKpiItem(Schema):
     code: str = Field(description=d("รหัสตัวชี้วัด (รหัสหน่วยงาน-ลำดับ)", "KPI code (agency code-serial)"))
-    list_label: str = Field(description=d("ลำดับตามต้นฉบับ เช่น 5.", "List label as the source shows it, e.g. 5."))
+    list_label: str = Field(
+        description=d("ลำดับตามต้นฉบับ เช่น 5.", "List label as the source shows it, e.g. 5.")
+    )
     name: str = Field(description=d("ชื่อตัวชี้วัด", "KPI name in Thai"))
     name_en: str = Field(description=d("ชื่อตัวชี้วัดภาษาอังกฤษ", "KPI name in English"))
     agency: OpenAgencyRef = Field(description=d("หน่วยงานเจ้าของตัวชี้วัด", "Agency that owns the KPI"))
     fiscal_year: int = Field(description=d("ปีงบประมาณ พ.ศ.", "Fiscal year (Buddhist Era)"))
     unit: str | None = Field(description=d("หน่วยนับ", "Unit"))
     target: float | None = Field(description=d("ค่าเป้าหมาย", "Annual target"))
-    target_text: str = Field(description=d("ข้อความต่อท้ายค่าเป้าหมายตามต้นฉบับ", "Text after the target, as written"))
-    achieved: float | None = Field(description=d("ผลงานที่ทำได้ที่หน่วยงานระบุ", "Achieved value stated by the agency"))
-    kpi_type: str = Field(description=d(
-        "ประเภท: strategic เชิงยุทธศาสตร์, routine งานประจำ, other", "Type: strategic, routine or other"))
+    target_text: str = Field(
+        description=d("ข้อความต่อท้ายค่าเป้าหมายตามต้นฉบับ", "Text after the target, as written")
+    )
+    achieved: float | None = Field(
+        description=d("ผลงานที่ทำได้ที่หน่วยงานระบุ", "Achieved value stated by the agency")
+    )
+    kpi_type: str = Field(
+        description=d(
+            "ประเภท: strategic เชิงยุทธศาสตร์, routine งานประจำ, other", "Type: strategic, routine or other"
+        )
+    )
     result_level: str = Field(description=d("ระดับ: output ผลผลิต, outcome ผลลัพธ์", "Level: output or outcome"))
-    direction: str = Field(description=d(
-        "ทิศทาง: higher ยิ่งมากยิ่งดี, lower ยิ่งน้อยยิ่งดี, range อยู่ในช่วง",
-        "Direction: higher, lower or range is better"))
+    direction: str = Field(
+        description=d(
+            "ทิศทาง: higher ยิ่งมากยิ่งดี, lower ยิ่งน้อยยิ่งดี, range อยู่ในช่วง",
+            "Direction: higher, lower or range is better",
+        )
+    )
     weight: float | None = Field(description=d("น้ำหนัก (ร้อยละ)", "Weight (percent)"))
-    status: str = Field(description=d(
-        "สถานะของไตรมาสล่าสุดที่เผยแพร่ หรือ not_reported", "Status of the latest published quarter, or not_reported"))
-    headline: OpenHeadline | None = Field(description=d("ผลประเมินล่าสุดของ สยป.", "The evaluator's latest assessment"))
+    status: str = Field(
+        description=d(
+            "สถานะของไตรมาสล่าสุดที่เผยแพร่ หรือ not_reported",
+            "Status of the latest published quarter, or not_reported",
+        )
+    )
+    headline: OpenHeadline | None = Field(
+        description=d("ผลประเมินล่าสุดของ สยป.", "The evaluator's latest assessment")
+    )
     url: str = Field(description=d("หน้าเว็บสาธารณะของตัวชี้วัด", "Public web page of the KPI"))
     api_url: str = Field(description=d("ที่อยู่ API ของตัวชี้วัด", "API address of the KPI"))
 
@@ -82,8 +102,9 @@ class OpenKpiPage(OpenPageMeta):
 
 class OpenAssessmentOut(Schema):
     score: float = Field(description=d("คะแนนรวม (0-100)", "Overall score (0-100)"))
-    components: dict[str, float | None] = Field(description=d(
-        "คะแนนองค์ประกอบ เช่น 2.1 และ 2.2", "Component scores, e.g. 2.1 and 2.2"))
+    components: dict[str, float | None] = Field(
+        description=d("คะแนนองค์ประกอบ เช่น 2.1 และ 2.2", "Component scores, e.g. 2.1 and 2.2")
+    )
     assessed_at: dt.datetime | None = Field(description=d("เวลาที่ประเมิน", "When it was assessed"))
 
 
@@ -92,18 +113,27 @@ class OpenQuarterOut(Schema):
     planned_target: float | None = Field(description=d("เป้าหมายสะสมตามแผน", "Planned cumulative target"))
     result: float | None = Field(description=d("ผลงานสะสม", "Reported cumulative result"))
     narrative: str = Field(description=d("รายงานผลการดำเนินงาน", "Progress narrative"))
-    status: str = Field(description=d(
-        "สถานะ: submitted, assessed, reopened (ผู้ที่มีสิทธิ์เห็น draft, returned, not_started ด้วย)",
-        "Status: submitted, assessed, reopened (authorised users also see draft, returned, not_started)"))
-    version: int = Field(description=d("เลขฉบับ ใช้ส่งกลับเมื่อแก้ไขผ่าน API", "Version, sent back when editing through the API"))
+    status: str = Field(
+        description=d(
+            "สถานะ: submitted, assessed, reopened (ผู้ที่มีสิทธิ์เห็น draft, returned, not_started ด้วย)",
+            "Status: submitted, assessed, reopened (authorised users also see draft, returned, not_started)",
+        )
+    )
+    version: int = Field(
+        description=d("เลขฉบับ ใช้ส่งกลับเมื่อแก้ไขผ่าน API", "Version, sent back when editing through the API")
+    )
     published: bool = Field(description=d("เผยแพร่ต่อสาธารณะแล้วหรือไม่", "Whether the public sees it"))
-    assessment: OpenAssessmentOut | None = Field(description=d("ผลประเมินของ สยป.", "The evaluator's assessment"))
+    assessment: OpenAssessmentOut | None = Field(
+        description=d("ผลประเมินของ สยป.", "The evaluator's assessment")
+    )
 
 
 class OpenNodeRef(Schema):
     id: int = Field(description=d("id ของหมุดยุทธศาสตร์", "Strategy node id"))
     plan: str = Field(description=d("รหัสแผน", "Plan code"))
-    path: str = Field(description=d("เลขลำดับ (เลขอารบิก) เช่น 7.3.1", "Number path in Arabic digits, e.g. 7.3.1"))
+    path: str = Field(
+        description=d("เลขลำดับ (เลขอารบิก) เช่น 7.3.1", "Number path in Arabic digits, e.g. 7.3.1")
+    )
     display_number: str = Field(description=d("เลขลำดับตามต้นฉบับ เช่น ๗.๓.๑", "Number as the source shows it"))
     heading: str = Field(description=d("หัวข้อตามต้นฉบับ", "Heading as the source shows it"))
     depth: int = Field(description=d("ระดับชั้น (1 = ด้าน)", "Depth (1 = area)"))
@@ -112,7 +142,9 @@ class OpenNodeRef(Schema):
 class OpenStrategyPathOut(Schema):
     plan: str = Field(description=d("รหัสแผน", "Plan code"))
     plan_name: str = Field(description=d("ชื่อแผน", "Plan name"))
-    nodes: list[OpenNodeRef] = Field(description=d("เส้นทางจากด้านลงถึงหมุดที่เชื่อม", "Path from the area down to the linked node"))
+    nodes: list[OpenNodeRef] = Field(
+        description=d("เส้นทางจากด้านลงถึงหมุดที่เชื่อม", "Path from the area down to the linked node")
+    )
 
 
 class OpenProjectRef(Schema):
@@ -137,7 +169,9 @@ class OpenFindingOut(Schema):
 
 class OpenKpiDetail(OpenKpiItem):
     definition: str = Field(description=d("นิยาม หรือความหมายของตัวชี้วัด", "Definition"))
-    calculation_method: str = Field(description=d("วิธีการคำนวณ หรือเกณฑ์การประเมิน", "Calculation method or criteria"))
+    calculation_method: str = Field(
+        description=d("วิธีการคำนวณ หรือเกณฑ์การประเมิน", "Calculation method or criteria")
+    )
     scoring_method: str = Field(description=d("วิธีให้คะแนน", "Scoring method"))
     data_collection: str = Field(description=d("วิธีการเก็บข้อมูล/แหล่งข้อมูล", "Data collection and sources"))
     annual_summary: str = Field(description=d("สรุปผลการดำเนินงาน", "Annual summary of results"))
@@ -147,7 +181,9 @@ class OpenKpiDetail(OpenKpiItem):
     quarters: list[OpenQuarterOut] = Field(description=d("ผลรายไตรมาส", "Quarters"))
     strategy: list[OpenStrategyPathOut] = Field(description=d("ยุทธศาสตร์ที่สนับสนุน", "Strategy it supports"))
     projects: list[OpenProjectRef] = Field(description=d("โครงการที่สนับสนุน", "Projects that support it"))
-    quality_findings: list[OpenFindingOut] = Field(description=d("ข้อสังเกตด้านคุณภาพข้อมูล", "Data-quality findings"))
+    quality_findings: list[OpenFindingOut] = Field(
+        description=d("ข้อสังเกตด้านคุณภาพข้อมูล", "Data-quality findings")
+    )
 
 
 class OpenAgencyItem(Schema):
@@ -182,7 +218,9 @@ class OpenAgencyDetail(OpenAgencyItem):
 class OpenStrategyNodeOut(OpenNodeRef):
     parent_id: int | None = Field(description=d("id ของหมุดแม่", "Parent node id"))
     title: str = Field(description=d("ชื่อหมุด", "Title"))
-    level_name: str = Field(description=d("ชื่อระดับ เช่น ด้าน มิติ เป้าหมาย", "Level name, e.g. area, dimension, goal"))
+    level_name: str = Field(
+        description=d("ชื่อระดับ เช่น ด้าน มิติ เป้าหมาย", "Level name, e.g. area, dimension, goal")
+    )
     kpi_count: int = Field(description=d("จำนวนตัวชี้วัดที่เผยแพร่ที่เชื่อมโดยตรง", "Published KPIs linked directly"))
 
 
@@ -232,7 +270,9 @@ class OpenKpiRef(Schema):
 class OpenProjectDetail(OpenProjectItem):
     rationale: str = Field(description=d("หลักการและเหตุผล", "Rationale"))
     objectives: str = Field(description=d("วัตถุประสงค์", "Objectives"))
-    quarter_scores: list[OpenProjectScore] = Field(description=d("คะแนน สยป. รายไตรมาส", "Evaluator's score per quarter"))
+    quarter_scores: list[OpenProjectScore] = Field(
+        description=d("คะแนน สยป. รายไตรมาส", "Evaluator's score per quarter")
+    )
     indicators: list[OpenKpiRef] = Field(description=d("ตัวชี้วัดที่สนับสนุน", "KPIs it supports"))
 
 

@@ -189,39 +189,65 @@ def _user(request: HttpRequest):
 
 
 def _plan_out(indicator: Indicator) -> dict[str, Any]:
-    setup = Setup.objects.filter(agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id).first()
+    setup = Setup.objects.filter(
+        agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id
+    ).first()
     plan = checks.plan_values(indicator)
     return {
-        "code": indicator.code, "agency": indicator.agency.code, "fiscal_year": indicator.fiscal_year_id,
-        "target": indicator.target, "weight": indicator.weight, "plan": {str(q): v for q, v in plan.items()},
-        "version": indicator.plan_version, "definition_version": indicator.definition_version,
+        "code": indicator.code,
+        "agency": indicator.agency.code,
+        "fiscal_year": indicator.fiscal_year_id,
+        "target": indicator.target,
+        "weight": indicator.weight,
+        "plan": {str(q): v for q, v in plan.items()},
+        "version": indicator.plan_version,
+        "definition_version": indicator.definition_version,
         "state": setup.state if setup else Setup.State.DRAFT,
     }
 
 
 def _template_out(template: KpiTemplate, user, *, with_assignments: bool = False) -> dict[str, Any]:
     data = {
-        "id": template.pk, "name": template.name, "name_en": template.name_en,
+        "id": template.pk,
+        "name": template.name,
+        "name_en": template.name_en,
         "unit": template.unit.name_th if template.unit_id else None,
-        "direction": template.direction, "kpi_type": template.kpi_type, "result_level": template.result_level,
-        "scoring_method": template.scoring_method, "definition": template.definition,
-        "calculation_method": template.calculation_method, "data_collection": template.data_collection,
+        "direction": template.direction,
+        "kpi_type": template.kpi_type,
+        "result_level": template.result_level,
+        "scoring_method": template.scoring_method,
+        "definition": template.definition,
+        "calculation_method": template.calculation_method,
+        "data_collection": template.data_collection,
         "milestone_levels": template.milestone_levels,
         "strategy_nodes": [f"{n.plan.code}:{n.path}" for n in template.strategy_nodes.select_related("plan")],
-        "version": template.version, "is_active": template.is_active,
+        "version": template.version,
+        "is_active": template.is_active,
     }
     if with_assignments:
         rows = list(
             access.visible_indicators(user, template.assignments.all())
-            .select_related("agency").prefetch_related("quarters").order_by("-fiscal_year_id", "agency__code")
+            .select_related("agency")
+            .prefetch_related("quarters")
+            .order_by("-fiscal_year_id", "agency__code")
         )
-        states = {(s.agency_id, s.fiscal_year_id): s.state for s in Setup.objects.filter(
-            agency_id__in={r.agency_id for r in rows}, fiscal_year_id__in={r.fiscal_year_id for r in rows})}
+        states = {
+            (s.agency_id, s.fiscal_year_id): s.state
+            for s in Setup.objects.filter(
+                agency_id__in={r.agency_id for r in rows}, fiscal_year_id__in={r.fiscal_year_id for r in rows}
+            )
+        }
         data["assignments"] = [
-            {"code": r.code, "agency": r.agency.code, "fiscal_year": r.fiscal_year_id,
-             "state": states.get((r.agency_id, r.fiscal_year_id), Setup.State.DRAFT),
-             "target": r.target, "weight": r.weight, "definition_version": r.definition_version,
-             "plan": {str(q): v for q, v in checks.plan_values(r).items()}}
+            {
+                "code": r.code,
+                "agency": r.agency.code,
+                "fiscal_year": r.fiscal_year_id,
+                "state": states.get((r.agency_id, r.fiscal_year_id), Setup.State.DRAFT),
+                "target": r.target,
+                "weight": r.weight,
+                "definition_version": r.definition_version,
+                "plan": {str(q): v for q, v in checks.plan_values(r).items()},
+            }
             for r in rows
         ]
     return data
@@ -232,29 +258,37 @@ def _require_staff(user) -> None:
         raise PermissionDenied
 
 
-@router.get("/templates", response={200: list[TemplateOut], codes_4xx: ErrorOut},
-            summary="ตัวชี้วัดต้นแบบ / KPI templates")
+@router.get(
+    "/templates", response={200: list[TemplateOut], codes_4xx: ErrorOut}, summary="ตัวชี้วัดต้นแบบ / KPI templates"
+)
 @_guarded
 def list_templates(request):
     _require_staff(_user(request))
     return [_template_out(t, _user(request)) for t in KpiTemplate.objects.select_related("unit")]
 
 
-@router.post("/templates", response={201: TemplateOut, codes_4xx: ErrorOut},
-             summary="สร้างตัวชี้วัดต้นแบบ / Create a template (evaluator)")
+@router.post(
+    "/templates",
+    response={201: TemplateOut, codes_4xx: ErrorOut},
+    summary="สร้างตัวชี้วัดต้นแบบ / Create a template (evaluator)",
+)
 @_guarded
 def create_template(request, payload: TemplateIn):
     data = payload.model_dump()
     nodes = data.pop("strategy_node_ids")
     levels = data.pop("milestone_levels")
     data["unit"] = data.pop("unit_id")
-    template = actions.create_template(_user(request), strategy_nodes=nodes, milestone_levels=levels,
-                                       source="api", **data)
+    template = actions.create_template(
+        _user(request), strategy_nodes=nodes, milestone_levels=levels, source="api", **data
+    )
     return 201, _template_out(template, _user(request))
 
 
-@router.get("/templates/{template_id}", response={200: TemplateOut, codes_4xx: ErrorOut},
-            summary="ตัวชี้วัดต้นแบบและหน่วยงานที่ได้รับ / A template with its assignments")
+@router.get(
+    "/templates/{template_id}",
+    response={200: TemplateOut, codes_4xx: ErrorOut},
+    summary="ตัวชี้วัดต้นแบบและหน่วยงานที่ได้รับ / A template with its assignments",
+)
 @_guarded
 def get_template(request, template_id: int):
     _require_staff(_user(request))
@@ -262,38 +296,57 @@ def get_template(request, template_id: int):
     return _template_out(template, _user(request), with_assignments=True)
 
 
-@router.post("/templates/{template_id}/assign", response={201: list[PlanOut], codes_4xx: ErrorOut},
-             summary="มอบหมายให้หลายหน่วยงาน / Assign to many agencies (evaluator)")
+@router.post(
+    "/templates/{template_id}/assign",
+    response={201: list[PlanOut], codes_4xx: ErrorOut},
+    summary="มอบหมายให้หลายหน่วยงาน / Assign to many agencies (evaluator)",
+)
 @_guarded
 def assign_template(request, template_id: int, payload: AssignIn):
     template = get_object_or_404(KpiTemplate, pk=template_id)
     agencies = {a.code: a for a in Agency.objects.filter(code__in=payload.agencies)}
     unknown = sorted(set(payload.agencies) - set(agencies))
     if unknown:
-        raise ActionError(f"ไม่พบหน่วยงาน {', '.join(unknown)}", f"Unknown agencies {', '.join(unknown)}",
-                          field="agencies")
+        raise ActionError(
+            f"ไม่พบหน่วยงาน {', '.join(unknown)}", f"Unknown agencies {', '.join(unknown)}", field="agencies"
+        )
     chosen = list(agencies.values())
     if payload.all_districts:
         chosen += list(Agency.objects.active().filter(kind=Agency.Kind.DISTRICT))
     created = actions.assign_template(
-        _user(request), template, fiscal_year=payload.fiscal_year, agencies=chosen, target=payload.target,
-        plan=payload.plan, weight=payload.weight, skip_existing=payload.skip_existing, source="api",
+        _user(request),
+        template,
+        fiscal_year=payload.fiscal_year,
+        agencies=chosen,
+        target=payload.target,
+        plan=payload.plan,
+        weight=payload.weight,
+        skip_existing=payload.skip_existing,
+        source="api",
     )
     return 201, [_plan_out(i) for i in created]
 
 
-@router.post("/templates/{template_id}/deactivate", response={200: TemplateOut, codes_4xx: ErrorOut},
-             summary="ยกเลิกการใช้งานตัวชี้วัดต้นแบบ / Deactivate a template (evaluator)")
+@router.post(
+    "/templates/{template_id}/deactivate",
+    response={200: TemplateOut, codes_4xx: ErrorOut},
+    summary="ยกเลิกการใช้งานตัวชี้วัดต้นแบบ / Deactivate a template (evaluator)",
+)
 @_guarded
 def deactivate_template(request, template_id: int, payload: ActiveIn | None = None):
     template = get_object_or_404(KpiTemplate, pk=template_id)
     reason = payload.reason if payload else ""
-    template = actions.set_template_active(_user(request), template, active=False, reason=reason, source="api")
+    template = actions.set_template_active(
+        _user(request), template, active=False, reason=reason, source="api"
+    )
     return _template_out(template, _user(request))
 
 
-@router.post("/templates/{template_id}/activate", response={200: TemplateOut, codes_4xx: ErrorOut},
-             summary="เปิดใช้งานตัวชี้วัดต้นแบบอีกครั้ง / Activate a template again (evaluator)")
+@router.post(
+    "/templates/{template_id}/activate",
+    response={200: TemplateOut, codes_4xx: ErrorOut},
+    summary="เปิดใช้งานตัวชี้วัดต้นแบบอีกครั้ง / Activate a template again (evaluator)",
+)
 @_guarded
 def activate_template(request, template_id: int, payload: ActiveIn | None = None):
     template = get_object_or_404(KpiTemplate, pk=template_id)
@@ -302,24 +355,35 @@ def activate_template(request, template_id: int, payload: ActiveIn | None = None
     return _template_out(template, _user(request))
 
 
-@router.get("/kpis/{code}/plan", response={200: PlanOut, codes_4xx: ErrorOut},
-            summary="ค่าเป้าหมาย แผนรายไตรมาส และน้ำหนัก / Target, quarterly plan and weight")
+@router.get(
+    "/kpis/{code}/plan",
+    response={200: PlanOut, codes_4xx: ErrorOut},
+    summary="ค่าเป้าหมาย แผนรายไตรมาส และน้ำหนัก / Target, quarterly plan and weight",
+)
 @_guarded
 def get_plan(request, code: str):
     indicator = access.indicator_for(_user(request), code)
     return _plan_out(indicator)
 
 
-@router.put("/kpis/{code}/plan", response={200: PlanOut, codes_4xx: ErrorOut},
-            summary="ตั้งค่าเป้าหมาย แผน และน้ำหนัก / Set target, plan and weight (409 when stale)")
+@router.put(
+    "/kpis/{code}/plan",
+    response={200: PlanOut, codes_4xx: ErrorOut},
+    summary="ตั้งค่าเป้าหมาย แผน และน้ำหนัก / Set target, plan and weight (409 when stale)",
+)
 @_guarded
 def put_plan(request, code: str, payload: PlanIn):
     indicator = access.indicator_for(_user(request), code)
     given = payload.model_dump(exclude_unset=True)
     kwargs: dict[str, Any] = {k: given[k] for k in ("target", "weight") if k in given}
     indicator = actions.update_plan(
-        _user(request), indicator, plan=given.get("plan"), version=payload.version, note=payload.note,
-        source="api", **kwargs,
+        _user(request),
+        indicator,
+        plan=given.get("plan"),
+        version=payload.version,
+        note=payload.note,
+        source="api",
+        **kwargs,
     )
     indicator.refresh_from_db()
     return _plan_out(indicator)
@@ -335,44 +399,62 @@ def _setup(request, agency: str, year: int) -> Setup:
 def _setup_out(setup: Setup) -> dict[str, Any]:
     setup.refresh_from_db()
     return {
-        "agency": setup.agency.code, "fiscal_year": setup.fiscal_year_id, "state": setup.state,
-        "version": setup.version, "last_note": setup.last_note,
+        "agency": setup.agency.code,
+        "fiscal_year": setup.fiscal_year_id,
+        "state": setup.state,
+        "version": setup.version,
+        "last_note": setup.last_note,
         "findings": [f.as_dict() for f in checks.check_setup(setup.agency, setup.fiscal_year_id)],
     }
 
 
-@router.get("/setups/{agency}/{year}", response={200: SetupOut, codes_4xx: ErrorOut},
-            summary="สถานะการตั้งค่าและผลการตรวจสอบ / Setup state and checks")
+@router.get(
+    "/setups/{agency}/{year}",
+    response={200: SetupOut, codes_4xx: ErrorOut},
+    summary="สถานะการตั้งค่าและผลการตรวจสอบ / Setup state and checks",
+)
 @_guarded
 def get_setup(request, agency: str, year: int):
     _require_staff(_user(request))
     return _setup_out(_setup(request, agency, year))
 
 
-@router.post("/setups/{agency}/{year}/propose", response={200: SetupOut, codes_4xx: ErrorOut},
-             summary="หน่วยงานเสนอ / The agency proposes")
+@router.post(
+    "/setups/{agency}/{year}/propose",
+    response={200: SetupOut, codes_4xx: ErrorOut},
+    summary="หน่วยงานเสนอ / The agency proposes",
+)
 @_guarded
 def propose(request, agency: str, year: int):
     return _setup_out(actions.propose(_user(request), _setup(request, agency, year), source="api"))
 
 
-@router.post("/setups/{agency}/{year}/comment", response={200: SetupOut, codes_4xx: ErrorOut},
-             summary="ข้อเสนอแนะ / Comment")
+@router.post(
+    "/setups/{agency}/{year}/comment",
+    response={200: SetupOut, codes_4xx: ErrorOut},
+    summary="ข้อเสนอแนะ / Comment",
+)
 @_guarded
 def comment(request, agency: str, year: int, payload: CommentIn):
     setup = _setup(request, agency, year)
     return _setup_out(actions.comment(_user(request), setup, text=payload.text, source="api"))
 
 
-@router.post("/setups/{agency}/{year}/approve", response={200: SetupOut, codes_4xx: ErrorOut},
-             summary="สยป. อนุมัติ / The evaluator approves")
+@router.post(
+    "/setups/{agency}/{year}/approve",
+    response={200: SetupOut, codes_4xx: ErrorOut},
+    summary="สยป. อนุมัติ / The evaluator approves",
+)
 @_guarded
 def approve(request, agency: str, year: int):
     return _setup_out(actions.approve(_user(request), _setup(request, agency, year), source="api"))
 
 
-@router.post("/setups/{agency}/{year}/reopen", response={200: SetupOut, codes_4xx: ErrorOut},
-             summary="สยป. เปิดให้แก้ไขพร้อมเหตุผล / The evaluator reopens with a reason")
+@router.post(
+    "/setups/{agency}/{year}/reopen",
+    response={200: SetupOut, codes_4xx: ErrorOut},
+    summary="สยป. เปิดให้แก้ไขพร้อมเหตุผล / The evaluator reopens with a reason",
+)
 @_guarded
 def reopen(request, agency: str, year: int, payload: ReasonIn):
     setup = _setup(request, agency, year)
@@ -381,12 +463,19 @@ def reopen(request, agency: str, year: int, payload: ReasonIn):
 
 def _year_out(year: int) -> dict[str, Any]:
     readiness = actions.year_readiness(year)
-    return {"fiscal_year": readiness.fiscal_year.pk, "is_published": readiness.fiscal_year.is_published,
-            "agencies": readiness.agencies, "unapproved": readiness.unapproved}
+    return {
+        "fiscal_year": readiness.fiscal_year.pk,
+        "is_published": readiness.fiscal_year.is_published,
+        "agencies": readiness.agencies,
+        "unapproved": readiness.unapproved,
+    }
 
 
-@router.get("/fiscal-years/{year}/setup", response={200: YearOut, codes_4xx: ErrorOut},
-            summary="ความพร้อมของปีงบประมาณ / Where a fiscal year's setups stand (evaluator)")
+@router.get(
+    "/fiscal-years/{year}/setup",
+    response={200: YearOut, codes_4xx: ErrorOut},
+    summary="ความพร้อมของปีงบประมาณ / Where a fiscal year's setups stand (evaluator)",
+)
 @_guarded
 def year_setup(request, year: int):
     if not access.is_evaluator(_user(request)):
@@ -394,11 +483,15 @@ def year_setup(request, year: int):
     return _year_out(year)
 
 
-@router.post("/fiscal-years/{year}/publish", response={200: YearOut, codes_4xx: ErrorOut},
-             summary="เผยแพร่ปีงบประมาณ / Publish a fiscal year (evaluator; every setup approved, "
-                     "or an override reason)")
+@router.post(
+    "/fiscal-years/{year}/publish",
+    response={200: YearOut, codes_4xx: ErrorOut},
+    summary="เผยแพร่ปีงบประมาณ / Publish a fiscal year (evaluator; every setup approved, "
+    "or an override reason)",
+)
 @_guarded
 def publish_year(request, year: int, payload: PublishIn | None = None):
-    actions.publish_fiscal_year(_user(request), year, override_reason=payload.override_reason if payload else "",
-                                source="api")
+    actions.publish_fiscal_year(
+        _user(request), year, override_reason=payload.override_reason if payload else "", source="api"
+    )
     return _year_out(year)

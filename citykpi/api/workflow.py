@@ -40,9 +40,15 @@ SOURCE = "api"
 # ---------------------------------------------------------------- errors as JSON
 
 
-def error_json(message_th: str, message_en: str, status: int, field: str | None = None, **extra) -> JsonResponse:
-    body = {"message": f"{message_th} / {message_en}", "message_th": message_th, "message_en": message_en,
-            "field": field}
+def error_json(
+    message_th: str, message_en: str, status: int, field: str | None = None, **extra
+) -> JsonResponse:
+    body = {
+        "message": f"{message_th} / {message_en}",
+        "message_th": message_th,
+        "message_en": message_en,
+        "field": field,
+    }
     body.update(extra)
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
@@ -209,8 +215,12 @@ def _number_text(value) -> str:
 def save_report(request: HttpRequest, code: str, quarter: int, payload: ReportIn):
     report = _quarter(request, code, quarter, "report")
     report = reporting.save_report(
-        request.auth, report, result=_number_text(payload.result), narrative=payload.narrative,
-        version=payload.version, source=SOURCE,
+        request.auth,
+        report,
+        result=_number_text(payload.result),
+        narrative=payload.narrative,
+        version=payload.version,
+        source=SOURCE,
     )
     return Status(200, quarter_out(report))
 
@@ -259,15 +269,27 @@ def return_for_revision(request: HttpRequest, code: str, quarter: int, payload: 
 def assessment(request: HttpRequest, code: str, quarter: int, payload: AssessIn):
     report = _quarter(request, code, quarter, "assess")
     result = evaluation.assess(
-        request.auth, report, score=_number_text(payload.score),
+        request.auth,
+        report,
+        score=_number_text(payload.score),
         components={k: _number_text(v) for k, v in payload.components.items()},
-        comment=payload.comment, version=payload.version, source=SOURCE,
+        comment=payload.comment,
+        version=payload.version,
+        source=SOURCE,
     )
-    return Status(200, {
-        "code": report.indicator.code, "quarter": report.quarter, "status": report.status,
-        "version": report.version, "score": reporting.format_number(result.score).replace(",", ""),
-        "components": result.components, "comment": result.comment, "assessed_at": result.assessed_at,
-    })
+    return Status(
+        200,
+        {
+            "code": report.indicator.code,
+            "quarter": report.quarter,
+            "status": report.status,
+            "version": report.version,
+            "score": reporting.format_number(result.score).replace(",", ""),
+            "components": result.components,
+            "comment": result.comment,
+            "assessed_at": result.assessed_at,
+        },
+    )
 
 
 @router.post(
@@ -282,7 +304,11 @@ def assessment(request: HttpRequest, code: str, quarter: int, payload: AssessIn)
 def reopen(request: HttpRequest, code: str, quarter: int, payload: ReopenIn):
     report = _quarter(request, code, quarter, "assess")
     report = evaluation.reopen(
-        request.auth, report, reason=payload.reason, until=payload.until, version=payload.version,
+        request.auth,
+        report,
+        reason=payload.reason,
+        until=payload.until,
+        version=payload.version,
         source=SOURCE,
     )
     return Status(200, quarter_out(report))

@@ -124,8 +124,17 @@ def generator_fingerprint() -> str | None:
 def table_counts() -> dict[str, int]:
     """Rows per table of the data the pages read (the report's dataset size)."""
     counted: list[type[models.Model]] = [
-        Agency, FiscalYear, StrategyNode, Indicator, Indicator.strategy_nodes.through, QuarterReport,
-        Assessment, Project, Project.indicators.through, ProjectQuarterScore, get_user_model(),
+        Agency,
+        FiscalYear,
+        StrategyNode,
+        Indicator,
+        Indicator.strategy_nodes.through,
+        QuarterReport,
+        Assessment,
+        Project,
+        Project.indicators.through,
+        ProjectQuarterScore,
+        get_user_model(),
     ]
     counts: dict[str, int] = {}
     for model in counted:
@@ -193,7 +202,12 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
     else:
         build_own(scale, progress=progress)
     seconds = (timezone.now() - started).total_seconds()
-    record = {"spec": spec, "kpis": published_kpi_count(scale), "built_at": started.isoformat(), "build_seconds": round(seconds, 1)}
+    record = {
+        "spec": spec,
+        "kpis": published_kpi_count(scale),
+        "built_at": started.isoformat(),
+        "build_seconds": round(seconds, 1),
+    }
     write_meta(record)
     _say(progress, f"dataset {scale.name} built in {seconds:.1f} s ({record['kpis']} KPIs)")
     return {**record, "reused": False}
@@ -204,14 +218,18 @@ def top_up_agency(scale: Scale, *, progress: Progress = None) -> int:
     report PDF's figure) by copying its own KPIs, with their quarters and assessments."""
     year = scale.latest_year
     top = (
-        Indicator.objects.filter(fiscal_year_id=year).values("agency_id").annotate(n=models.Count("id"))
-        .order_by("-n", "agency_id").first()
+        Indicator.objects.filter(fiscal_year_id=year)
+        .values("agency_id")
+        .annotate(n=models.Count("id"))
+        .order_by("-n", "agency_id")
+        .first()
     )
     if top is None or top["n"] >= scale.agency_pdf_kpis:
         return 0
     with transaction.atomic():
         originals = list(
-            Indicator.objects.filter(fiscal_year_id=year, agency_id=top["agency_id"]).order_by("id")
+            Indicator.objects.filter(fiscal_year_id=year, agency_id=top["agency_id"])
+            .order_by("id")
             .prefetch_related("strategy_nodes", "quarters__assessment")
         )
         agency = Agency.objects.get(pk=top["agency_id"])
@@ -229,7 +247,10 @@ def top_up_agency(scale: Scale, *, progress: Progress = None) -> int:
         links, reports, assessed = [], [], []
         for source, copy in copies:
             target = created[copy.code]
-            links += [Indicator.strategy_nodes.through(indicator_id=target.pk, strategynode_id=n.pk) for n in source.strategy_nodes.all()]
+            links += [
+                Indicator.strategy_nodes.through(indicator_id=target.pk, strategynode_id=n.pk)
+                for n in source.strategy_nodes.all()
+            ]
             for quarter in source.quarters.all():
                 assessment = getattr(quarter, "assessment", None)
                 quarter.pk, quarter.indicator_id = None, target.pk
@@ -237,14 +258,23 @@ def top_up_agency(scale: Scale, *, progress: Progress = None) -> int:
                 assessed.append(assessment)
         Indicator.strategy_nodes.through.objects.bulk_create(links)
         QuarterReport.objects.bulk_create(reports)
-        saved = {(r.indicator_id, r.quarter): r.pk for r in QuarterReport.objects.filter(indicator__in=created.values())}
+        saved = {
+            (r.indicator_id, r.quarter): r.pk
+            for r in QuarterReport.objects.filter(indicator__in=created.values())
+        }
         new_assessments = []
         for report, assessment in zip(reports, assessed):
             if assessment is not None:
-                assessment.pk, assessment.quarter_report_id = None, saved[(report.indicator_id, report.quarter)]
+                assessment.pk, assessment.quarter_report_id = (
+                    None,
+                    saved[(report.indicator_id, report.quarter)],
+                )
                 new_assessments.append(assessment)
         Assessment.objects.bulk_create(new_assessments)
-    _say(progress, f"agency {agency.code}: {missing} KPIs copied so that its {year} report has {scale.agency_pdf_kpis}")
+    _say(
+        progress,
+        f"agency {agency.code}: {missing} KPIs copied so that its {year} report has {scale.agency_pdf_kpis}",
+    )
     return missing
 
 
@@ -305,12 +335,28 @@ def _next_id(model: type[models.Model]) -> int:
 
 
 SUBJECTS = [
-    "ผู้ใช้บริการ", "ประชาชน", "ข้าราชการกรุงเทพมหานคร", "คลองและคูน้ำ", "ถนนและทางเท้า", "ขยะมูลฝอย",
-    "โรงเรียนในสังกัด", "ศูนย์บริการสาธารณสุข", "จุดเสี่ยงน้ำท่วม", "ชุมชน", "สวนสาธารณะ", "ผู้สูงอายุ",
+    "ผู้ใช้บริการ",
+    "ประชาชน",
+    "ข้าราชการกรุงเทพมหานคร",
+    "คลองและคูน้ำ",
+    "ถนนและทางเท้า",
+    "ขยะมูลฝอย",
+    "โรงเรียนในสังกัด",
+    "ศูนย์บริการสาธารณสุข",
+    "จุดเสี่ยงน้ำท่วม",
+    "ชุมชน",
+    "สวนสาธารณะ",
+    "ผู้สูงอายุ",
 ]
 VERBS = [
-    "ได้รับการพัฒนาทักษะด้านดิจิทัล", "พึงพอใจต่อการให้บริการ", "ได้รับการปรับปรุง", "ผ่านเกณฑ์มาตรฐาน",
-    "ได้รับการคัดแยก", "ได้รับการตรวจสุขภาพ", "ได้รับการดูแลรักษา", "มีส่วนร่วมในการจัดทำแผน",
+    "ได้รับการพัฒนาทักษะด้านดิจิทัล",
+    "พึงพอใจต่อการให้บริการ",
+    "ได้รับการปรับปรุง",
+    "ผ่านเกณฑ์มาตรฐาน",
+    "ได้รับการคัดแยก",
+    "ได้รับการตรวจสุขภาพ",
+    "ได้รับการดูแลรักษา",
+    "มีส่วนร่วมในการจัดทำแผน",
 ]
 OPENINGS = ["ร้อยละของ", "ระดับความสำเร็จของการพัฒนา", "จำนวน", "ร้อยละที่เพิ่มขึ้นของ"]
 FRAGMENTS = [
@@ -368,10 +414,15 @@ def _strategy_leaves() -> list[StrategyNode]:
         for area in range(1, 8):
             a = StrategyNode.objects.create(plan=plan, path=str(area), title=f"ยุทธศาสตร์ด้านที่ {area}")
             for dim in range(1, 4):
-                d = StrategyNode.objects.create(plan=plan, parent=a, path=f"{area}.{dim}", title=f"มิติที่ {area}.{dim}")
+                d = StrategyNode.objects.create(
+                    plan=plan, parent=a, path=f"{area}.{dim}", title=f"มิติที่ {area}.{dim}"
+                )
                 for goal in range(1, 4):
                     StrategyNode.objects.create(
-                        plan=plan, parent=d, path=f"{area}.{dim}.{goal}", title=f"เป้าหมายที่ {area}.{dim}.{goal}"
+                        plan=plan,
+                        parent=d,
+                        path=f"{area}.{dim}.{goal}",
+                        title=f"เป้าหมายที่ {area}.{dim}.{goal}",
                     )
     return list(plan.nodes.filter(depth=3).order_by("sort_key"))
 
@@ -402,9 +453,13 @@ def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> d
         for i in range(scale.agencies):
             code = f"{i + 1:04d}"
             agency = Agency(
-                id=agency_id + i, code=code, long_code=Agency.long_code_for(code),
-                name_th=f"หน่วยงานทดสอบสมรรถนะ {code}", name_en=f"Benchmark agency {code}",
-                kind=Agency.Kind.DISTRICT if i % 2 else Agency.Kind.DEPARTMENT, reporter_may_submit=True,
+                id=agency_id + i,
+                code=code,
+                long_code=Agency.long_code_for(code),
+                name_th=f"หน่วยงานทดสอบสมรรถนะ {code}",
+                name_en=f"Benchmark agency {code}",
+                kind=Agency.Kind.DISTRICT if i % 2 else Agency.Kind.DEPARTMENT,
+                reporter_may_submit=True,
             )
             agencies.append(agency)
             sink.add(agency)
@@ -414,7 +469,7 @@ def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> d
         ids = {m: _next_id(m) for m in (Indicator, QuarterReport, Assessment, Project, ProjectQuarterScore)}
         node_link = Indicator.strategy_nodes.through
         project_link = Project.indicators.through
-        stamp = dt.datetime(2023, 9, 30, 12, 0, tzinfo=dt.timezone.utc)
+        stamp = dt.datetime(2023, 9, 30, 12, 0, tzinfo=dt.UTC)
         latest = scale.latest_year
         kpi_total = 0
         for a_index, agency in enumerate(agencies):
@@ -427,53 +482,89 @@ def build_own(scale: Scale, *, seed: int = 2566, progress: Progress = None) -> d
                 for n in range(count):
                     serial += 1
                     unit = units[rng.randrange(len(units))]
-                    target = Decimal(5 if unit.kind == Unit.Kind.LEVEL else rng.choice([50, 80, 90, 100, 1200]))
+                    target = Decimal(
+                        5 if unit.kind == Unit.Kind.LEVEL else rng.choice([50, 80, 90, 100, 1200])
+                    )
                     kpi = Indicator(
-                        id=ids[Indicator], code=f"{agency.code}-{serial:04d}", agency_id=agency.id, fiscal_year_id=year,
+                        id=ids[Indicator],
+                        code=f"{agency.code}-{serial:04d}",
+                        agency_id=agency.id,
+                        fiscal_year_id=year,
                         list_label=f"{n + 1}.",
                         name=f"{rng.choice(OPENINGS)}{rng.choice(SUBJECTS)}ที่{rng.choice(VERBS)} ปี {year}",
-                        unit_id=unit.id, target=target, achieved=target * Decimal(rng.choice([60, 80, 100, 110])) / 100,
-                        kpi_type=rng.choice(Indicator.Type.values[:2]), result_level=rng.choice(Indicator.Level.values),
-                        definition=_narrative(rng, 160), calculation_method=_narrative(rng, 120),
+                        unit_id=unit.id,
+                        target=target,
+                        achieved=target * Decimal(rng.choice([60, 80, 100, 110])) / 100,
+                        kpi_type=rng.choice(Indicator.Type.values[:2]),
+                        result_level=rng.choice(Indicator.Level.values),
+                        definition=_narrative(rng, 160),
+                        calculation_method=_narrative(rng, 120),
                         data_collection="รายงานผลการดำเนินงานและหลักฐานประกอบ",
-                        weight=Decimal(100) / count, dimension_id=dimensions[n % len(dimensions)].id,
-                        is_negotiated=n % 7 == 0, created_at=stamp, updated_at=stamp,
+                        weight=Decimal(100) / count,
+                        dimension_id=dimensions[n % len(dimensions)].id,
+                        is_negotiated=n % 7 == 0,
+                        created_at=stamp,
+                        updated_at=stamp,
                     )
                     ids[Indicator] += 1
                     kpi_total += 1
                     sink.add(kpi)
-                    sink.add(node_link(indicator_id=kpi.id, strategynode_id=leaves[rng.randrange(len(leaves))].id))
+                    sink.add(
+                        node_link(indicator_id=kpi.id, strategynode_id=leaves[rng.randrange(len(leaves))].id)
+                    )
                     for q in (1, 2, 3, 4):
                         if year == latest:
                             status = {1: "assessed", 2: "assessed", 3: "submitted", 4: "draft"}[q]
                         else:
                             status = "assessed"
                         report = QuarterReport(
-                            id=ids[QuarterReport], indicator_id=kpi.id, quarter=q, planned_target=target * q / 4,
+                            id=ids[QuarterReport],
+                            indicator_id=kpi.id,
+                            quarter=q,
+                            planned_target=target * q / 4,
                             result=(kpi.achieved * q / 4).quantize(Decimal("0.01")),
-                            narrative=_narrative(rng, scale.narrative_chars), status=status,
-                            submitted_at=stamp, updated_at=stamp,
+                            narrative=_narrative(rng, scale.narrative_chars),
+                            status=status,
+                            submitted_at=stamp,
+                            updated_at=stamp,
                         )
                         ids[QuarterReport] += 1
                         sink.add(report)
                         if status == "assessed":
                             score = Decimal(rng.choice([80, 90, 95, 100]))
-                            sink.add(Assessment(
-                                id=ids[Assessment], quarter_report_id=report.id, score=score,
-                                components={"2.1": str(score), "2.2": "100"}, assessed_at=stamp,
-                            ))
+                            sink.add(
+                                Assessment(
+                                    id=ids[Assessment],
+                                    quarter_report_id=report.id,
+                                    score=score,
+                                    components={"2.1": str(score), "2.2": "100"},
+                                    assessed_at=stamp,
+                                )
+                            )
                             ids[Assessment] += 1
                     if rng.random() < scale.projects_per_kpi:
                         project = Project(
-                            id=ids[Project], code=f"{agency.long_code}-{ids[Project]}", name=f"โครงการสนับสนุน{kpi.name}",
-                            agency_id=agency.id, fiscal_year_id=year, progress=Decimal(rng.choice([25, 50, 75, 100])),
-                            budget=Decimal(rng.randrange(100_000, 5_000_000)), officers="นายทดสอบ ระบบ\nนางสาวประเมิน ผล",
+                            id=ids[Project],
+                            code=f"{agency.long_code}-{ids[Project]}",
+                            name=f"โครงการสนับสนุน{kpi.name}",
+                            agency_id=agency.id,
+                            fiscal_year_id=year,
+                            progress=Decimal(rng.choice([25, 50, 75, 100])),
+                            budget=Decimal(rng.randrange(100_000, 5_000_000)),
+                            officers="นายทดสอบ ระบบ\nนางสาวประเมิน ผล",
                         )
                         ids[Project] += 1
                         sink.add(project)
                         sink.add(project_link(project_id=project.id, indicator_id=kpi.id))
                         for q in (1, 2):
-                            sink.add(ProjectQuarterScore(id=ids[ProjectQuarterScore], project_id=project.id, quarter=q, score=Decimal(90)))
+                            sink.add(
+                                ProjectQuarterScore(
+                                    id=ids[ProjectQuarterScore],
+                                    project_id=project.id,
+                                    quarter=q,
+                                    score=Decimal(90),
+                                )
+                            )
                             ids[ProjectQuarterScore] += 1
             if a_index % 200 == 199:
                 _say(progress, f"  {a_index + 1}/{len(agencies)} agencies, {kpi_total} KPIs")
@@ -488,7 +579,9 @@ def deadline_year(today: dt.date | None = None) -> int:
     return fiscal.fiscal_year_of(today or timezone.localdate())
 
 
-def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progress: Progress = None) -> dict[str, Any]:
+def prepare_deadline_year(
+    scale: Scale, *, today: dt.date | None = None, progress: Progress = None
+) -> dict[str, Any]:
     """The unpublished current fiscal year with open quarters, reporter and admin accounts.
 
     Idempotent: the KPIs and accounts are created once; their quarters are reset to
@@ -500,7 +593,9 @@ def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progres
         fy, _ = FiscalYear.objects.get_or_create(year=year, defaults={"is_published": False})
         deadlines = {f"q{q}_deadline": today + dt.timedelta(days=30 * q) for q in (1, 2, 3, 4)}
         FiscalYear.objects.filter(pk=fy.pk).update(is_published=False, **deadlines)
-        agencies = list(Agency.objects.filter(is_placeholder=False).order_by("code")[: max(1, scale.agencies)])
+        agencies = list(
+            Agency.objects.filter(is_placeholder=False).order_by("code")[: max(1, scale.agencies)]
+        )
         if not agencies:
             raise RuntimeError("the dataset has no agencies")
         unit = _units()[1]
@@ -511,8 +606,13 @@ def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progres
         existing = set(Indicator.objects.filter(fiscal_year_id=year).values_list("code", flat=True))
         new = [
             Indicator(
-                code=f"{agency.code}-{serial}", agency=agency, fiscal_year_id=year, list_label=f"{n + 1}.",
-                name=f"ตัวชี้วัดรอบรายงานทดสอบสมรรถนะ {serial}", unit=unit, target=Decimal(100),
+                code=f"{agency.code}-{serial}",
+                agency=agency,
+                fiscal_year_id=year,
+                list_label=f"{n + 1}.",
+                name=f"ตัวชี้วัดรอบรายงานทดสอบสมรรถนะ {serial}",
+                unit=unit,
+                target=Decimal(100),
             )
             for n, (agency, serial) in enumerate(wanted)
             if f"{agency.code}-{serial}" not in existing
@@ -523,14 +623,26 @@ def prepare_deadline_year(scale: Scale, *, today: dt.date | None = None, progres
         kpis = [kpis_by_code[c] for c in codes]
         have = set(QuarterReport.objects.filter(indicator__in=kpis).values_list("indicator_id", "quarter"))
         QuarterReport.objects.bulk_create(
-            [QuarterReport(indicator=k, quarter=q) for k in kpis for q in (1, 2, 3, 4) if (k.id, q) not in have],
+            [
+                QuarterReport(indicator=k, quarter=q)
+                for k in kpis
+                for q in (1, 2, 3, 4)
+                if (k.id, q) not in have
+            ],
             batch_size=5_000,
         )
         reports = QuarterReport.objects.filter(indicator__in=kpis)
         Assessment.objects.filter(quarter_report__in=reports).delete()
         reports.update(
-            status=QuarterReport.Status.NOT_STARTED, result=None, narrative="", version=1,
-            submitted_at=None, submitted_by=None, updated_by=None, return_reason="", reopened_until=None,
+            status=QuarterReport.Status.NOT_STARTED,
+            result=None,
+            narrative="",
+            version=1,
+            submitted_at=None,
+            submitted_by=None,
+            updated_by=None,
+            return_reason="",
+            reopened_until=None,
         )
         Agency.objects.filter(pk__in={k.agency_id for k in kpis}).update(reporter_may_submit=True)
         users = _ensure_accounts(kpis[scale.import_kpis :], agencies[0])
@@ -557,15 +669,24 @@ def _ensure_accounts(reporter_kpis: list[Indicator], import_agency: Agency) -> l
     existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     User.objects.bulk_create(
         [
-            User(username=name, password=hashed, email=f"{name}@bench.invalid",
-                 is_staff=name == ADMIN_USERNAME, is_superuser=name == ADMIN_USERNAME)
-            for name in names if name not in existing
+            User(
+                username=name,
+                password=hashed,
+                email=f"{name}@bench.invalid",
+                is_staff=name == ADMIN_USERNAME,
+                is_superuser=name == ADMIN_USERNAME,
+            )
+            for name in names
+            if name not in existing
         ]
     )
     by_name = dict(User.objects.filter(username__in=names).values_list("username", "id"))
     Membership.objects.filter(user_id__in=by_name.values()).delete()
     Membership.objects.bulk_create(
-        [Membership(user_id=by_name[name], role=Role.REPORTER, agency_id=kpi.agency_id) for name, kpi in wanted]
+        [
+            Membership(user_id=by_name[name], role=Role.REPORTER, agency_id=kpi.agency_id)
+            for name, kpi in wanted
+        ]
         + [
             Membership(user_id=by_name[IMPORTER_USERNAME], role=Role.REPORTER, agency=import_agency),
             Membership(user_id=by_name[ADMIN_USERNAME], role=Role.ADMIN),

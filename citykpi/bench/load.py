@@ -44,7 +44,9 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.headers = {"Accept-Language": "th", **(headers or {})}
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, float]:
         payload = None
         merged = dict(self.headers, **(headers or {}))
         if body is not None:
@@ -71,7 +73,9 @@ class Client:
         self.conn.close()
 
 
-def time_get(port: int, path: str, *, requests: int, warmup: int, ok: Callable[[int], bool] = lambda s: s == 200) -> Timing:
+def time_get(
+    port: int, path: str, *, requests: int, warmup: int, ok: Callable[[int], bool] = lambda s: s == 200
+) -> Timing:
     client = Client(port)
     try:
         for _ in range(warmup):
@@ -164,7 +168,9 @@ def fetch_tokens(port: int, reporters: list[dict], password: str, *, threads: in
         client = Client(port)
         try:
             for r in chunk:
-                status, data, _ = client.request("POST", "/api/v1/auth/token", {"username": r["username"], "password": password})
+                status, data, _ = client.request(
+                    "POST", "/api/v1/auth/token", {"username": r["username"], "password": password}
+                )
                 with lock:
                     if status == 200:
                         tokens[r["username"]] = json.loads(data)["token"]
@@ -207,7 +213,9 @@ def deadline_rush(
             else:
                 time.sleep(max(0.0, start_at + index * step - time.perf_counter()))
             status, data, ms = client.request(
-                "PUT", f"{base}/report", {"result": "42.5", "narrative": "รายงานผลการดำเนินงานไตรมาสที่ 1 (ทดสอบสมรรถนะ)", "version": 1}
+                "PUT",
+                f"{base}/report",
+                {"result": "42.5", "narrative": "รายงานผลการดำเนินงานไตรมาสที่ 1 (ทดสอบสมรรถนะ)", "version": 1},
             )
             mine.append(ms)
             version = None
@@ -236,6 +244,11 @@ def deadline_rush(
         w.join()
     wall = time.perf_counter() - started
     return DeadlineResult(
-        reporters=len(reporters), requests=len(times), p50_ms=percentile(times, 50), p95_ms=percentile(times, 95),
-        errors=len(errors), wall_seconds=wall, first_errors=errors[:3],
+        reporters=len(reporters),
+        requests=len(times),
+        p50_ms=percentile(times, 50),
+        p95_ms=percentile(times, 95),
+        errors=len(errors),
+        wall_seconds=wall,
+        first_errors=errors[:3],
     )

@@ -59,9 +59,7 @@ def pick_targets(scale: Scale) -> dict[str, Any]:
     year = scale.latest_year
     kpis = Indicator.objects.published().filter(fiscal_year_id=year)
     # The agency with the most KPIs in the year (the agency report PDF wants about 60).
-    top = (
-        kpis.values("agency_id").annotate(n=Count("id")).order_by("-n", "agency_id").first()
-    )
+    top = kpis.values("agency_id").annotate(n=Count("id")).order_by("-n", "agency_id").first()
     if top is None:
         raise RuntimeError(f"no published KPI in fiscal year {year}")
     agency = Agency.objects.get(pk=top["agency_id"])
@@ -110,16 +108,39 @@ def page_specs(t: dict[str, Any]) -> list[Page]:
     return [
         Page("kpi_page", "KPI page", f"/kpi/{t['kpi']}/", html_with(t["kpi"]), "the public KPI page"),
         Page(
-            "home_search", "Home page: filter and word search", f"/?{home_query}",
-            lambda s, b, c: s == 200 and "html" in c and bool(CODE_RE.search(b)), "the home page's search",
+            "home_search",
+            "Home page: filter and word search",
+            f"/?{home_query}",
+            lambda s, b, c: s == 200 and "html" in c and bool(CODE_RE.search(b)),
+            "the home page's search",
         ),
-        Page("agency_page", "Agency annual page", f"/agency/{t['agency']}/?year={t['year']}", html_with(agency_name), "the agency page"),
-        Page("dashboard", "Public dashboard", f"/dashboard/?year={t['year']}", lambda s, b, c: s == 200 and "html" in c, "the public dashboard"),
-        Page("api_kpi", "GET /api/v1/kpis/{code}", f"/api/v1/kpis/{t['kpi']}", json_with(t["kpi"]), "the open-data API record"),
         Page(
-            "api_list", "GET /api/v1/kpis (filtered)",
+            "agency_page",
+            "Agency annual page",
+            f"/agency/{t['agency']}/?year={t['year']}",
+            html_with(agency_name),
+            "the agency page",
+        ),
+        Page(
+            "dashboard",
+            "Public dashboard",
+            f"/dashboard/?year={t['year']}",
+            lambda s, b, c: s == 200 and "html" in c,
+            "the public dashboard",
+        ),
+        Page(
+            "api_kpi",
+            "GET /api/v1/kpis/{code}",
+            f"/api/v1/kpis/{t['kpi']}",
+            json_with(t["kpi"]),
+            "the open-data API record",
+        ),
+        Page(
+            "api_list",
+            "GET /api/v1/kpis (filtered)",
             f"/api/v1/kpis?{urlencode({'year': t['year'], 'agency': t['agency'], 'type': t['kpi_type']})}",
-            json_with(t["agency"]), "the open-data API list",
+            json_with(t["agency"]),
+            "the open-data API list",
         ),
     ]
 
@@ -265,8 +286,13 @@ def time_workbook_import(agency_code: str, year: int, quarter: int, user, expect
     seconds = time.perf_counter() - started
     errors = list(getattr(result, "errors", []) or [])
     return {
-        "seconds": seconds, "rows": rows, "expected": expected, "bytes": len(data), "errors": len(errors),
-        "first_error": str(errors[0]) if errors else "", "changed": len(getattr(result, "changed_codes", []) or []),
+        "seconds": seconds,
+        "rows": rows,
+        "expected": expected,
+        "bytes": len(data),
+        "errors": len(errors),
+        "first_error": str(errors[0]) if errors else "",
+        "changed": len(getattr(result, "changed_codes", []) or []),
     }
 
 
@@ -287,8 +313,17 @@ def export_for_datasette(path: Path, years: tuple[int, ...]) -> int:
         .filter(fiscal_year_id__in=years)
         .order_by("id")
         .values_list(
-            "code", "name", "agency__code", "agency__name_th", "fiscal_year_id", "unit__name_th", "target",
-            "achieved", "kpi_type", "result_level", "definition",
+            "code",
+            "name",
+            "agency__code",
+            "agency__name_th",
+            "fiscal_year_id",
+            "unit__name_th",
+            "target",
+            "achieved",
+            "kpi_type",
+            "result_level",
+            "definition",
         )
     )
     count = 0
@@ -302,7 +337,7 @@ def export_for_datasette(path: Path, years: tuple[int, ...]) -> int:
     db.executemany("INSERT INTO kpis VALUES (?,?,?,?,?,?,?,?,?,?,?)", batch)
     count += len(batch)
     db.execute("CREATE INDEX kpis_year_agency ON kpis (fiscal_year, agency_code)")
-    db.execute("CREATE VIRTUAL TABLE kpis_fts USING fts5(name, content=\"kpis\", content_rowid=\"rowid\")")
+    db.execute('CREATE VIRTUAL TABLE kpis_fts USING fts5(name, content="kpis", content_rowid="rowid")')
     db.execute("INSERT INTO kpis_fts (rowid, name) SELECT rowid, name FROM kpis")
     db.commit()
     db.close()

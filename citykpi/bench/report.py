@@ -109,7 +109,11 @@ def render_run(run: dict[str, Any]) -> str:
         f"- Command: `{run['command']}`",
         f"- Server: `{run['server']}`; cache: {run['cache']}.",
         f"- Dataset: scale **{run['scale']}**, builder `{ds['spec']['builder']}`, "
-        + (f"reused (built {ds['built_at']})" if ds.get("reused") else f"built in {ds.get('build_seconds', '?')} s")
+        + (
+            f"reused (built {ds['built_at']})"
+            if ds.get("reused")
+            else f"built in {ds.get('build_seconds', '?')} s"
+        )
         + f"; measured on KPI `{run['targets']['kpi']}`, agency `{run['targets']['agency']}` "
         f"({run['targets']['agency_kpis']} KPIs), fiscal year {run['targets']['year']}, word “{run['targets']['word']}”.",
         f"- Published KPIs of the dataset: {ds['kpis']:,}. The row counts below also hold the unpublished fiscal year "
@@ -139,11 +143,23 @@ def render_run(run: dict[str, Any]) -> str:
             goal, result = verdict(f, run["scale"], run["goals_apply"])
             p_unit = " ms" if f["p50"] is not None else ""
             lines.append(
-                "| " + " | ".join(_cell(x) for x in [
-                    f["title"], _value(f), _num(f["p50"]) + p_unit if f["p50"] is not None else "-",
-                    _num(f["p95"]) + p_unit if f["p95"] is not None else "-", f["n"] if f["n"] is not None else "-",
-                    f["queries"] or "-", goal, result, f["note"] or "", f"`{f['command']}`" if f["command"] else "",
-                ]) + " |"
+                "| "
+                + " | ".join(
+                    _cell(x)
+                    for x in [
+                        f["title"],
+                        _value(f),
+                        _num(f["p50"]) + p_unit if f["p50"] is not None else "-",
+                        _num(f["p95"]) + p_unit if f["p95"] is not None else "-",
+                        f["n"] if f["n"] is not None else "-",
+                        f["queries"] or "-",
+                        goal,
+                        result,
+                        f["note"] or "",
+                        f"`{f['command']}`" if f["command"] else "",
+                    ]
+                )
+                + " |"
             )
         lines.append("")
     return "\n".join(lines)

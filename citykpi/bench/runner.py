@@ -73,7 +73,9 @@ class Run:
         self.figures.append(figure)
         return figure
 
-    def attempt(self, key: str, section: str, title: str, fn: Callable[[Figure], None], command: str = "") -> Figure:
+    def attempt(
+        self, key: str, section: str, title: str, fn: Callable[[Figure], None], command: str = ""
+    ) -> Figure:
         figure = Figure(key=key, section=section, title=title, command=command)
         started = time.perf_counter()
         try:
@@ -137,7 +139,11 @@ class Run:
 
         log = self.o.workdir / "logs" / f"gunicorn-{connection.vendor}.log"
         server = Gunicorn(
-            self.env, workers=self.o.workers, worker_class=self.o.worker_class, threads=self.o.threads, log=log,
+            self.env,
+            workers=self.o.workers,
+            worker_class=self.o.worker_class,
+            threads=self.o.threads,
+            log=log,
             ping=f"{settings.STATIC_URL}{self.static_dir}/ping.txt",
         )
         self.say(f"gunicorn: {self.o.workers} {self.o.worker_class} workers")
@@ -163,7 +169,20 @@ class Run:
             "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
             "command": self.o.command,
             "pages": [
-                {k: getattr(p, k) for k in ("key", "title", "path", "available", "queries_cold", "queries_warm", "main_sql_ms", "all_sql_ms", "probe_note")}
+                {
+                    k: getattr(p, k)
+                    for k in (
+                        "key",
+                        "title",
+                        "path",
+                        "available",
+                        "queries_cold",
+                        "queries_warm",
+                        "main_sql_ms",
+                        "all_sql_ms",
+                        "probe_note",
+                    )
+                }
                 | {"main_sql": p.main_sql[:600]}
                 for p in pages
             ],
@@ -186,6 +205,7 @@ class Run:
         scale = self.o.scale
         self.say("latencies")
         for page in pages:
+
             def fn(f: Figure, page: measure.Page = page) -> None:
                 if not page.available:
                     raise NotAvailable(f"{page.why_unavailable} ({page.probe_note})")
@@ -195,8 +215,12 @@ class Run:
                 f.note = f"{t.bytes} bytes" + (f"; {t.errors} errors {t.statuses}" if t.errors else "")
                 if t.errors:
                     f.status = "error"
+
             self.attempt(
-                page.key, "latency", page.title, fn,
+                page.key,
+                "latency",
+                page.title,
+                fn,
                 command=f"GET {unquote(page.path)} x{scale.requests} after {self.warmup} warm-up (one keep-alive client)",
             )
 
@@ -208,15 +232,29 @@ class Run:
         def page(f: Figure) -> None:
             if not kpi.available:
                 raise NotAvailable("the public KPI page")
-            r = results["page"] = load.run_wrk(f"{base}{kpi.path}", seconds=scale.wrk_seconds, connections=scale.wrk_connections)
-            f.value, f.unit, f.command = r.requests_per_second, "req/s", r.command.replace(str(server.port), "PORT")
+            r = results["page"] = load.run_wrk(
+                f"{base}{kpi.path}", seconds=scale.wrk_seconds, connections=scale.wrk_connections
+            )
+            f.value, f.unit, f.command = (
+                r.requests_per_second,
+                "req/s",
+                r.command.replace(str(server.port), "PORT"),
+            )
             f.note = f"latency p50 {r.latency_p50}, p99 {r.latency_p99}; non-2xx {r.non_2xx}; socket errors: {r.socket_errors}"
 
         def static(f: Figure) -> None:
             if not kpi.available:
                 raise NotAvailable("the public KPI page (its HTML is the static file)")
-            r = results["static"] = load.run_wrk(f"{base}{settings.STATIC_URL}{self.static_dir}/kpi.html", seconds=scale.wrk_seconds, connections=scale.wrk_connections)
-            f.value, f.unit, f.command = r.requests_per_second, "req/s", r.command.replace(str(server.port), "PORT")
+            r = results["static"] = load.run_wrk(
+                f"{base}{settings.STATIC_URL}{self.static_dir}/kpi.html",
+                seconds=scale.wrk_seconds,
+                connections=scale.wrk_connections,
+            )
+            f.value, f.unit, f.command = (
+                r.requests_per_second,
+                "req/s",
+                r.command.replace(str(server.port), "PORT"),
+            )
             f.note = f"the KPI page's HTML saved under STATIC_ROOT, served by whitenoise in the same server; non-2xx {r.non_2xx}"
 
         def ratio(f: Figure) -> None:
@@ -228,20 +266,32 @@ class Run:
         self.say("throughput (wrk)")
         self.attempt("throughput_kpi", "throughput", "KPI page under wrk", page)
         self.attempt("throughput_static", "throughput", "Same HTML as a static file", static)
-        self.attempt("throughput_ratio", "throughput", "KPI page / static file", ratio, command="the two wrk runs above")
+        self.attempt(
+            "throughput_ratio",
+            "throughput",
+            "KPI page / static file",
+            ratio,
+            command="the two wrk runs above",
+        )
 
-    def _datasette(self, server: Gunicorn, by_key: dict[str, measure.Page], db: Path, t: dict[str, Any]) -> None:
+    def _datasette(
+        self, server: Gunicorn, by_key: dict[str, measure.Page], db: Path, t: dict[str, Any]
+    ) -> None:
         scale = self.o.scale
         from urllib.parse import urlencode
 
         row_path = f"/kpis/kpis/{t['kpi']}.json"
-        search_path = "/kpis/kpis.json?" + urlencode({"name__contains": t["word"], "fiscal_year": t["year"], "kpi_type": t["kpi_type"]})
+        search_path = "/kpis/kpis.json?" + urlencode(
+            {"name__contains": t["word"], "fiscal_year": t["year"], "kpi_type": t["kpi_type"]}
+        )
         self.say("datasette peer")
         peer: dict[str, load.Timing] = {}
         try:
             with Datasette(db, log=self.o.workdir / "logs" / "datasette.log") as ds:
                 peer["row"] = load.time_get(ds.port, row_path, requests=scale.requests, warmup=self.warmup)
-                peer["search"] = load.time_get(ds.port, search_path, requests=scale.requests, warmup=self.warmup)
+                peer["search"] = load.time_get(
+                    ds.port, search_path, requests=scale.requests, warmup=self.warmup
+                )
                 ds_command = " ".join(ds.command).replace(str(ds.port), "PORT")
         except Exception as exc:
             ds_command = f"datasette failed: {exc}"
@@ -255,23 +305,37 @@ class Run:
                 f.p50, f.p95, f.n = theirs.p50_ms, theirs.p95_ms, theirs.count
                 mine = ours.get(our_key)
                 if mine is None or mine.status != "ok":
-                    f.note = f"Datasette measured; our side not available yet ({by_key[our_key].why_unavailable})"
+                    f.note = (
+                        f"Datasette measured; our side not available yet ({by_key[our_key].why_unavailable})"
+                    )
                     f.status = "n/a"
                     return
                 f.value, f.unit = mine.p95 / theirs.p95_ms, "x"
                 f.note = f"ours p95 {mine.p95:.1f} ms / Datasette p95 {theirs.p95_ms:.1f} ms (Datasette p50 {theirs.p50_ms:.1f} ms)"
                 if theirs.errors:
                     f.note += f"; Datasette errors {theirs.statuses}"
+
             return fn
 
-        self.attempt("peer_row", "peer", "API record vs Datasette row JSON", compare("row", "api_kpi", row_path),
-                     command=f"{ds_command}; GET {row_path} x{scale.requests}")
-        self.attempt("peer_search", "peer", "Word search vs Datasette table search", compare("search", "home_search", search_path),
-                     command=f"GET {unquote(search_path)} x{scale.requests}")
+        self.attempt(
+            "peer_row",
+            "peer",
+            "API record vs Datasette row JSON",
+            compare("row", "api_kpi", row_path),
+            command=f"{ds_command}; GET {row_path} x{scale.requests}",
+        )
+        self.attempt(
+            "peer_search",
+            "peer",
+            "Word search vs Datasette table search",
+            compare("search", "home_search", search_path),
+            command=f"GET {unquote(search_path)} x{scale.requests}",
+        )
 
     def _lower_bound(self, pages: list[measure.Page]) -> None:
         ours = {f.key: f for f in self.figures}
         for page in pages:
+
             def fn(f: Figure, page: measure.Page = page) -> None:
                 mine = ours.get(page.key)
                 if not page.available or mine is None or mine.status != "ok":
@@ -288,8 +352,14 @@ class Run:
                     f"warm page over HTTP p50 {mine.p50:.2f} ms = {mine.p50 / page.main_sql_ms:.2f}x; "
                     f"all {page.queries_cold} queries of the uncached request run raw: {page.all_sql_ms or 0:.2f} ms"
                 )
-            self.attempt(f"sql_{page.key}", "lower_bound", page.title, fn,
-                         command=f"the slowest SELECT of an uncached GET {unquote(page.path)}, run {self.o.scale.sql_repeats}x through connection.cursor(); the page uncached, in process")
+
+            self.attempt(
+                f"sql_{page.key}",
+                "lower_bound",
+                page.title,
+                fn,
+                command=f"the slowest SELECT of an uncached GET {unquote(page.path)}, run {self.o.scale.sql_repeats}x through connection.cursor(); the page uncached, in process",
+            )
 
     def _memory(self, server: Gunicorn, paths: list[str]) -> None:
         total = self.o.scale.memory_requests
@@ -320,12 +390,19 @@ class Run:
             )
 
         self.say("memory")
-        self.attempt("memory", "memory", f"Worker memory after {total:,} requests", fn,
-                     command=f"{total} GETs round robin over the measured pages (4 clients) after a warm-up of 20 per worker and page; /proc/<pid>/status VmRSS of each worker before, half-way and after")
+        self.attempt(
+            "memory",
+            "memory",
+            f"Worker memory after {total:,} requests",
+            fn,
+            command=f"{total} GETs round robin over the measured pages (4 clients) after a warm-up of 20 per worker and page; /proc/<pid>/status VmRSS of each worker before, half-way and after",
+        )
 
     def _workflow_available(self, client: Client, deadline: dict[str, Any]) -> bool:
         code = deadline["codes"][0]
-        response = client.put(f"/api/v1/kpis/{code}/quarters/1/report", data="{}", content_type="application/json")
+        response = client.put(
+            f"/api/v1/kpis/{code}/quarters/1/report", data="{}", content_type="application/json"
+        )
         return response.status_code in (401, 403)
 
     def _tokens(self, deadline: dict[str, Any]) -> dict[str, str]:
@@ -334,10 +411,15 @@ class Run:
         except ImportError:
             return {}
         User = get_user_model()
-        users = {u.username: u for u in User.objects.filter(username__in=[r["username"] for r in deadline["reporters"]])}
+        users = {
+            u.username: u
+            for u in User.objects.filter(username__in=[r["username"] for r in deadline["reporters"]])
+        }
         return {name: issue_token(user) for name, user in users.items()}
 
-    def _deadline(self, server: Gunicorn, deadline: dict[str, Any], tokens: dict[str, str], workflow: bool) -> None:
+    def _deadline(
+        self, server: Gunicorn, deadline: dict[str, Any], tokens: dict[str, str], workflow: bool
+    ) -> None:
         reporters = deadline["reporters"]
 
         def fn(f: Figure) -> None:
@@ -347,14 +429,21 @@ class Run:
             r = load.deadline_rush(server.port, reporters, have)
             f.p50, f.p95, f.n, f.value, f.unit = r.p50_ms, r.p95_ms, r.requests, r.p95_ms, "ms"
             f.queries = ""
-            f.note = f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
+            f.note = (
+                f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
+            )
             if r.first_errors:
                 f.note += "; e.g. " + " | ".join(r.first_errors)
             self.deadline_errors = r.errors
 
         self.say("quarter deadline")
-        self.attempt("deadline", "deadline", f"{len(reporters)} reporters submit at once", fn,
-                     command=f"{len(reporters)} threads, each with its own reporter token: PUT /api/v1/kpis/<code>/quarters/1/report then POST .../submit, started together (a barrier)")
+        self.attempt(
+            "deadline",
+            "deadline",
+            f"{len(reporters)} reporters submit at once",
+            fn,
+            command=f"{len(reporters)} threads, each with its own reporter token: PUT /api/v1/kpis/<code>/quarters/1/report then POST .../submit, started together (a barrier)",
+        )
         spread = 2.0 if self.o.scale.name == "tiny" else 20.0
 
         def spread_fn(f: Figure) -> None:
@@ -364,12 +453,19 @@ class Run:
             r = load.deadline_rush(server.port, reporters, have, quarter=2, spread_seconds=spread)
             f.p50, f.p95, f.n, f.value, f.unit = r.p50_ms, r.p95_ms, r.requests, r.p95_ms, "ms"
             f.queries = ""
-            f.note = f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
+            f.note = (
+                f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
+            )
             if r.first_errors:
                 f.note += "; e.g. " + " | ".join(r.first_errors)
 
-        self.attempt("deadline_spread", "deadline", f"{len(reporters)} reporters over {spread:g} s", spread_fn,
-                     command=f"the same writes on quarter 2, the reporters starting evenly over {spread:g} s (no barrier)")
+        self.attempt(
+            "deadline_spread",
+            "deadline",
+            f"{len(reporters)} reporters over {spread:g} s",
+            spread_fn,
+            command=f"the same writes on quarter 2, the reporters starting evenly over {spread:g} s (no barrier)",
+        )
         errors = getattr(self, "deadline_errors", None)
         figure = Figure("deadline_errors", "deadline", "Errors at the deadline", command="the burst above")
         if errors is None:
@@ -382,7 +478,9 @@ class Run:
         self.say("PDFs")
 
         def kpi_pdf(f: Figure) -> None:
-            r = measure.time_pdf(client, f"/kpi/{t['kpi']}/pdf/", repeats=1 if self.o.scale.name == "tiny" else 3)
+            r = measure.time_pdf(
+                client, f"/kpi/{t['kpi']}/pdf/", repeats=1 if self.o.scale.name == "tiny" else 3
+            )
             f.value, f.unit, f.n = r["seconds"], "s", r["runs"]
             f.note = f"{r['bytes']:,} bytes"
 
@@ -391,9 +489,20 @@ class Run:
             f.value, f.unit, f.n = r["seconds"], "s", r["runs"]
             f.note = f"{t['agency_kpis']} KPIs, {r['bytes']:,} bytes"
 
-        self.attempt("pdf_kpi", "pdf", "One KPI's PDF", kpi_pdf, command=f"GET /kpi/{t['kpi']}/pdf/ (in process, uncached, median of 3)")
-        self.attempt("pdf_agency", "pdf", f"Agency report PDF ({t['agency_kpis']} KPIs)", agency_pdf,
-                     command=f"GET /agency/{t['agency']}/report.pdf?year={t['year']} (in process, uncached)")
+        self.attempt(
+            "pdf_kpi",
+            "pdf",
+            "One KPI's PDF",
+            kpi_pdf,
+            command=f"GET /kpi/{t['kpi']}/pdf/ (in process, uncached, median of 3)",
+        )
+        self.attempt(
+            "pdf_agency",
+            "pdf",
+            f"Agency report PDF ({t['agency_kpis']} KPIs)",
+            agency_pdf,
+            command=f"GET /agency/{t['agency']}/report.pdf?year={t['year']} (in process, uncached)",
+        )
 
     def _imports(self, t: dict[str, Any], deadline: dict[str, Any]) -> None:
         scale = self.o.scale
@@ -403,7 +512,9 @@ class Run:
         def workbook(f: Figure) -> None:
             User = get_user_model()
             importer = User.objects.get(username=deadline["importer"])
-            r = measure.time_workbook_import(deadline["import_agency"], deadline["year"], 1, importer, len(deadline["codes"]))
+            r = measure.time_workbook_import(
+                deadline["import_agency"], deadline["year"], 1, importer, len(deadline["codes"])
+            )
             f.value, f.unit, f.n = r["seconds"], "s", r["rows"]
             f.note = (
                 f"{r['rows']} rows ({r['bytes']:,} bytes), {r['changed']} changed, {r['errors']} errors; "
@@ -417,10 +528,20 @@ class Run:
             f.value, f.unit, f.n = r["seconds"], "s", r["pages"]
             f.note = f"{r['pages']} pages (copies of 3 sample KPI pages with new codes): {r['created']} created, {r['updated']} updated; rolled back afterwards"
 
-        self.attempt("import_xlsx", "imports", f"Workbook import ({scale.import_kpis:,} KPIs)", workbook,
-                     command=f"citykpi.exchange.xlsx.import_workbook(quarter template of agency {deadline['import_agency']}, FY {deadline['year']} Q1 with every result typed in, user=bench-importer, commit=True)")
-        self.attempt("import_legacy", "imports", f"Legacy import ({scale.legacy_pages:,} pages)", legacy,
-                     command=f"citykpi.exchange.legacy.import_paths([{scale.legacy_pages} pages], fiscal_year={t['year']})")
+        self.attempt(
+            "import_xlsx",
+            "imports",
+            f"Workbook import ({scale.import_kpis:,} KPIs)",
+            workbook,
+            command=f"citykpi.exchange.xlsx.import_workbook(quarter template of agency {deadline['import_agency']}, FY {deadline['year']} Q1 with every result typed in, user=bench-importer, commit=True)",
+        )
+        self.attempt(
+            "import_legacy",
+            "imports",
+            f"Legacy import ({scale.legacy_pages:,} pages)",
+            legacy,
+            command=f"citykpi.exchange.legacy.import_paths([{scale.legacy_pages} pages], fiscal_year={t['year']})",
+        )
 
 
 def collect_static(static_root: Path, say: Callable[[str], None]) -> None:

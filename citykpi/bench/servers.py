@@ -24,7 +24,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(port: int, path: str = "/", timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+def wait_for_http(
+    port: int, path: str = "/", timeout: float = 60.0, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -64,7 +66,13 @@ class Gunicorn:
     """citykpi under gunicorn on 127.0.0.1:<free port>, with the environment of the run."""
 
     def __init__(
-        self, env: dict[str, str], *, workers: int, worker_class: str = "sync", threads: int = 1, log: Path,
+        self,
+        env: dict[str, str],
+        *,
+        workers: int,
+        worker_class: str = "sync",
+        threads: int = 1,
+        log: Path,
         ping: str = "/",
     ) -> None:
         self.env = env
@@ -79,9 +87,20 @@ class Gunicorn:
     @property
     def command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "gunicorn", "citykpi.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers), "--worker-class", self.worker_class, "--backlog", "2048",
-            "--timeout", "120",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "citykpi.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--backlog",
+            "2048",
+            "--timeout",
+            "120",
         ]
         if self.threads > 1:
             cmd += ["--threads", str(self.threads)]
@@ -141,15 +160,33 @@ class Datasette:
     @property
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "datasette", "serve", "--immutable", str(self.db_file), "-h", "127.0.0.1",
-            "-p", str(self.port), "--setting", "sql_time_limit_ms", "5000", "--setting", "num_sql_threads", "3",
-            "--setting", "default_cache_ttl", "0",
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            "--immutable",
+            str(self.db_file),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "--setting",
+            "sql_time_limit_ms",
+            "5000",
+            "--setting",
+            "num_sql_threads",
+            "3",
+            "--setting",
+            "default_cache_ttl",
+            "0",
         ]
 
     def __enter__(self) -> Datasette:
         self.port = free_port()
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         try:
             wait_for_http(self.port, "/-/versions.json", proc=self.proc)
         except Exception:

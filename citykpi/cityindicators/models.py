@@ -11,13 +11,19 @@ class CityIndicator(models.Model):
     list_label = models.CharField(max_length=40, blank=True)  # "๑."
     name = models.TextField()
     catalogue = models.CharField(max_length=255, blank=True)  # โครงการจัดทำฐานข้อมูลตัวชี้วัดการพัฒนาเมือง (2562-2563)
-    unit = models.ForeignKey("indicators.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    target_text = models.CharField("ค่าเป้าหมาย (ตามต้นฉบับ)", max_length=255, blank=True)  # "20 ของประชาชนที่ทำการสำรวจ"
+    unit = models.ForeignKey(
+        "indicators.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_text = models.CharField(
+        "ค่าเป้าหมาย (ตามต้นฉบับ)", max_length=255, blank=True
+    )  # "20 ของประชาชนที่ทำการสำรวจ"
     target_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     data_kind = models.CharField("ลักษณะข้อมูล", max_length=120, blank=True)  # ตัวชี้วัดเป้าประสงค์
     definition = models.TextField(blank=True)
     calculation_method = models.TextField(blank=True)
-    strategy_nodes = models.ManyToManyField("strategy.StrategyNode", blank=True, related_name="city_indicators")
+    strategy_nodes = models.ManyToManyField(
+        "strategy.StrategyNode", blank=True, related_name="city_indicators"
+    )
     is_published = models.BooleanField(default=True)
 
     class Meta:

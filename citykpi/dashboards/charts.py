@@ -116,7 +116,9 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         value = bottom + span * i / 4
         yy = y(value)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{yy}" y2="{yy}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + 4}" text-anchor="end" fill="#444">{_e(_num(value))}</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{yy + 4}" text-anchor="end" fill="#444">{_e(_num(value))}</text>'
+        )
     parts.append(
         f'<text x="14" y="{top_pad + plot_h / 2}" transform="rotate(-90 14 {top_pad + plot_h / 2})" '
         f'text-anchor="middle" fill="#444">{_e(unit)}</text>'
@@ -127,7 +129,10 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         cx = left + slot * i + slot / 2
         result = results_v[i]
         if result is not None:
-            y0, y1 = y(max(result, Decimal(0)) if bottom >= 0 else result), y(Decimal(0) if bottom <= 0 else bottom)
+            y0, y1 = (
+                y(max(result, Decimal(0)) if bottom >= 0 else result),
+                y(Decimal(0) if bottom <= 0 else bottom),
+            )
             top_y, bar_h = min(y0, y1), abs(y1 - y0)
             parts.append(
                 f'<rect x="{cx - slot * 0.3:.1f}" y="{top_y}" width="{slot * 0.6:.1f}" height="{max(bar_h, 1)}" '
@@ -139,7 +144,7 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         else:
             parts.append(
                 f'<text x="{cx:.1f}" y="{y(bottom) - 6}" text-anchor="middle" fill="#6b6b6b">'
-                f'{_e(tr("ไม่มีผลงาน", "no result"))}</text>'
+                f"{_e(tr('ไม่มีผลงาน', 'no result'))}</text>"
             )
         if planned_v[i] is not None:
             points.append((cx, y(planned_v[i]), planned_v[i]))
@@ -148,11 +153,13 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         )
     if len(points) > 1:
         path = " ".join(f"{x:.1f},{yy}" for x, yy, _ in points)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{PLAN_COLOR}" stroke-width="2.5" stroke-dasharray="6 3"/>')
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{PLAN_COLOR}" stroke-width="2.5" stroke-dasharray="6 3"/>'
+        )
     for x, yy, value in points:
         parts.append(
             f'<circle cx="{x:.1f}" cy="{yy}" r="5" fill="#fff" stroke="{PLAN_COLOR}" stroke-width="2.5">'
-            f'<title>{_e(f"{plan_label} {_num(value)}")}</title></circle>'
+            f"<title>{_e(f'{plan_label} {_num(value)}')}</title></circle>"
         )
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(bottom)}" y2="{y(bottom)}" stroke="#333"/>')
     # legend
@@ -255,7 +262,9 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
             legend_keys.setdefault(s.key, s.label)
     lx = 8
     for key, label in legend_keys.items():
-        parts.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{STATUS_COLORS.get(key, RESULT_COLOR)}"/>')
+        parts.append(
+            f'<rect x="{lx}" y="32" width="12" height="12" fill="{STATUS_COLORS.get(key, RESULT_COLOR)}"/>'
+        )
         parts.append(f'<text x="{lx + 16}" y="43">{_e(label)}</text>')
         lx += 26 + len(label) * 8
     if not rows:
@@ -264,7 +273,11 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
         y = top_pad + i * row_h
         label = _short(row.label, label_width // 8)
         parts.append(
-            _link(row.href, f'<text x="8" y="{y + 18}"><title>{_e(row.label)}</title>{_e(label)}</text>', row.label)
+            _link(
+                row.href,
+                f'<text x="8" y="{y + 18}"><title>{_e(row.label)}</title>{_e(label)}</text>',
+                row.label,
+            )
         )
         x = float(label_width)
         for s in row.segments:
@@ -285,7 +298,9 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
     return "".join(parts)
 
 
-def ranked_bars_svg(bars: Sequence[Bar], title: str, maximum: Decimal = Decimal(100), label_width: int = 260) -> str:
+def ranked_bars_svg(
+    bars: Sequence[Bar], title: str, maximum: Decimal = Decimal(100), label_width: int = 260
+) -> str:
     """Horizontal bars in the order given (rank first), value printed at the end of each."""
     row_h, top_pad = 26, 36
     width = 720
@@ -337,7 +352,9 @@ HEAT_LABELS = {
 }
 
 
-def heatmap_svg(rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[str], title: str, label_width: int = 230) -> str:
+def heatmap_svg(
+    rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[str], title: str, label_width: int = 230
+) -> str:
     """A grid of agencies × quarters; colour and text both carry the value."""
     cell_w, cell_h, top_pad = 110, 30, 78
     width = label_width + cell_w * len(columns) + 10
@@ -347,7 +364,9 @@ def heatmap_svg(rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[st
     lx = 8
     for key, (bg, _fg) in HEAT_COLORS.items():
         label = tr(*HEAT_LABELS[key])
-        parts.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{bg}" stroke="#999" stroke-width="0.5"/>')
+        parts.append(
+            f'<rect x="{lx}" y="32" width="12" height="12" fill="{bg}" stroke="#999" stroke-width="0.5"/>'
+        )
         parts.append(f'<text x="{lx + 16}" y="43" font-size="12">{_e(label)}</text>')
         lx += 30 + len(label) * 7
     for j, col in enumerate(columns):
@@ -357,7 +376,9 @@ def heatmap_svg(rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[st
         )
     for i, (label, cells) in enumerate(rows):
         y = top_pad + i * cell_h
-        parts.append(f'<text x="8" y="{y + 20}"><title>{_e(label)}</title>{_e(_short(label, label_width // 8))}</text>')
+        parts.append(
+            f'<text x="8" y="{y + 20}"><title>{_e(label)}</title>{_e(_short(label, label_width // 8))}</text>'
+        )
         for j, cell in enumerate(cells):
             bg, fg = HEAT_COLORS.get(cell.level, HEAT_COLORS["future"])
             x = label_width + cell_w * j
@@ -371,7 +392,9 @@ def heatmap_svg(rows: Sequence[tuple[str, Sequence[Cell]]], columns: Sequence[st
     return "".join(parts)
 
 
-def mini_stacked_svg(segments: Sequence[Segment], title: str, top: int, width: int = 160, height: int = 14) -> str:
+def mini_stacked_svg(
+    segments: Sequence[Segment], title: str, top: int, width: int = 160, height: int = 14
+) -> str:
     """One small horizontal bar split by status, for a row of a table (an agency among
     eighty): the same colours as `stacked_bars_svg`, its length against `top`, the
     largest total of the table. The numbers are in the table's cells, linked there."""

@@ -113,8 +113,13 @@ class Overview:
             path = node["path"]
             if path not in counts:
                 continue
-            entry = {**node, "score": scores[path], "counts": counts[path],
-                     "total": sum(counts[path].values()), "children": []}
+            entry = {
+                **node,
+                "score": scores[path],
+                "counts": counts[path],
+                "total": sum(counts[path].values()),
+                "children": [],
+            }
             if node["depth"] == 1:
                 areas.append(entry)
                 by_path[path] = entry
@@ -131,8 +136,14 @@ class Overview:
             if k.dimension_id is not None:
                 counts[k.dimension_id][k.status] += 1
         rows = [
-            {**dim, "score": scores[dim["id"]], "counts": counts[dim["id"]], "total": sum(counts[dim["id"]].values())}
-            for dim in self.dimensions if dim["id"] in counts
+            {
+                **dim,
+                "score": scores[dim["id"]],
+                "counts": counts[dim["id"]],
+                "total": sum(counts[dim["id"]].values()),
+            }
+            for dim in self.dimensions
+            if dim["id"] in counts
         ]
         return rows, sum(1 for k in self.kpis if k.dimension_id is None)
 
@@ -169,17 +180,36 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
         indicators = indicators.filter(agency_id__in=agency_ids)
     rows = list(
         indicators.values(
-            "id", "code", "name", "agency__code", "agency__name_th", "unit__name_th", "weight", "target",
-            "achieved", "direction", "scoring_method", "scoring_config", "range_low", "range_high", "dimension_id",
+            "id",
+            "code",
+            "name",
+            "agency__code",
+            "agency__name_th",
+            "unit__name_th",
+            "weight",
+            "target",
+            "achieved",
+            "direction",
+            "scoring_method",
+            "scoring_config",
+            "range_low",
+            "range_high",
+            "dimension_id",
         ).order_by("agency__code", "code")
     )
     quarters_qs = QuarterReport.objects.filter(indicator__in=indicators)
-    quarters_qs = quarters_qs.published() if public else quarters_qs.exclude(status=QuarterReport.Status.NOT_STARTED)
+    quarters_qs = (
+        quarters_qs.published() if public else quarters_qs.exclude(status=QuarterReport.Status.NOT_STARTED)
+    )
     quarters: dict[int, list[scoring.QuarterInput]] = defaultdict(list)
     for q in quarters_qs.values("indicator_id", "quarter", "planned_target", "result").order_by("quarter"):
-        quarters[q["indicator_id"]].append(scoring.QuarterInput(q["quarter"], q["planned_target"], q["result"]))
+        quarters[q["indicator_id"]].append(
+            scoring.QuarterInput(q["quarter"], q["planned_target"], q["result"])
+        )
     levels: dict[int, list[scoring.Level]] = defaultdict(list)
-    for lv in MilestoneLevel.objects.filter(indicator__in=indicators).values("indicator_id", "level", "percent", "points"):
+    for lv in MilestoneLevel.objects.filter(indicator__in=indicators).values(
+        "indicator_id", "level", "percent", "points"
+    ):
         levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
     through = Indicator.strategy_nodes.through
     node_paths: dict[int, set[str]] = defaultdict(set)
@@ -194,24 +224,42 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     )
     areas = [n for n in nodes if n["depth"] == 1]
     area_id_by_path = {a["path"]: a["id"] for a in areas}
-    dimensions = list(EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number"))
+    dimensions = list(
+        EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number")
+    )
     kpis = []
     for r in rows:
         rule = scoring.rule_from_config(
-            r["scoring_method"], r["scoring_config"], target=r["target"], direction=r["direction"],
-            range_low=r["range_low"], range_high=r["range_high"], levels=levels.get(r["id"], ()),
+            r["scoring_method"],
+            r["scoring_config"],
+            target=r["target"],
+            direction=r["direction"],
+            range_low=r["range_low"],
+            range_high=r["range_high"],
+            levels=levels.get(r["id"], ()),
         )
         qs = quarters.get(r["id"], [])
         paths = sorted(node_paths.get(r["id"], ()))
         area_paths = sorted({p.split(".")[0] for p in paths})
-        kpis.append(KpiRow(
-            id=r["id"], code=r["code"], name=r["name"], agency_code=r["agency__code"],
-            agency_name=r["agency__name_th"], unit=r["unit__name_th"] or "", weight=r["weight"], quarters=qs,
-            evaluation=scoring.evaluate(rule, qs, r["achieved"], thresholds),
-            area_ids=[area_id_by_path[p] for p in area_paths if p in area_id_by_path],
-            node_paths=paths, dimension_id=r["dimension_id"],
-        ))
-    return Overview(year=year, kpis=kpis, areas=areas, thresholds=thresholds, nodes=nodes, dimensions=dimensions)
+        kpis.append(
+            KpiRow(
+                id=r["id"],
+                code=r["code"],
+                name=r["name"],
+                agency_code=r["agency__code"],
+                agency_name=r["agency__name_th"],
+                unit=r["unit__name_th"] or "",
+                weight=r["weight"],
+                quarters=qs,
+                evaluation=scoring.evaluate(rule, qs, r["achieved"], thresholds),
+                area_ids=[area_id_by_path[p] for p in area_paths if p in area_id_by_path],
+                node_paths=paths,
+                dimension_id=r["dimension_id"],
+            )
+        )
+    return Overview(
+        year=year, kpis=kpis, areas=areas, thresholds=thresholds, nodes=nodes, dimensions=dimensions
+    )
 
 
 def _deadline_end(day: dt.date) -> dt.datetime:
@@ -236,7 +284,9 @@ class TimelinessCell:
         return self.total - self.submitted
 
 
-def timeliness(fiscal_year: FiscalYear, agency_ids: set[int] | None = None) -> list[tuple[str, str, list[TimelinessCell]]]:
+def timeliness(
+    fiscal_year: FiscalYear, agency_ids: set[int] | None = None
+) -> list[tuple[str, str, list[TimelinessCell]]]:
     """Per agency and quarter: KPIs, and quarters submitted on time, late (≤ 7 days), very late.
 
     Two queries: KPIs per agency, and submissions per agency and quarter counted against
@@ -284,6 +334,8 @@ def finding_counts(year: int, agency_ids: set[int] | None = None) -> list[dict[s
         qs = qs.filter(agency_id__in=agency_ids)
     return list(
         qs.values("rule")
-        .annotate(errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")))
+        .annotate(
+            errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning"))
+        )
         .order_by("rule")
     )

@@ -53,7 +53,9 @@ def _status_label(code: str) -> str:
 
 def _segments(year: int, counts, **params) -> list[charts.Segment]:
     return [
-        charts.Segment(code, _status_label(code), counts.get(code, 0), kpi_list_url(year, **params, status=code))
+        charts.Segment(
+            code, _status_label(code), counts.get(code, 0), kpi_list_url(year, **params, status=code)
+        )
         for code in scoring.STATUSES
     ]
 
@@ -76,11 +78,17 @@ def agency_rows(overview: Overview) -> list[dict]:
     rows = []
     for code, name, counts in by_agency:
         score = scores.get(code)
-        rows.append({
-            "code": code, "name": name, "score": score, "total": sum(counts.values()),
-            "url": kpi_list_url(year, agency=code), "statuses": _status_cells(year, counts, agency=code),
-            "bar": charts.mini_stacked_svg(_segments(year, counts, agency=code), f"{code} {name}", top),
-        })
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "score": score,
+                "total": sum(counts.values()),
+                "url": kpi_list_url(year, agency=code),
+                "statuses": _status_cells(year, counts, agency=code),
+                "bar": charts.mini_stacked_svg(_segments(year, counts, agency=code), f"{code} {name}", top),
+            }
+        )
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"].value if r["score"] else 0), r["code"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["score"] is not None else None
@@ -89,7 +97,9 @@ def agency_rows(overview: Overview) -> list[dict]:
 
 def _rollup_row(year: int, entry: dict, **params) -> dict:
     return {
-        "score": entry["score"], "total": entry["total"], "url": kpi_list_url(year, **params),
+        "score": entry["score"],
+        "total": entry["total"],
+        "url": kpi_list_url(year, **params),
         "statuses": _status_cells(year, entry["counts"], **params),
     }
 
@@ -103,7 +113,10 @@ def node_rows(overview: Overview) -> list[dict]:
             **_rollup_row(year, area, node=area["id"]),
             "label": f"{area['heading_prefix']} {area['title']}".strip(),
             "children": [
-                {**_rollup_row(year, child, node=child["id"]), "label": f"{child['heading_prefix']} {child['title']}".strip()}
+                {
+                    **_rollup_row(year, child, node=child["id"]),
+                    "label": f"{child['heading_prefix']} {child['title']}".strip(),
+                }
                 for child in area["children"]
             ],
         }
@@ -120,8 +133,10 @@ def dimension_context(overview: Overview) -> dict:
         "dimensions": [
             {
                 **_rollup_row(year, row, dimension=row["number"]),
-                "label": tr(f"มิติที่ {row['number']} {row['name_th']}",
-                            f"Dimension {row['number']} {row['name_en'] or row['name_th']}"),
+                "label": tr(
+                    f"มิติที่ {row['number']} {row['name_th']}",
+                    f"Dimension {row['number']} {row['name_en'] or row['name_th']}",
+                ),
             }
             for row in rows
         ],
@@ -134,8 +149,12 @@ def overview_context(overview: Overview) -> dict:
     year = overview.year
     counts = overview.status_counts()
     status_rows = [
-        {"code": code, "label": _status_label(code), "count": counts.get(code, 0),
-         "url": kpi_list_url(year, status=code)}
+        {
+            "code": code,
+            "label": _status_label(code),
+            "count": counts.get(code, 0),
+            "url": kpi_list_url(year, status=code),
+        }
         for code in scoring.STATUSES
     ]
     status_chart = charts.status_bars_svg(
@@ -145,7 +164,8 @@ def overview_context(overview: Overview) -> dict:
     agencies = agency_rows(overview)
     area_rows = [
         charts.StackedRow(
-            f"{area['heading_prefix']} {area['title']}".strip(), _segments(year, c, node=area["id"]),
+            f"{area['heading_prefix']} {area['title']}".strip(),
+            _segments(year, c, node=area["id"]),
             kpi_list_url(year, node=area["id"]),
         )
         for area, c in overview.by_area()
@@ -154,12 +174,16 @@ def overview_context(overview: Overview) -> dict:
     at_risk = []
     for kpi in overview.at_risk()[:AT_RISK_SHOWN]:
         projection = kpi.evaluation.projection
-        at_risk.append({
-            "kpi": kpi,
-            "status_label": _status_label(kpi.status),
-            "projection": projection,
-            "chart": charts.quarter_chart_svg(kpi.planned_list(), kpi.result_list(), kpi.unit, f"{kpi.code} {kpi.name}"),
-        })
+        at_risk.append(
+            {
+                "kpi": kpi,
+                "status_label": _status_label(kpi.status),
+                "projection": projection,
+                "chart": charts.quarter_chart_svg(
+                    kpi.planned_list(), kpi.result_list(), kpi.unit, f"{kpi.code} {kpi.name}"
+                ),
+            }
+        )
     return {
         "year": year,
         "total": len(overview.kpis),
@@ -169,7 +193,9 @@ def overview_context(overview: Overview) -> dict:
         "status_heads": [(code, _status_label(code)) for code in scoring.STATUSES],
         "nodes": node_rows(overview),
         **dimension_context(overview),
-        "area_chart": charts.stacked_bars_svg(area_rows, tr("ตัวชี้วัดตามด้านยุทธศาสตร์", "KPIs by strategy area"), label_width=300),
+        "area_chart": charts.stacked_bars_svg(
+            area_rows, tr("ตัวชี้วัดตามด้านยุทธศาสตร์", "KPIs by strategy area"), label_width=300
+        ),
         "ranked": [
             {"code": code, "name": name, "score": ws, "url": kpi_list_url(year, agency=code)}
             for code, name, ws in ranked
@@ -244,16 +270,19 @@ def staff(request: HttpRequest) -> HttpResponse:
             row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
         context["findings"] = findings
         context["findings_total"] = {
-            "errors": sum(r["errors"] for r in findings), "warnings": sum(r["warnings"] for r in findings)
+            "errors": sum(r["errors"] for r in findings),
+            "warnings": sum(r["warnings"] for r in findings),
         }
-        context["can_see_quality_report"] = access.is_evaluator(request.user) or access.is_admin(request.user) or access.has_role(request.user, "executive")
+        context["can_see_quality_report"] = (
+            access.is_evaluator(request.user)
+            or access.is_admin(request.user)
+            or access.has_role(request.user, "executive")
+        )
         # The evaluator's quarter summary (citykpi.printing): the same city-wide viewers only.
         if access.is_citywide_viewer(request.user):
             context["summary_pdfs"] = [
                 (q, reverse("printing:quarter_summary") + "?" + urlencode({"year": year, "quarter": q}))
                 for q in (1, 2, 3, 4)
             ]
-        context["weights"] = [
-            r for r in context["ranked"] if not r["score"].weights_ok
-        ]
+        context["weights"] = [r for r in context["ranked"] if not r["score"].weights_ok]
     return render(request, "dashboards/staff.html", context)

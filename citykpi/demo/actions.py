@@ -31,8 +31,16 @@ from .accounts import ensure_demo_accounts
 # The apps whose rows a demo load writes, or that hang off them (quarters, evidence,
 # planning records, data-quality findings...). Accounts and the audit log are kept.
 DOMAIN_APPS = (
-    "agencies", "strategy", "indicators", "reporting", "evaluation", "projects",
-    "cityindicators", "planning", "quality", "exchange",
+    "agencies",
+    "strategy",
+    "indicators",
+    "reporting",
+    "evaluation",
+    "projects",
+    "cityindicators",
+    "planning",
+    "quality",
+    "exchange",
 )
 
 
@@ -90,7 +98,9 @@ def load_demo(
         if progress:
             progress("quality findings")
         counts["quality_findings"] = sum(
-            refresh_indicators(Indicator.objects.values_list("pk", flat=True), actor, source="cli").by_rule.values()
+            refresh_indicators(
+                Indicator.objects.values_list("pk", flat=True), actor, source="cli"
+            ).by_rule.values()
         )
         year = FiscalYear.objects.get(pk=max(years))
         record(
@@ -150,7 +160,8 @@ def _domain_models() -> list[type[models.Model]]:
 
 def _self_references(model: type[models.Model]) -> list[models.ForeignKey]:
     return [
-        f for f in model._meta.concrete_fields
+        f
+        for f in model._meta.concrete_fields
         if isinstance(f, models.ForeignKey) and f.related_model is model and f.null
     ]
 

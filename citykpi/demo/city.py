@@ -24,19 +24,21 @@ DATA_KIND = "ตัวชี้วัดเป้าประสงค์"
 
 def parse_sample_87() -> dict[str, str]:
     """The fields of the legacy page of city indicator 87, as written."""
-    lines = [line.rstrip("\r") for line in (DATA / "city_indicator_87.txt").read_text(encoding="utf-8").split("\n")]
+    lines = [
+        line.rstrip("\r") for line in (DATA / "city_indicator_87.txt").read_text(encoding="utf-8").split("\n")
+    ]
     fields: dict[str, str] = {"catalogue": lines[1].strip()}
     for index, line in enumerate(lines):
         if line.endswith(" : 87"):
             label, name = line[: -len(" : 87")].split(" ", 1)
             fields["list_label"], fields["name"] = label, name
         elif line.startswith("ค่าเป้าหมาย "):
-            unit_and_label, target = line[len("ค่าเป้าหมาย "):].split(" : ", 1)
+            unit_and_label, target = line[len("ค่าเป้าหมาย ") :].split(" : ", 1)
             fields["unit"], fields["target_text"] = unit_and_label, target
         elif line.startswith("ลักษณะข้อมูล : "):
             fields["data_kind"] = line.split(" : ", 1)[1]
         elif line.endswith("นิยาม หรือความหมายของตัวชี้วัด"):
-            fields["definition"] = "\n".join(rest for rest in lines[index + 1:] if rest.strip()).strip()
+            fields["definition"] = "\n".join(rest for rest in lines[index + 1 :] if rest.strip()).strip()
     return fields
 
 
@@ -66,7 +68,10 @@ def load_city_indicators(
     history = list(range(2561, max(years) + 1))
     # Thirty more, from the kinds of KPI that describe the city rather than an agency's work.
     candidates = [
-        t for theme in sorted(texts.THEMES) for t in texts.THEMES[theme] if t.kind in ("pct", "low", "cnt", "down", "up")
+        t
+        for theme in sorted(texts.THEMES)
+        for t in texts.THEMES[theme]
+        if t.kind in ("pct", "low", "cnt", "down", "up")
     ]
     rng.shuffle(candidates)
     seen: set[str] = set()

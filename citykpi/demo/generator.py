@@ -72,7 +72,9 @@ def generate(
     return counts
 
 
-def _generate(scale: int, years: list[int], agency_count: int | None, seed: int, progress: Progress) -> dict[str, int]:
+def _generate(
+    scale: int, years: list[int], agency_count: int | None, seed: int, progress: Progress
+) -> dict[str, int]:
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
     say = progress or (lambda message: None)
@@ -130,12 +132,14 @@ def _fast_insert(model: type[models.Model], names: list[str], rows: list[tuple])
     # Columns not named here (added to the model later) get their field's default.
     named = {f.column for f in fields}
     extra = [
-        f for f in model._meta.concrete_fields
+        f
+        for f in model._meta.concrete_fields
         if f.column not in named and not (f.primary_key and isinstance(f, models.AutoField))
     ]
     if extra:
         defaults = tuple(
-            dt.datetime(2000, 1, 1, tzinfo=BANGKOK) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            dt.datetime(2000, 1, 1, tzinfo=BANGKOK)
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
             else f.get_default()
             for f in extra
         )
@@ -153,7 +157,7 @@ def _fast_insert(model: type[models.Model], names: list[str], rows: list[tuple])
     prepared = [tuple(a(v) if a else v for a, v in zip(adapt, row)) for row in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), 5000):
-            cursor.executemany(sql, prepared[start:start + 5000])
+            cursor.executemany(sql, prepared[start : start + 5000])
 
 
 # --- reference rows -------------------------------------------------------------------
@@ -189,7 +193,9 @@ def _agency_specs(agency_count: int | None) -> list[dict]:
         return real
     if agency_count < len(real):
         by_code = {spec["code"]: spec for spec in real}
-        order = reference.PRIORITY_CODES + [s["code"] for s in real if s["code"] not in reference.PRIORITY_CODES]
+        order = reference.PRIORITY_CODES + [
+            s["code"] for s in real if s["code"] not in reference.PRIORITY_CODES
+        ]
         chosen = {code for code in order[:agency_count]}
         return [spec for spec in real if spec["code"] in chosen and spec["code"] in by_code]
     wanted = min(agency_count, MAX_AGENCIES)
@@ -197,7 +203,13 @@ def _agency_specs(agency_count: int | None) -> list[dict]:
     themes = sorted(texts.THEMES)
     synthetic = []
     # Free codes from 6000 up, then below: the real ones sit in 01xx-22xx and 50xx.
-    candidates = [f"{n:04d}" for n in list(range(6000, 10000)) + list(range(2300, 5000)) + list(range(5100, 6000)) + list(range(1, 2300))]
+    candidates = [
+        f"{n:04d}"
+        for n in list(range(6000, 10000))
+        + list(range(2300, 5000))
+        + list(range(5100, 6000))
+        + list(range(1, 2300))
+    ]
     for code in candidates:
         if len(real) + len(synthetic) >= wanted:
             break
@@ -226,7 +238,11 @@ def _agencies(agency_count: int | None, counts: Counter) -> list[_AgencyRow]:
     # Parents first, so that children can point at them.
     for with_parent in (False, True):
         group = [s for s in fresh if bool(s["parent"]) == with_parent]
-        parent_ids = dict(Agency.objects.filter(code__in={s["parent"] for s in group if s["parent"]}).values_list("code", "pk"))
+        parent_ids = dict(
+            Agency.objects.filter(code__in={s["parent"] for s in group if s["parent"]}).values_list(
+                "code", "pk"
+            )
+        )
         Agency.objects.bulk_create(
             [
                 Agency(
@@ -247,7 +263,9 @@ def _agencies(agency_count: int | None, counts: Counter) -> list[_AgencyRow]:
     counts["agencies"] += len(fresh)
     rows = {a.code: a for a in Agency.objects.filter(code__in=[s["code"] for s in specs])}
     return [
-        _AgencyRow(rows[s["code"]].pk, s["code"], rows[s["code"]].long_code, s["kind"], s["theme"], s["name_th"])
+        _AgencyRow(
+            rows[s["code"]].pk, s["code"], rows[s["code"]].long_code, s["kind"], s["theme"], s["name_th"]
+        )
         for s in sorted(specs, key=lambda s: s["code"])
     ]
 
@@ -259,8 +277,13 @@ def _units(counts: Counter) -> dict[str, Unit]:
         if name_th not in existing:
             fresh.append(
                 Unit(
-                    name_th=name_th, name_en=name_en, kind=kind, scale_min=low, scale_max=high,
-                    allows_over_100=over, suggests_lower_is_better=lower,
+                    name_th=name_th,
+                    name_en=name_en,
+                    kind=kind,
+                    scale_min=low,
+                    scale_max=high,
+                    allows_over_100=over,
+                    suggests_lower_is_better=lower,
                 )
             )
     Unit.objects.bulk_create(fresh)
@@ -288,7 +311,9 @@ def _prefix_20y(path: str) -> str:
     return {1: f"ด้านที่ {number} –", 2: f"{number} -"}.get(depth, number)
 
 
-def _plan_nodes(plan: StrategyPlan, titles: dict[str, tuple[str, str]], prefix: Callable[[str], str], counts: Counter) -> dict[str, int]:
+def _plan_nodes(
+    plan: StrategyPlan, titles: dict[str, tuple[str, str]], prefix: Callable[[str], str], counts: Counter
+) -> dict[str, int]:
     ids = dict(StrategyNode.objects.filter(plan=plan).values_list("path", "pk"))
     for depth in sorted({p.count(".") + 1 for p in titles}):
         fresh = []
@@ -317,8 +342,12 @@ def _plan_nodes(plan: StrategyPlan, titles: dict[str, tuple[str, str]], prefix: 
 
 
 def _plans(counts: Counter) -> tuple[dict[str, int], dict[str, int]]:
-    plan, created = StrategyPlan.objects.get_or_create(code=reference.PLAN_20Y_CODE, defaults=reference.PLAN_20Y)
-    gov, created_gov = StrategyPlan.objects.get_or_create(code=reference.PLAN_GOV_CODE, defaults=reference.PLAN_GOV)
+    plan, created = StrategyPlan.objects.get_or_create(
+        code=reference.PLAN_20Y_CODE, defaults=reference.PLAN_20Y
+    )
+    gov, created_gov = StrategyPlan.objects.get_or_create(
+        code=reference.PLAN_GOV_CODE, defaults=reference.PLAN_GOV
+    )
     counts["strategy_plans"] += int(created) + int(created_gov)
     titles: dict[str, tuple[str, str]] = {k: v for k, v in reference.AREAS.items()}
     for group in (reference.DIMENSIONS, reference.GOALS, reference.SUBGOALS):
@@ -358,10 +387,20 @@ def _score_text(value: Decimal) -> str:
 
 def _topic(name: str) -> str:
     """The activity a KPI name is about: "ระดับความสำเร็จของการจัดทำแผน..." -> "จัดทำแผน..."."""
-    for prefix in ("ระดับความสำเร็จของการ", "ร้อยละของ", "ร้อยละความ", "จำนวน", "ระยะเวลาเฉลี่ยในการ",
-                   "ความยาวของ", "พื้นที่", "ปริมาณ", "ค่าเฉลี่ยรายปีของ", "อัตรา"):
+    for prefix in (
+        "ระดับความสำเร็จของการ",
+        "ร้อยละของ",
+        "ร้อยละความ",
+        "จำนวน",
+        "ระยะเวลาเฉลี่ยในการ",
+        "ความยาวของ",
+        "พื้นที่",
+        "ปริมาณ",
+        "ค่าเฉลี่ยรายปีของ",
+        "อัตรา",
+    ):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     return name.split(" - ")[0][:90]
 
@@ -375,11 +414,15 @@ class _Slot:
         self.template = template
         self.suffix = suffix
         self.name = template.name + suffix
-        steps = int(round((template.high - template.low) / template.step)) if template.high > template.low else 0
+        steps = (
+            int(round((template.high - template.low) / template.step)) if template.high > template.low else 0
+        )
         self.target = template.low + template.step * rng.randint(0, steps)
         self.perf = rng.uniform(0.85, 1.15)  # how well this agency tends to do on it
         self.kpi_type = (
-            Indicator.Type.ROUTINE if template in texts.GENERIC or rng.random() < 0.3 else Indicator.Type.STRATEGIC
+            Indicator.Type.ROUTINE
+            if template in texts.GENERIC or rng.random() < 0.3
+            else Indicator.Type.STRATEGIC
         )
         self.negotiated = self.kpi_type == Indicator.Type.STRATEGIC and rng.random() < 0.1
         self.previous_pk: int | None = None
@@ -416,7 +459,9 @@ class _Builder:
 
     def load_existing(self) -> None:
         """KPIs already there (the seed KPI): their codes, labels and weights are kept."""
-        for code, agency_id, year, label in Indicator.objects.values_list("code", "agency_id", "fiscal_year_id", "list_label"):
+        for code, agency_id, year, label in Indicator.objects.values_list(
+            "code", "agency_id", "fiscal_year_id", "list_label"
+        ):
             self.existing_codes.add(code)
             self.existing_labels[(agency_id, year)].add(label)
         for row in Indicator.objects.values("agency_id", "fiscal_year_id").annotate(total=Sum("weight")):
@@ -459,7 +504,9 @@ class _Builder:
         rng = self.rng
         slots = list(self.portfolio(agency, scale))
         specials = self.specials(agency, year)
-        entries: list[tuple[_Slot | None, dict]] = [(slot, {}) for slot in slots] + [(None, s) for s in specials]
+        entries: list[tuple[_Slot | None, dict]] = [(slot, {}) for slot in slots] + [
+            (None, s) for s in specials
+        ]
         key = (agency.pk, year)
         taken_labels = self.existing_labels.get(key, set())
         budget_cents = int((Decimal(100) - self.existing_weight.get(key, Decimal(0))) * 100)
@@ -474,7 +521,7 @@ class _Builder:
                 label_no += 1
             self.items.append(self.kpi(agency, year, slot, special, f"{label_no}.", Decimal(weight) / 100))
         # Projects: about one per three KPIs, each supporting one to three of them.
-        mine = self.items[-len(entries):]
+        mine = self.items[-len(entries) :]
         for _ in range(max(1, len(entries) // 3)):
             supported = rng.sample(mine, k=min(len(mine), rng.randint(1, 3)))
             self.project(agency, year, supported)
@@ -485,24 +532,42 @@ class _Builder:
         found = []
         if year in self.years[-2:] and agency.code in reference.WASTE_CASCADE:
             target = reference.WASTE_CASCADE[agency.code]
-            found.append({
-                "template": Template("up", "percent_up", texts.WASTE_NAME, "1.1.2.1", target, target, 1, "outcome", 1),
-                "negotiated": True, "kpi_type": Indicator.Type.STRATEGIC, "template_key": "waste",
-            })
+            found.append(
+                {
+                    "template": Template(
+                        "up", "percent_up", texts.WASTE_NAME, "1.1.2.1", target, target, 1, "outcome", 1
+                    ),
+                    "negotiated": True,
+                    "kpi_type": Indicator.Type.STRATEGIC,
+                    "template_key": "waste",
+                }
+            )
         if year == self.last_year and agency.code in reference.DRAINAGE_CASCADE:
             if reference.DRAINAGE_CASCADE[agency.code] == "percent":
-                template = Template("pct", "percent", texts.DRAINAGE_PERCENT_NAME, "1.3.1.1", 80, 80, 1, "outcome", 1)
+                template = Template(
+                    "pct", "percent", texts.DRAINAGE_PERCENT_NAME, "1.3.1.1", 80, 80, 1, "outcome", 1
+                )
                 key = "drainage_percent"
             else:
-                template = Template("low", "minutes", texts.DRAINAGE_MINUTES_NAME, "1.3.1.1", 120, 120, 1, "outcome", 1)
+                template = Template(
+                    "low", "minutes", texts.DRAINAGE_MINUTES_NAME, "1.3.1.1", 120, 120, 1, "outcome", 1
+                )
                 key = "drainage_minutes"
-            found.append({"template": template, "negotiated": False, "kpi_type": Indicator.Type.STRATEGIC,
-                          "template_key": key})
+            found.append(
+                {
+                    "template": template,
+                    "negotiated": False,
+                    "kpi_type": Indicator.Type.STRATEGIC,
+                    "template_key": key,
+                }
+            )
         return found
 
     # -- one KPI
 
-    def kpi(self, agency: _AgencyRow, year: int, slot: _Slot | None, special: dict, label: str, weight: Decimal) -> dict:
+    def kpi(
+        self, agency: _AgencyRow, year: int, slot: _Slot | None, special: dict, label: str, weight: Decimal
+    ) -> dict:
         rng = self.rng
         if slot is not None:
             template, name = slot.template, slot.name
@@ -517,8 +582,18 @@ class _Builder:
         in_progress = year == self.last_year
         defect = None
         if not in_progress and rng.random() < 0.06:
-            defect = rng.choice(["level_percent", "over_100", "achieved_mismatch", "missing_target",
-                                 "thai_digits", "odd_label", "decreasing", "empty_narrative"])
+            defect = rng.choice(
+                [
+                    "level_percent",
+                    "over_100",
+                    "achieved_mismatch",
+                    "missing_target",
+                    "thai_digits",
+                    "odd_label",
+                    "decreasing",
+                    "empty_narrative",
+                ]
+            )
             self.counts["legacy_defects"] += 1
 
         direction = Indicator.Direction.HIGHER
@@ -560,7 +635,9 @@ class _Builder:
                 value = _dec(float(target) * (2 - perf) * rng.uniform(0.9, 1.1))
                 ratio = target / value if value else Decimal(1)
             elif kind == "rng":
-                value = _dec(float(range_low) + (float(range_high) - float(range_low)) * rng.uniform(-0.3, 1.3))
+                value = _dec(
+                    float(range_low) + (float(range_high) - float(range_low)) * rng.uniform(-0.3, 1.3)
+                )
                 inside = range_low <= value <= range_high
                 ratio = Decimal(1) if inside else Decimal("0.8")
             else:
@@ -583,7 +660,9 @@ class _Builder:
             results[2] = _dec(float(results[1]) * 0.5)
 
         statuses = self.statuses(in_progress)
-        achieved_index = max((i for i, s in enumerate(statuses) if s in (S.SUBMITTED, S.ASSESSED)), default=None)
+        achieved_index = max(
+            (i for i, s in enumerate(statuses) if s in (S.SUBMITTED, S.ASSESSED)), default=None
+        )
         achieved = results[achieved_index] if achieved_index is not None else None
         if defect == "achieved_mismatch" and achieved is not None:
             achieved = _dec(float(achieved) * rng.uniform(1.1, 1.5))
@@ -601,7 +680,13 @@ class _Builder:
         for q in range(4):
             status = statuses[q]
             period = fiscal.quarter_period(year, q + 1)
-            entry = {"quarter": q + 1, "planned": planned[q], "status": status, "result": None, "narrative": ""}
+            entry = {
+                "quarter": q + 1,
+                "planned": planned[q],
+                "status": status,
+                "result": None,
+                "narrative": "",
+            }
             if status != S.NOT_STARTED:
                 entry["result"] = results[q]
                 done = q == 3 or (kind == "ms" and results[q] >= 5)
@@ -661,8 +746,14 @@ class _Builder:
             legacy_counter="0",
         )
         cascade = (agency.code, special["template_key"]) if special.get("template_key") else None
-        return {"indicator": indicator, "slot": slot, "quarters": quarters, "levels": levels, "nodes": node_ids,
-                "cascade": cascade}
+        return {
+            "indicator": indicator,
+            "slot": slot,
+            "quarters": quarters,
+            "levels": levels,
+            "nodes": node_ids,
+            "cascade": cascade,
+        }
 
     def statuses(self, in_progress: bool) -> list[str]:
         rng = self.rng
@@ -676,8 +767,16 @@ class _Builder:
 
     # -- texts
 
-    def narrative(self, year: int, period: fiscal.Period, topic: str, result: Decimal, target: Decimal | None,
-                  unit: str, done: bool) -> str:
+    def narrative(
+        self,
+        year: int,
+        period: fiscal.Period,
+        topic: str,
+        result: Decimal,
+        target: Decimal | None,
+        unit: str,
+        done: bool,
+    ) -> str:
         rng = self.rng
 
         def day() -> dt.date:
@@ -738,14 +837,18 @@ class _Builder:
         topic = _topic(supported[0]["indicator"].name)
         in_progress = year == self.last_year
         officers = "\n".join(
-            f"{rng.choice(texts.OFFICER_FIRST)} {rng.choice(texts.OFFICER_LAST)}" for _ in range(rng.randint(1, 2))
+            f"{rng.choice(texts.OFFICER_FIRST)} {rng.choice(texts.OFFICER_LAST)}"
+            for _ in range(rng.randint(1, 2))
         )
         project = Project(
             code=f"{agency.long_code}-{serial:04d}",
-            name=rng.choice(texts.PROJECT_NAMES).format(a=topic) + f" ({agency.name_th})" * (rng.random() < 0.2),
+            name=rng.choice(texts.PROJECT_NAMES).format(a=topic)
+            + f" ({agency.name_th})" * (rng.random() < 0.2),
             agency_id=agency.pk,
             fiscal_year_id=year,
-            progress=Decimal(rng.randint(30, 60) if in_progress else rng.choice([100, 100, 100, rng.randint(70, 99)])),
+            progress=Decimal(
+                rng.randint(30, 60) if in_progress else rng.choice([100, 100, 100, rng.randint(70, 99)])
+            ),
             budget=Decimal(rng.randint(5, 2000) * 10000),
             officers=officers,
             rationale=texts.RATIONALE.format(a=topic),
@@ -790,19 +893,47 @@ class _Builder:
             kpi_pk = item["indicator"].pk
             for q in item["quarters"]:
                 # Last touched when submitted, or (never submitted) when the quarter began.
-                touched = q.get("submitted_at") or _at(fiscal.quarter_period(item["indicator"].fiscal_year_id, q["quarter"]).start, 8)
-                reports.append((
-                    next_id, kpi_pk, q["quarter"], q["planned"], q["result"], q["narrative"], q["status"],
-                    1, 1, q.get("return_reason", ""), q.get("submitted_at"), touched,
-                ))
+                touched = q.get("submitted_at") or _at(
+                    fiscal.quarter_period(item["indicator"].fiscal_year_id, q["quarter"]).start, 8
+                )
+                reports.append(
+                    (
+                        next_id,
+                        kpi_pk,
+                        q["quarter"],
+                        q["planned"],
+                        q["result"],
+                        q["narrative"],
+                        q["status"],
+                        1,
+                        1,
+                        q.get("return_reason", ""),
+                        q.get("submitted_at"),
+                        touched,
+                    )
+                )
                 if "assessment" in q:
                     a = q["assessment"]
-                    assessments.append((next_id, a["score"], a["components"], a["comment"], a["assessed_at"], 1))
+                    assessments.append(
+                        (next_id, a["score"], a["components"], a["comment"], a["assessed_at"], 1)
+                    )
                 next_id += 1
         _fast_insert(
             QuarterReport,
-            ["id", "indicator", "quarter", "planned_target", "result", "narrative", "status", "version",
-             "definition_version", "return_reason", "submitted_at", "updated_at"],
+            [
+                "id",
+                "indicator",
+                "quarter",
+                "planned_target",
+                "result",
+                "narrative",
+                "status",
+                "version",
+                "definition_version",
+                "return_reason",
+                "submitted_at",
+                "updated_at",
+            ],
             reports,
         )
         _fast_insert(

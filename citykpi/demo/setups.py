@@ -37,15 +37,30 @@ class Cascade(NamedTuple):
 
 
 CASCADES = [
-    Cascade("waste", texts.WASTE_NAME,
-            "Source separation of waste: increase of organic waste separated and reused at source, "
-            "against 2018", "percent_up", Indicator.Direction.HIGHER, "1.1.2.1"),
-    Cascade("drainage_percent", texts.DRAINAGE_PERCENT_NAME,
-            "Share of the district's flood-risk points drained within 3 hours after the rain stops",
-            "percent", Indicator.Direction.HIGHER, "1.3.1.1"),
-    Cascade("drainage_minutes", texts.DRAINAGE_MINUTES_NAME,
-            "Average time to drain standing water at the district's flood-risk points after the rain stops",
-            "minutes", Indicator.Direction.LOWER, "1.3.1.1"),
+    Cascade(
+        "waste",
+        texts.WASTE_NAME,
+        "Source separation of waste: increase of organic waste separated and reused at source, against 2018",
+        "percent_up",
+        Indicator.Direction.HIGHER,
+        "1.1.2.1",
+    ),
+    Cascade(
+        "drainage_percent",
+        texts.DRAINAGE_PERCENT_NAME,
+        "Share of the district's flood-risk points drained within 3 hours after the rain stops",
+        "percent",
+        Indicator.Direction.HIGHER,
+        "1.3.1.1",
+    ),
+    Cascade(
+        "drainage_minutes",
+        texts.DRAINAGE_MINUTES_NAME,
+        "Average time to drain standing water at the district's flood-risk points after the rain stops",
+        "minutes",
+        Indicator.Direction.LOWER,
+        "1.3.1.1",
+    ),
 ]
 
 
@@ -55,10 +70,14 @@ def create_templates(units: dict[str, Unit], nodes: dict[str, int], counts: Coun
     found = {}
     for cascade in CASCADES:
         template, made = KpiTemplate.objects.get_or_create(
-            name=cascade.name, unit=units[cascade.unit],
+            name=cascade.name,
+            unit=units[cascade.unit],
             defaults={
-                "name_en": cascade.name_en, "direction": cascade.direction, "kpi_type": Indicator.Type.STRATEGIC,
-                "result_level": Indicator.Level.OUTCOME, "scoring_method": Indicator.Method.PERCENT_OF_TARGET,
+                "name_en": cascade.name_en,
+                "direction": cascade.direction,
+                "kpi_type": Indicator.Type.STRATEGIC,
+                "result_level": Indicator.Level.OUTCOME,
+                "scoring_method": Indicator.Method.PERCENT_OF_TARGET,
             },
         )
         if made and cascade.node in nodes:
@@ -92,7 +111,10 @@ def approve_setups(years: list[int], counts: Counter) -> None:
     from .generator import _fast_insert
 
     carrying = (
-        Indicator.objects.filter(fiscal_year_id__in=years).order_by().values_list("agency_id", "fiscal_year_id").distinct()
+        Indicator.objects.filter(fiscal_year_id__in=years)
+        .order_by()
+        .values_list("agency_id", "fiscal_year_id")
+        .distinct()
     )
     done = set(Setup.objects.values_list("agency_id", "fiscal_year_id"))
     fresh = []
@@ -102,11 +124,16 @@ def approve_setups(years: list[int], counts: Counter) -> None:
         approved_on[year] = _at(begins - dt.timedelta(days=21), 15)
         if (agency_id, year) in done:
             continue
-        fresh.append(Setup(
-            agency_id=agency_id, fiscal_year_id=year, state=Setup.State.APPROVED,
-            version=3,  # draft -> proposed -> approved
-            proposed_at=_at(begins - dt.timedelta(days=45), 10), approved_at=approved_on[year],
-        ))
+        fresh.append(
+            Setup(
+                agency_id=agency_id,
+                fiscal_year_id=year,
+                state=Setup.State.APPROVED,
+                version=3,  # draft -> proposed -> approved
+                proposed_at=_at(begins - dt.timedelta(days=45), 10),
+                approved_at=approved_on[year],
+            )
+        )
     Setup.objects.bulk_create(fresh, batch_size=2000)
     counts["setups"] += len(fresh)
 
@@ -115,7 +142,9 @@ def approve_setups(years: list[int], counts: Counter) -> None:
     for indicator, snapshot in snapshots(Indicator.objects.filter(fiscal_year_id__in=years)):
         if indicator.pk in frozen:
             continue
-        rows.append((indicator.pk, indicator.definition_version, snapshot, approved_on[indicator.fiscal_year_id]))
+        rows.append(
+            (indicator.pk, indicator.definition_version, snapshot, approved_on[indicator.fiscal_year_id])
+        )
         if len(rows) >= 5000:
             _insert_versions(_fast_insert, rows, counts)
             rows = []
@@ -125,4 +154,3 @@ def approve_setups(years: list[int], counts: Counter) -> None:
 def _insert_versions(fast_insert, rows: list[tuple], counts: Counter) -> None:
     fast_insert(DefinitionVersion, ["indicator", "version", "snapshot", "approved_at"], rows)
     counts["definition_versions"] += len(rows)
-

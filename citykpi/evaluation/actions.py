@@ -55,14 +55,16 @@ def _score(value, field: str, label: str) -> Decimal:
         score = parse_number(value)
     except (NumberParseError, ValueError, TypeError):
         raise ActionError(
-            f"คะแนน{label} “{value}” ไม่ใช่ตัวเลข", f"The score{label and ' ' + label} “{value}” is not a number",
+            f"คะแนน{label} “{value}” ไม่ใช่ตัวเลข",
+            f"The score{label and ' ' + label} “{value}” is not a number",
             field=field,
         ) from None
     if score is None:
         raise ActionError(f"กรุณากรอกคะแนน{label}", f"Enter the score{label and ' ' + label}", field=field)
     if not score.is_finite() or score < 0 or score > 100:
         raise ActionError(
-            f"คะแนน{label}ต้องอยู่ระหว่าง 0 ถึง 100", f"The score{label and ' ' + label} must be 0 to 100",
+            f"คะแนน{label}ต้องอยู่ระหว่าง 0 ถึง 100",
+            f"The score{label and ' ' + label} must be 0 to 100",
             field=field,
         )
     if score != score.quantize(Decimal("0.0001")):
@@ -92,7 +94,8 @@ def clean_components(report: QuarterReport, components: dict | None) -> dict[str
     for name in names:
         if components.get(name) in (None, ""):
             raise ActionError(
-                f"กรุณากรอกคะแนนองค์ประกอบ {name}", f"Enter the score of component {name}",
+                f"กรุณากรอกคะแนนองค์ประกอบ {name}",
+                f"Enter the score of component {name}",
                 field=f"components.{name}",
             )
         cleaned[name] = format_number(_score(components[name], f"components.{name}", name)).replace(",", "")
@@ -100,7 +103,12 @@ def clean_components(report: QuarterReport, components: dict | None) -> dict[str
 
 
 def return_report(
-    actor, report: QuarterReport, *, reason: str, source: str = "web", now: dt.datetime | None = None,
+    actor,
+    report: QuarterReport,
+    *,
+    reason: str,
+    source: str = "web",
+    now: dt.datetime | None = None,
     version=None,
 ) -> QuarterReport:
     """Send a submitted quarter back to its agency with a reason they will see."""
@@ -118,8 +126,14 @@ def return_report(
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         row.save(update_fields=["status", "return_reason", "version", "updated_by", "updated_at"])
         record(
-            actor, "report.return", row, before=before, after=snapshot(row, REPORT_FIELDS + ["return_reason"]),
-            reason=reason, indicator_code=row.indicator.code, source=source,
+            actor,
+            "report.return",
+            row,
+            before=before,
+            after=snapshot(row, REPORT_FIELDS + ["return_reason"]),
+            reason=reason,
+            indicator_code=row.indicator.code,
+            source=source,
         )
         announce(row, "return")
     refresh_caller_copy(report, row)
@@ -171,8 +185,14 @@ def assess(
         after = snapshot(row, REPORT_FIELDS)
         after["assessment"] = snapshot(assessment, ASSESSMENT_FIELDS)
         record(
-            actor, "report.assess", row, before=before, after=after, reason=comment,
-            indicator_code=indicator.code, source=source,
+            actor,
+            "report.assess",
+            row,
+            before=before,
+            after=after,
+            reason=comment,
+            indicator_code=indicator.code,
+            source=source,
         )
         announce(row, "assess")
     refresh_caller_copy(report, row)
@@ -204,14 +224,16 @@ def reopen(
             raise ActionError(
                 "ไตรมาสนี้ส่งมาแล้ว ใช้การส่งกลับแก้ไขแทน",
                 "This quarter is submitted: return it for revision instead",
-                field="status", status=row.status,
+                field="status",
+                status=row.status,
             )
         if row.status == Status.REOPENED and until is None:
             raise illegal(row, "เปิดให้แก้ไขซ้ำ", "reopen it again")
         reason = _reason(reason, "เปิดให้แก้ไข", "reopen it")
         if until is not None and until < today:
             raise ActionError(
-                "วันที่เปิดให้แก้ไขถึงต้องไม่ใช่วันที่ผ่านมาแล้ว", "The reopen date may not be in the past",
+                "วันที่เปิดให้แก้ไขถึงต้องไม่ใช่วันที่ผ่านมาแล้ว",
+                "The reopen date may not be in the past",
                 field="until",
             )
         before = snapshot(row, REPORT_FIELDS + ["reopened_until"])
@@ -224,8 +246,14 @@ def reopen(
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         row.save(update_fields=["status", "reopened_until", "version", "updated_by", "updated_at"])
         record(
-            actor, "report.reopen", row, before=before, after=snapshot(row, REPORT_FIELDS + ["reopened_until"]),
-            reason=reason, indicator_code=row.indicator.code, source=source,
+            actor,
+            "report.reopen",
+            row,
+            before=before,
+            after=snapshot(row, REPORT_FIELDS + ["reopened_until"]),
+            reason=reason,
+            indicator_code=row.indicator.code,
+            source=source,
         )
         announce(row, "reopen")
     refresh_caller_copy(report, row)

@@ -31,7 +31,9 @@ class Assessment(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="assessment_score_0_100"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="assessment_score_0_100"
+            ),
         ]
 
     def __str__(self) -> str:

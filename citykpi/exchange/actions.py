@@ -92,23 +92,40 @@ class ImportContext:
         agency = self._agencies.get(code)
         if agency is None:
             agency = Agency(
-                code=code, long_code=Agency.long_code_for(code), name_th=name or code,
+                code=code,
+                long_code=Agency.long_code_for(code),
+                name_th=name or code,
                 kind=Agency.Kind.DISTRICT if code.startswith("50") else Agency.Kind.DEPARTMENT,
                 is_placeholder=True,
             )
             agency.save()
-            record(self.actor, "agency.create_placeholder", agency, after={"code": code, "name_th": agency.name_th},
-                   reason="unknown agency code in a legacy page", source=SOURCE)
+            record(
+                self.actor,
+                "agency.create_placeholder",
+                agency,
+                after={"code": code, "name_th": agency.name_th},
+                reason="unknown agency code in a legacy page",
+                source=SOURCE,
+            )
             self._agencies[code] = agency
             self.placeholders.append(code)
             if outcomes is not None:
-                outcomes.append(Outcome("agency", code, "created", {"name_th": (None, agency.name_th)},
-                                        reason="placeholder"))
+                outcomes.append(
+                    Outcome(
+                        "agency", code, "created", {"name_th": (None, agency.name_th)}, reason="placeholder"
+                    )
+                )
         elif agency.is_placeholder and name and agency.name_th == agency.code:
             agency.name_th = name
             agency.save(update_fields=["name_th"])
-            record(self.actor, "agency.name_from_legacy", agency, before={"name_th": code},
-                   after={"name_th": name}, source=SOURCE)
+            record(
+                self.actor,
+                "agency.name_from_legacy",
+                agency,
+                before={"name_th": code},
+                after={"name_th": name},
+                source=SOURCE,
+            )
         return agency
 
     def unit(self, name: str) -> Unit | None:
@@ -122,8 +139,13 @@ class ImportContext:
             defaults = KNOWN_UNITS.get(name, {"kind": Unit.Kind.CUSTOM})
             unit, created = Unit.objects.get_or_create(name_th=name[:120], defaults=defaults)
             if created:
-                record(self.actor, "unit.create", unit, after={"name_th": unit.name_th, "kind": unit.kind},
-                       source=SOURCE)
+                record(
+                    self.actor,
+                    "unit.create",
+                    unit,
+                    after={"name_th": unit.name_th, "kind": unit.kind},
+                    source=SOURCE,
+                )
             self._units[name] = unit
         return unit
 
@@ -147,7 +169,9 @@ class ImportContext:
                         "name_th": "แผนพัฒนากรุงเทพมหานครระยะ 20 ปี (พ.ศ. 2561-2580)",
                         "name_en": "BMA 20-year development plan (2018-2037)",
                         "level_names": ["ด้าน", "มิติ", "เป้าหมาย", "ตัวชี้วัดย่อย"],
-                        "start_year": 2561, "end_year": 2580, "is_primary": True,
+                        "start_year": 2561,
+                        "end_year": 2580,
+                        "is_primary": True,
                     },
                 )
                 if created:
@@ -230,19 +254,29 @@ def apply(obj, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
 
 def _audit(ctx: ImportContext, action: str, obj, changes: dict, *, code: str = "", reason: str = "") -> None:
     record(
-        ctx.actor, action, obj,
-        before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
-        indicator_code=code, reason=reason, source=SOURCE,
+        ctx.actor,
+        action,
+        obj,
+        before={k: v[0] for k, v in changes.items()},
+        after={k: v[1] for k, v in changes.items()},
+        indicator_code=code,
+        reason=reason,
+        source=SOURCE,
     )
 
 
-def save_provenance(ctx: ImportContext, obj, key: str, page: P.ParsedPage, source_file: str,
-                    created: bool = False) -> None:
+def save_provenance(
+    ctx: ImportContext, obj, key: str, page: P.ParsedPage, source_file: str, created: bool = False
+) -> None:
     ct = ctx.content_type(type(obj))
     existing = None if created else Provenance.objects.filter(record_type=ct, record_id=str(obj.pk)).first()
     values = {
-        "record_key": key, "source_file": source_file[:500], "address": page.address[:500],
-        "page_type": page.page_type, "raw_text": page.raw_text, "warnings": page.warnings,
+        "record_key": key,
+        "source_file": source_file[:500],
+        "address": page.address[:500],
+        "page_type": page.page_type,
+        "raw_text": page.raw_text,
+        "warnings": page.warnings,
     }
     if existing is None:
         Provenance.objects.create(record_type=ct, record_id=str(obj.pk), imported_at=ctx.now, **values)
@@ -256,8 +290,9 @@ def save_provenance(ctx: ImportContext, obj, key: str, page: P.ParsedPage, sourc
     existing.save()
 
 
-def strategy_nodes(ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: str,
-                   outcomes: list[Outcome]) -> list[StrategyNode]:
+def strategy_nodes(
+    ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: str, outcomes: list[Outcome]
+) -> list[StrategyNode]:
     """The nodes of the primary plan for these lines, created or repaired; returns the leaves."""
     nodes = ctx.nodes()
     touched: list[StrategyNode] = []
@@ -269,13 +304,19 @@ def strategy_nodes(ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: s
             if node is not None and node.title.startswith(title) and not node.title_truncated:
                 title, truncated = node.title, False
             else:
-                matches = [n for n in nodes.values() if n.title.startswith(title) and not n.title_truncated
-                           and len(n.title) > len(title)]
+                matches = [
+                    n
+                    for n in nodes.values()
+                    if n.title.startswith(title) and not n.title_truncated and len(n.title) > len(title)
+                ]
                 if len(matches) == 1:
                     title, truncated = matches[0].title, False
         if truncated:
-            ctx.finding("strategy.title_truncated", key,
-                        f"ชื่อยุทธศาสตร์ {line.display_number} ถูกตัดท้าย / strategy title {line.path} is cut short")
+            ctx.finding(
+                "strategy.title_truncated",
+                key,
+                f"ชื่อยุทธศาสตร์ {line.display_number} ถูกตัดท้าย / strategy title {line.path} is cut short",
+            )
         parent_path = line.path.rsplit(".", 1)[0] if "." in line.path else None
         parent = nodes.get(parent_path) if parent_path else None
         title_en = ""
@@ -283,8 +324,13 @@ def strategy_nodes(ctx: ImportContext, lines: list[P.ParsedStrategyLine], key: s
             title_en = title.rsplit(" : ", 1)[1].strip()
         if node is None:
             node = StrategyNode(
-                plan=ctx.plan(), parent=parent, path=line.path, display_number=line.display_number,
-                heading_prefix=line.heading_prefix[:80], title=title, title_en=title_en,
+                plan=ctx.plan(),
+                parent=parent,
+                path=line.path,
+                display_number=line.display_number,
+                heading_prefix=line.heading_prefix[:80],
+                title=title,
+                title_en=title_en,
                 title_truncated=truncated,
             )
             node.save()
@@ -321,7 +367,10 @@ def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> t
         through = relation.through
         source, target = relation.source_field_name, relation.target_field_name
         through.objects.bulk_create(
-            [through(**{f"{source}_id": relation.instance.pk, f"{target}_id": n.pk}) for n in {n.pk: n for n in leaves}.values()]
+            [
+                through(**{f"{source}_id": relation.instance.pk, f"{target}_id": n.pk})
+                for n in {n.pk: n for n in leaves}.values()
+            ]
         )
         return [], sorted(n.path for n in leaves)
     current = {n.pk: n.path for n in relation.all()}
@@ -339,18 +388,26 @@ def flush_findings(ctx: ImportContext) -> None:
 
     pending, ctx.pending_findings = ctx.pending_findings, {}
     ids = list(pending)
+    # Stored for the /quality/ report and the dashboards, inside the import's transaction.
+    from citykpi.quality.actions import refresh_indicators
+
+    refresh_indicators(ids, ctx.actor, source="legacy")
     limits: dict[int, Limits] = {}
     for start in range(0, len(ids), 500):
         batch = (
-            Indicator.objects.filter(pk__in=ids[start:start + 500])
+            Indicator.objects.filter(pk__in=ids[start : start + 500])
             .select_related("unit")
             .prefetch_related(
-                "milestone_levels", "strategy_nodes",
-                Prefetch("quarters", queryset=QuarterReport.objects.select_related("assessment").order_by("quarter")),
+                "milestone_levels",
+                "strategy_nodes",
+                Prefetch(
+                    "quarters",
+                    queryset=QuarterReport.objects.select_related("assessment").order_by("quarter"),
+                ),
             )
         )
         by_pk = {indicator.pk: indicator for indicator in batch}
-        for pk in ids[start:start + 500]:
+        for pk in ids[start : start + 500]:
             indicator = by_pk.get(pk)
             if indicator is None:
                 continue
@@ -358,11 +415,18 @@ def flush_findings(ctx: ImportContext) -> None:
             if year not in limits:
                 limits[year] = Limits.for_year(year)
             try:
-                found = findings_for(indicator, list(indicator.quarters.all()), limits=limits[year],
-                                     nodes=list(indicator.strategy_nodes.all()))
+                found = findings_for(
+                    indicator,
+                    list(indicator.quarters.all()),
+                    limits=limits[year],
+                    nodes=list(indicator.strategy_nodes.all()),
+                )
             except Exception as exc:  # noqa: BLE001 - a report on the data must not undo the import
-                ctx.finding("quality.not_checked", indicator.code,
-                            f"ตรวจคุณภาพข้อมูลไม่ได้ / the data-quality rules failed: {type(exc).__name__}: {exc}")
+                ctx.finding(
+                    "quality.not_checked",
+                    indicator.code,
+                    f"ตรวจคุณภาพข้อมูลไม่ได้ / the data-quality rules failed: {type(exc).__name__}: {exc}",
+                )
                 continue
             for finding in found:
                 ctx.finding(finding.rule, indicator.code, finding.message)
@@ -371,12 +435,20 @@ def flush_findings(ctx: ImportContext) -> None:
 # ------------------------------------------------------------------------------ the records
 
 
-def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None, source_file: str) -> list[Outcome]:
+def import_kpi(
+    ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None, source_file: str
+) -> list[Outcome]:
     check_permission(ctx.actor)
     outcomes: list[Outcome] = []
     if not page.code or not P.KPI_CODE_RE.fullmatch(page.code):
-        return [Outcome("indicator", page.code or "?", "skipped",
-                        reason="ไม่พบรหัสตัวชี้วัด / no KPI code on the page or in its address")]
+        return [
+            Outcome(
+                "indicator",
+                page.code or "?",
+                "skipped",
+                reason="ไม่พบรหัสตัวชี้วัด / no KPI code on the page or in its address",
+            )
+        ]
     existing = ctx.indicator(page.code)
     year = page.fiscal_year or fiscal_year or (existing.fiscal_year_id if existing is not None else None)
     if not year and getattr(page, "inferred_fiscal_year", None):
@@ -388,10 +460,16 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
             f"(“{page.inferred_from}”); confirm with --fiscal-year",
         )
     if not year:
-        return [Outcome("indicator", page.code, "skipped",
-                        reason="หน้าไม่ระบุปีงบประมาณ ไม่มีวันที่ในรายงานผลให้อนุมาน และไม่ได้ให้ --fiscal-year / "
-                               "the page states no fiscal year, its narratives cite no date, "
-                               "and --fiscal-year was not given")]
+        return [
+            Outcome(
+                "indicator",
+                page.code,
+                "skipped",
+                reason="หน้าไม่ระบุปีงบประมาณ ไม่มีวันที่ในรายงานผลให้อนุมาน และไม่ได้ให้ --fiscal-year / "
+                "the page states no fiscal year, its narratives cite no date, "
+                "and --fiscal-year was not given",
+            )
+        ]
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
@@ -438,16 +516,27 @@ def import_kpi(ctx: ImportContext, page: P.ParsedKpi, *, fiscal_year: int | None
         changes.update(_milestones(indicator, page.milestones, created))
         changes.update(_quarters(indicator, page, created))
         if changes:
-            _audit(ctx, "indicator.import" if created else "indicator.update_from_legacy", indicator, changes,
-                   code=indicator.code)
+            _audit(
+                ctx,
+                "indicator.import" if created else "indicator.update_from_legacy",
+                indicator,
+                changes,
+                code=indicator.code,
+            )
         save_provenance(ctx, indicator, page.code, page, source_file, created)
         if page.unit_name and page.achieved_unit_name and page.unit_name != page.achieved_unit_name:
-            ctx.finding("indicator.unit_mismatch", page.code,
-                        f"หน่วยของเป้าหมาย ({page.unit_name}) ต่างจากผลงาน ({page.achieved_unit_name}) / "
-                        "the target and the achieved value use different units")
+            ctx.finding(
+                "indicator.unit_mismatch",
+                page.code,
+                f"หน่วยของเป้าหมาย ({page.unit_name}) ต่างจากผลงาน ({page.achieved_unit_name}) / "
+                "the target and the achieved value use different units",
+            )
         ctx.pending_findings[indicator.pk] = indicator.code
-    outcomes.append(Outcome("indicator", page.code, "created" if created else ("updated" if changes else "unchanged"),
-                            changes))
+    outcomes.append(
+        Outcome(
+            "indicator", page.code, "created" if created else ("updated" if changes else "unchanged"), changes
+        )
+    )
     return outcomes
 
 
@@ -466,8 +555,9 @@ def _milestones(indicator: Indicator, levels: list[P.ParsedMilestone], created: 
     if current:
         indicator.milestone_levels.all().delete()
     MilestoneLevel.objects.bulk_create(
-        MilestoneLevel(indicator=indicator, level=m.level, description=m.description, percent=m.percent,
-                       points=m.points)
+        MilestoneLevel(
+            indicator=indicator, level=m.level, description=m.description, percent=m.percent, points=m.points
+        )
         for m in levels
     )
     show = lambda d: {str(k): f"{_show(v[1])}% {_show(v[2])}" for k, v in sorted(d.items())}  # noqa: E731
@@ -485,8 +575,8 @@ def _quarter_plan(page: P.ParsedKpi) -> dict[int, tuple[str, dict | None]]:
     headline = page.headline_quarter
     for q, row in sorted(page.quarters.items()):
         has_report = row.result is not None or bool(row.narrative)
-        unassessed = row.score is not None and row.score == 0 and all(
-            Decimal(v) == 0 for v in row.components.values()
+        unassessed = (
+            row.score is not None and row.score == 0 and all(Decimal(v) == 0 for v in row.components.values())
         )
         assessment = {"score": row.score, "components": row.components} if row.score is not None else None
         if headline is None or q <= headline:
@@ -507,9 +597,14 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
     plan = _quarter_plan(page)
     if not plan:
         return {}
-    existing = {} if created else {
-        r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
-    }
+    existing = (
+        {}
+        if created
+        else {
+            r.quarter: r
+            for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
+        }
+    )
     changes: dict[str, tuple[Any, Any]] = {}
     # New rows are inserted together at the end (one INSERT each for reports and assessments).
     new_reports: list[QuarterReport] = []
@@ -519,7 +614,9 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
         report = existing.get(q)
         is_new = report is None
         if is_new:
-            report = QuarterReport(indicator=indicator, quarter=q, definition_version=indicator.definition_version)
+            report = QuarterReport(
+                indicator=indicator, quarter=q, definition_version=indicator.definition_version
+            )
         values: dict[str, Any] = {"status": status}
         if row.result is not None:
             values["result"] = row.result
@@ -548,18 +645,30 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
         QuarterReport.objects.bulk_create(new_reports)
     if new_assessments:
         Assessment.objects.bulk_create(
-            Assessment(quarter_report=report, score=assessment["score"], components=assessment["components"],
-                       definition_version=indicator.definition_version)
+            Assessment(
+                quarter_report=report,
+                score=assessment["score"],
+                components=assessment["components"],
+                definition_version=indicator.definition_version,
+            )
             for report, assessment in new_assessments
         )
     return changes
 
 
-def import_city_indicator(ctx: ImportContext, page: P.ParsedCityIndicator, *, source_file: str) -> list[Outcome]:
+def import_city_indicator(
+    ctx: ImportContext, page: P.ParsedCityIndicator, *, source_file: str
+) -> list[Outcome]:
     check_permission(ctx.actor)
     if page.pid is None:
-        return [Outcome("city_indicator", "?", "skipped",
-                        reason="ไม่พบรหัสตัวชี้วัดเมือง / no city indicator id on the page or in its address")]
+        return [
+            Outcome(
+                "city_indicator",
+                "?",
+                "skipped",
+                reason="ไม่พบรหัสตัวชี้วัดเมือง / no city indicator id on the page or in its address",
+            )
+        ]
     outcomes: list[Outcome] = []
     key = str(page.pid)
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
@@ -575,7 +684,9 @@ def import_city_indicator(ctx: ImportContext, page: P.ParsedCityIndicator, *, so
             values["name"] = ""
         for name in ("catalogue", "data_kind", "definition", "calculation_method", "target_text"):
             if getattr(page, name):
-                values[name] = getattr(page, name)[:255] if name in ("catalogue", "target_text") else getattr(page, name)
+                values[name] = (
+                    getattr(page, name)[:255] if name in ("catalogue", "target_text") else getattr(page, name)
+                )
         if page.target_value is not None:
             values["target_value"] = page.target_value
         unit = ctx.unit(page.unit_name)
@@ -590,23 +701,38 @@ def import_city_indicator(ctx: ImportContext, page: P.ParsedCityIndicator, *, so
             if node_change:
                 changes["strategy_nodes"] = (None if created else node_change[0], node_change[1])
         if changes:
-            _audit(ctx, "city_indicator.import" if created else "city_indicator.update_from_legacy", item, changes)
+            _audit(
+                ctx,
+                "city_indicator.import" if created else "city_indicator.update_from_legacy",
+                item,
+                changes,
+            )
         save_provenance(ctx, item, key, page, source_file)
-    outcomes.append(Outcome("city_indicator", key, "created" if created else ("updated" if changes else "unchanged"),
-                            changes))
+    outcomes.append(
+        Outcome(
+            "city_indicator", key, "created" if created else ("updated" if changes else "unchanged"), changes
+        )
+    )
     return outcomes
 
 
-def import_project(ctx: ImportContext, page: P.ParsedProject, *, fiscal_year: int | None,
-                   source_file: str) -> list[Outcome]:
+def import_project(
+    ctx: ImportContext, page: P.ParsedProject, *, fiscal_year: int | None, source_file: str
+) -> list[Outcome]:
     check_permission(ctx.actor)
     if not page.code:
         return [Outcome("project", "?", "skipped", reason="ไม่พบรหัสโครงการ / no project code")]
     year = page.fiscal_year or fiscal_year
     if not year:
-        return [Outcome("project", page.code, "skipped",
-                        reason="หน้าไม่ระบุปีงบประมาณ และไม่ได้ให้ --fiscal-year / "
-                               "the page states no fiscal year and --fiscal-year was not given")]
+        return [
+            Outcome(
+                "project",
+                page.code,
+                "skipped",
+                reason="หน้าไม่ระบุปีงบประมาณ และไม่ได้ให้ --fiscal-year / "
+                "the page states no fiscal year and --fiscal-year was not given",
+            )
+        ]
     outcomes: list[Outcome] = []
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
@@ -642,13 +768,17 @@ def import_project(ctx: ImportContext, page: P.ParsedProject, *, fiscal_year: in
         if changes:
             _audit(ctx, "project.import" if created else "project.update_from_legacy", project, changes)
         save_provenance(ctx, project, page.code, page, source_file)
-    outcomes.append(Outcome("project", page.code, "created" if created else ("updated" if changes else "unchanged"),
-                            changes))
+    outcomes.append(
+        Outcome(
+            "project", page.code, "created" if created else ("updated" if changes else "unchanged"), changes
+        )
+    )
     return outcomes
 
 
-def import_agency_page(ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_year: int | None,
-                       source_file: str) -> list[Outcome]:
+def import_agency_page(
+    ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_year: int | None, source_file: str
+) -> list[Outcome]:
     """An agency's annual page: the agency itself, its evaluation dimensions, and for each
     KPI listed (they carry no code) the dimension and negotiated tag of the KPI of that
     agency with the same name, when one exists."""
@@ -659,7 +789,9 @@ def import_agency_page(ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_y
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
-        dimensions = {d.number: d for d in EvaluationDimension.objects.filter(number__in=list(page.dimensions))}
+        dimensions = {
+            d.number: d for d in EvaluationDimension.objects.filter(number__in=list(page.dimensions))
+        }
         for number, name in page.dimensions.items():
             if number not in dimensions:
                 dimensions[number] = EvaluationDimension.objects.create(number=number, name_th=name[:255])
@@ -673,11 +805,15 @@ def import_agency_page(ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_y
         for item in page.kpis:
             indicator = by_name.get(" ".join(item.name.split()))
             if indicator is None:
-                outcomes.append(Outcome(
-                    "indicator", f"{page.agency_code} {item.number}", "skipped",
-                    reason=f"หน้าหน่วยงานไม่มีรหัสตัวชี้วัด และไม่พบตัวชี้วัดชื่อ “{item.name[:60]}” / "
-                           "the agency page gives no KPI code and no KPI of that name exists",
-                ))
+                outcomes.append(
+                    Outcome(
+                        "indicator",
+                        f"{page.agency_code} {item.number}",
+                        "skipped",
+                        reason=f"หน้าหน่วยงานไม่มีรหัสตัวชี้วัด และไม่พบตัวชี้วัดชื่อ “{item.name[:60]}” / "
+                        "the agency page gives no KPI code and no KPI of that name exists",
+                    )
+                )
                 continue
             values: dict[str, Any] = {"is_negotiated": item.negotiated}
             if item.dimension in dimensions:
@@ -686,7 +822,9 @@ def import_agency_page(ctx: ImportContext, page: P.ParsedAgencyPage, *, fiscal_y
             if changes:
                 indicator.save(update_fields=list(changes))
                 _audit(ctx, "indicator.update_from_legacy", indicator, changes, code=indicator.code)
-            outcomes.append(Outcome("indicator", indicator.code, "updated" if changes else "unchanged", changes))
+            outcomes.append(
+                Outcome("indicator", indicator.code, "updated" if changes else "unchanged", changes)
+            )
         save_provenance(ctx, agency, page.long_code, page, source_file)
     if not any(o.kind == "agency" for o in outcomes):
         outcomes.append(Outcome("agency", page.agency_code, "unchanged"))

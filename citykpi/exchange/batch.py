@@ -67,7 +67,7 @@ def _locked(ids: list[int]) -> dict[int, QuarterReport]:
     rows: dict[int, QuarterReport] = {}
     ids = sorted(set(ids))
     for start in range(0, len(ids), LOCK_CHUNK):
-        chunk = ids[start:start + LOCK_CHUNK]
+        chunk = ids[start : start + LOCK_CHUNK]
         for row in (
             QuarterReport.objects.select_for_update(of=("self",))
             .select_related("indicator__agency", "indicator__fiscal_year", "indicator__unit", "updated_by")
@@ -95,7 +95,7 @@ def _stored_quarters(indicator_ids: Iterable[int]) -> dict[int, list[StoredQuart
     ids = sorted(set(indicator_ids))
     for start in range(0, len(ids), LOCK_CHUNK):
         rows = (
-            QuarterReport.objects.filter(indicator_id__in=ids[start:start + LOCK_CHUNK])
+            QuarterReport.objects.filter(indicator_id__in=ids[start : start + LOCK_CHUNK])
             .order_by("indicator_id", "quarter")
             .values_list("indicator_id", "quarter", "planned_target", "result", "status")
         )
@@ -104,8 +104,9 @@ def _stored_quarters(indicator_ids: Iterable[int]) -> dict[int, list[StoredQuart
     return by_indicator
 
 
-def write_findings(indicator, quarter: int, value: Decimal, stored: list[StoredQuarter],
-                   limits: rules.Limits) -> list[rules.Finding]:
+def write_findings(
+    indicator, quarter: int, value: Decimal, stored: list[StoredQuarter], limits: rules.Limits
+) -> list[rules.Finding]:
     """citykpi.quality.rules.check_report_write with the KPI's stored quarters and the
     year's limits given instead of read (the same rules, the same filtering)."""
     views = [
@@ -134,7 +135,13 @@ def _refuse_on_error(findings: list[rules.Finding]) -> None:
 def _audit_event(actor, row: QuarterReport, before: dict, after: dict, source: str) -> AuditEvent:
     """The row citykpi.audit.log.record(actor, "report.save", row, ...) writes, unsaved."""
     return audit_log.build(
-        actor, "report.save", row, before=before, after=after, indicator_code=row.indicator.code, source=source
+        actor,
+        "report.save",
+        row,
+        before=before,
+        after=after,
+        indicator_code=row.indicator.code,
+        source=source,
     )
 
 
@@ -154,13 +161,16 @@ def _update_rows(rows: list[QuarterReport], names: list[str]) -> None:
         f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "
         f"WHERE {qn(meta.pk.column)} = %s"
     )
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
-def save_reports(actor, items: list[Item], *, source: str = "xlsx",
-                 now: dt.datetime | None = None) -> tuple[list[QuarterReport], list[RowError]]:
+def save_reports(
+    actor, items: list[Item], *, source: str = "xlsx", now: dt.datetime | None = None
+) -> tuple[list[QuarterReport], list[RowError]]:
     """save_report for every item, all or nothing. Returns (saved rows, errors); when
     there is any error nothing is saved and the saved list is empty."""
     errors: list[RowError] = []
@@ -203,8 +213,9 @@ def save_reports(actor, items: list[Item], *, source: str = "xlsx",
                     year = indicator.fiscal_year_id
                     if year not in limits:
                         limits[year] = rules.Limits.for_year(year)
-                    warnings = write_findings(indicator, row.quarter, new_result,
-                                              stored.get(indicator.pk, []), limits[year])
+                    warnings = write_findings(
+                        indicator, row.quarter, new_result, stored.get(indicator.pk, []), limits[year]
+                    )
                     _refuse_on_error(warnings)
             except QuarterReport.DoesNotExist:
                 errors.append(RowError(item.key, Http404(str(item.report.pk))))
@@ -231,11 +242,15 @@ def save_reports(actor, items: list[Item], *, source: str = "xlsx",
             row.updated_at = stamp
         _update_rows([row for row, _ in saved], reporting.REPORT_FIELDS + ["updated_by", "updated_at"])
         AuditEvent.objects.bulk_create(
-            [_audit_event(actor, row, before, snapshot(row, reporting.REPORT_FIELDS), source) for row, before in saved],
+            [
+                _audit_event(actor, row, before, snapshot(row, reporting.REPORT_FIELDS), source)
+                for row, before in saved
+            ],
             batch_size=WRITE_BATCH,
         )
-        for row, _before in saved:
-            if row.status == Status.REOPENED:
-                # A reopened quarter is public: its result changes on the public page.
-                reporting.announce(row, "save")
+        # The stored data-quality findings of every KPI the workbook touched, in bulk, inside
+        # the same transaction (instead of one report_changed per row).
+        from citykpi.quality.actions import refresh_indicators
+
+        refresh_indicators({row.indicator_id for row, _ in saved}, actor, source=source)
     return [row for row, _ in saved], errors

@@ -69,10 +69,16 @@ def _quarter_columns(q: int, public: bool) -> list[Column]:
         return STATUS_LABELS.get(report.status, report.status)
 
     return [
-        Column(f"เป้าหมายสะสม ไตรมาส {q}", f"Q{q} planned target",
-               lambda _i, qs: _num(qs[q].planned_target) if q in qs else None),
-        Column(f"ผลงานสะสม ไตรมาส {q}", f"Q{q} result",
-               lambda _i, qs: _num(shown(qs).result) if shown(qs) else None),
+        Column(
+            f"เป้าหมายสะสม ไตรมาส {q}",
+            f"Q{q} planned target",
+            lambda _i, qs: _num(qs[q].planned_target) if q in qs else None,
+        ),
+        Column(
+            f"ผลงานสะสม ไตรมาส {q}",
+            f"Q{q} result",
+            lambda _i, qs: _num(shown(qs).result) if shown(qs) else None,
+        ),
         Column(f"ผลประเมิน ไตรมาส {q}", f"Q{q} score", score),
         Column(f"สถานะ ไตรมาส {q}", f"Q{q} status", status, 20),
     ]
@@ -146,8 +152,9 @@ def export_response(queryset: QuerySet, fmt: str, filename: str, *, public: bool
     Excel opens Thai text correctly). `filename` without extension."""
     safe = "".join(ch for ch in filename if ch.isalnum() or ch in "-_.") or "citykpi"
     if fmt == "csv":
-        response = HttpResponse(("\ufeff" + csv_text(queryset, public)).encode("utf-8"),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            ("\ufeff" + csv_text(queryset, public)).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
         return response
     if fmt != "xlsx":

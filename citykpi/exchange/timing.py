@@ -82,8 +82,9 @@ def legacy_pages(folder: Path, n_pages: int, *, seed: int = 2566) -> Counter:
         else:
             text = text.replace(key, new_key)
         factor = Decimal(rng.randint(50, 100)) / 100
-        text = _TABLE_NUMBER_RE.sub(lambda m: f"{Decimal(m.group(0)) * factor:.2f}", text)
-        text = _ACHIEVED_RE.sub(lambda m: m.group(1) + f"{Decimal(m.group(2)) * factor:.2f}", text)
+        # The lambdas run inside sub(), in this iteration: binding `factor` late is intended.
+        text = _TABLE_NUMBER_RE.sub(lambda m: f"{Decimal(m.group(0)) * factor:.2f}", text)  # noqa: B023
+        text = _ACHIEVED_RE.sub(lambda m: m.group(1) + f"{Decimal(m.group(2)) * factor:.2f}", text)  # noqa: B023
         text = _PROGRESS_RE.sub(lambda m: m.group(1) + str(rng.randint(0, 100)), text)
         (folder / f"page-{i:05d}.txt").write_text(text, encoding="utf-8")
         kinds[kind] += 1
@@ -106,7 +107,9 @@ def _vendor() -> str:
     return connection.vendor
 
 
-def run_legacy_import(n_pages: int = 1000, *, fiscal_year: int = 2564, profile: str | None = None) -> dict[str, Any]:
+def run_legacy_import(
+    n_pages: int = 1000, *, fiscal_year: int = 2564, profile: str | None = None
+) -> dict[str, Any]:
     """Import `n_pages` varied legacy pages into the current (empty) database; time it."""
     from citykpi.audit.models import AuditEvent
     from citykpi.exchange.legacy import import_paths
@@ -141,8 +144,13 @@ def run_legacy_import(n_pages: int = 1000, *, fiscal_year: int = 2564, profile: 
     }
 
 
-def _typed_result(earlier: list[Decimal | None], stored: Decimal | None, unit, levels_top: Decimal | None,
-                  rng: random.Random) -> Decimal:
+def _typed_result(
+    earlier: list[Decimal | None],
+    stored: Decimal | None,
+    unit,
+    levels_top: Decimal | None,
+    rng: random.Random,
+) -> Decimal:
     """A new cumulative result a reporter could type: within the unit's scale, not below
     the quarters already reported (a running total), different from the stored one."""
     low = max((r for r in earlier if r is not None), default=Decimal(0))
@@ -185,7 +193,9 @@ def run_workbook_import(n_kpis: int = 3000, *, profile: str | None = None) -> di
     scale = max(1, -(-n_kpis // (7 * 80)))
     generate(scale=scale, years=[year], agency_count=80)
     agency = Agency.objects.order_by("code").first()
-    codes = list(Indicator.objects.filter(fiscal_year_id=year).order_by("code").values_list("code", flat=True)[:n_kpis])
+    codes = list(
+        Indicator.objects.filter(fiscal_year_id=year).order_by("code").values_list("code", flat=True)[:n_kpis]
+    )
     if len(codes) < n_kpis:
         raise RuntimeError(f"the demo made only {len(codes)} KPIs in {year}, fewer than {n_kpis}")
     # One agency's template with n_kpis rows: the demo spreads KPIs over agencies.
@@ -198,7 +208,8 @@ def run_workbook_import(n_kpis: int = 3000, *, profile: str | None = None) -> di
     indicators = {
         i.code: i
         for i in Indicator.objects.filter(agency=agency, fiscal_year_id=year)
-        .select_related("unit").prefetch_related("milestone_levels")
+        .select_related("unit")
+        .prefetch_related("milestone_levels")
     }
     results: dict[tuple[int, int], Decimal | None] = {
         (indicator_id, q): value
@@ -218,12 +229,17 @@ def run_workbook_import(n_kpis: int = 3000, *, profile: str | None = None) -> di
             unit is not None and unit.kind == unit.Kind.LEVEL
         )
         value = _typed_result(
-            [results.get((indicator.pk, q)) for q in range(1, quarter)], results.get((indicator.pk, quarter)),
-            unit, level_limit(indicator) if is_level else None, rng,
+            [results.get((indicator.pk, q)) for q in range(1, quarter)],
+            results.get((indicator.pk, quarter)),
+            unit,
+            level_limit(indicator) if is_level else None,
+            rng,
         )
         # Thai digits in every tenth row, as some reporters type them.
         sheet.cell(row, xlsx.COL["result"]).value = _thai(value) if rows % 10 == 0 else float(value)
-        sheet.cell(row, xlsx.COL["narrative"]).value = f"ผลการดำเนินงานไตรมาสที่ {quarter} แถว {row}: ดำเนินการตามแผน"
+        sheet.cell(
+            row, xlsx.COL["narrative"]
+        ).value = f"ผลการดำเนินงานไตรมาสที่ {quarter} แถว {row}: ดำเนินการตามแผน"
         rows += 1
     buffer = io.BytesIO()
     book.save(buffer)
@@ -269,15 +285,23 @@ def _in_fresh_database(args: list[str], database_url: str | None) -> dict[str, A
         env.setdefault("DJANGO_SETTINGS_MODULE", "citykpi.settings")
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         command = [sys.executable, "-m", "citykpi"]
-        subprocess.run([*command, "migrate", "-v0", "--no-input", "--skip-checks"], env=env, check=True, cwd=tmp)
+        subprocess.run(
+            [*command, "migrate", "-v0", "--no-input", "--skip-checks"], env=env, check=True, cwd=tmp
+        )
         done = subprocess.run(
-            [*command, "time-import", *args, "--json"], env=env, check=True, cwd=tmp, capture_output=True, text=True
+            [*command, "time-import", *args, "--json"],
+            env=env,
+            check=True,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def time_legacy_import(n_pages: int = 1000, *, fresh: bool = True, profile: str | None = None,
-                       database_url: str | None = None) -> dict[str, Any]:
+def time_legacy_import(
+    n_pages: int = 1000, *, fresh: bool = True, profile: str | None = None, database_url: str | None = None
+) -> dict[str, Any]:
     """Seconds and counts of importing `n_pages` legacy pages (see the module docstring).
 
     fresh: in a subprocess on a new SQLite database (or on `database_url`, which must be
@@ -285,14 +309,19 @@ def time_legacy_import(n_pages: int = 1000, *, fresh: bool = True, profile: str 
     """
     if not fresh:
         return run_legacy_import(n_pages, profile=profile)
-    args = ["legacy", "--pages", str(n_pages)] + (["--profile", str(Path(profile).resolve())] if profile else [])
+    args = ["legacy", "--pages", str(n_pages)] + (
+        ["--profile", str(Path(profile).resolve())] if profile else []
+    )
     return _in_fresh_database(args, database_url)
 
 
-def time_workbook_import(n_kpis: int = 3000, *, fresh: bool = True, profile: str | None = None,
-                         database_url: str | None = None) -> dict[str, Any]:
+def time_workbook_import(
+    n_kpis: int = 3000, *, fresh: bool = True, profile: str | None = None, database_url: str | None = None
+) -> dict[str, Any]:
     """Seconds and counts of importing a quarter workbook of `n_kpis` rows, each changed."""
     if not fresh:
         return run_workbook_import(n_kpis, profile=profile)
-    args = ["workbook", "--kpis", str(n_kpis)] + (["--profile", str(Path(profile).resolve())] if profile else [])
+    args = ["workbook", "--kpis", str(n_kpis)] + (
+        ["--profile", str(Path(profile).resolve())] if profile else []
+    )
     return _in_fresh_database(args, database_url)

@@ -59,14 +59,18 @@ def _agency_in_scope(user, code: str | None) -> Agency:
 def index(request: HttpRequest) -> HttpResponse:
     _staff(request)
     today = fiscal.fiscal_year_of(request_today())
-    return render(request, "exchange/index.html", {
-        "agencies": _report_agencies(request.user),
-        "years": list(FiscalYear.objects.values_list("year", flat=True)),
-        "current_year": today,
-        "current_quarter": fiscal.quarter_of(request_today()),
-        "quarters": (1, 2, 3, 4),
-        "is_citywide": access.is_citywide_viewer(request.user),
-    })
+    return render(
+        request,
+        "exchange/index.html",
+        {
+            "agencies": _report_agencies(request.user),
+            "years": list(FiscalYear.objects.values_list("year", flat=True)),
+            "current_year": today,
+            "current_quarter": fiscal.quarter_of(request_today()),
+            "quarters": (1, 2, 3, 4),
+            "is_citywide": access.is_citywide_viewer(request.user),
+        },
+    )
 
 
 def request_today():
@@ -83,7 +87,9 @@ def template(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"))
     quarter = _int(request.GET.get("quarter"))
     if year is None or quarter not in (1, 2, 3, 4):
-        return HttpResponse(both("ระบุปีงบประมาณและไตรมาส (1-4)", "Give a fiscal year and a quarter (1-4)"), status=400)
+        return HttpResponse(
+            both("ระบุปีงบประมาณและไตรมาส (1-4)", "Give a fiscal year and a quarter (1-4)"), status=400
+        )
     response = HttpResponse(template_bytes(agency, year, quarter), content_type=export.XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="citykpi-{agency.code}-{year}-q{quarter}.xlsx"'
     return response
@@ -97,7 +103,9 @@ def export_year(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"))
     fmt = request.GET.get("fmt", "xlsx")
     if year is None or fmt not in ("xlsx", "csv"):
-        return HttpResponse(both("ระบุปีงบประมาณและรูปแบบ xlsx หรือ csv", "Give a fiscal year and xlsx or csv"), status=400)
+        return HttpResponse(
+            both("ระบุปีงบประมาณและรูปแบบ xlsx หรือ csv", "Give a fiscal year and xlsx or csv"), status=400
+        )
     code = request.GET.get("agency")
     agency = _agency_in_scope(request.user, code) if code else None
     if agency is None and not access.is_citywide_viewer(request.user):
@@ -114,10 +122,16 @@ def upload(request: HttpRequest) -> HttpResponse:
     _staff(request)
     uploaded = request.FILES.get("file")
     if uploaded is None:
-        return render(request, "exchange/preview.html", {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, status=400)
+        return render(
+            request, "exchange/preview.html", {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, status=400
+        )
     if uploaded.size > MAX_UPLOAD_BYTES:
-        return render(request, "exchange/preview.html",
-                      {"error": both("ไฟล์ใหญ่เกิน 10 MB", "The file is larger than 10 MB")}, status=400)
+        return render(
+            request,
+            "exchange/preview.html",
+            {"error": both("ไฟล์ใหญ่เกิน 10 MB", "The file is larger than 10 MB")},
+            status=400,
+        )
     data = uploaded.read()
     result = import_workbook(data, user=request.user, commit=False)
     token = ""
@@ -126,8 +140,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         token = uuid.uuid4().hex
         (UPLOAD_DIR / f"{token}.xlsx").write_bytes(data)
         request.session[SESSION_KEY] = token
-    return render(request, "exchange/preview.html", {"result": result, "token": token, "name": uploaded.name},
-                  status=200 if result.ok else 422)
+    return render(
+        request,
+        "exchange/preview.html",
+        {"result": result, "token": token, "name": uploaded.name},
+        status=200 if result.ok else 422,
+    )
 
 
 @login_required
@@ -137,9 +155,16 @@ def confirm(request: HttpRequest) -> HttpResponse:
     _staff(request)
     token = request.POST.get("token", "")
     if not token or request.session.get(SESSION_KEY) != token:
-        return render(request, "exchange/preview.html", {
-            "error": both("ไม่พบไฟล์ที่ตรวจแล้ว กรุณาอัปโหลดใหม่", "No checked upload to confirm; upload the file again"),
-        }, status=400)
+        return render(
+            request,
+            "exchange/preview.html",
+            {
+                "error": both(
+                    "ไม่พบไฟล์ที่ตรวจแล้ว กรุณาอัปโหลดใหม่", "No checked upload to confirm; upload the file again"
+                ),
+            },
+            status=400,
+        )
     path = UPLOAD_DIR / f"{token}.xlsx"
     if not path.exists():
         raise Http404(token)
@@ -148,7 +173,9 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if result.committed or result.ok:
         path.unlink(missing_ok=True)
         request.session.pop(SESSION_KEY, None)
-    return render(request, "exchange/preview.html", {"result": result, "confirmed": True},
-                  status=200 if result.ok else 422)
-
-
+    return render(
+        request,
+        "exchange/preview.html",
+        {"result": result, "confirmed": True},
+        status=200 if result.ok else 422,
+    )

@@ -31,7 +31,7 @@ from citykpi.agencies.models import Agency
 from citykpi.exchange import batch
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
-from citykpi.lib.thai import NumberParseError, format_number, parse_number, to_arabic_digits
+from citykpi.lib.thai import NumberParseError, format_number, to_arabic_digits
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import QuarterReport
 
@@ -147,8 +147,7 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
         raise ActionError("ไตรมาสต้องเป็น 1 ถึง 4", "The quarter must be 1 to 4", field="quarter")
     indicators = list(template_indicators(agency, year))
     reports = {
-        r.indicator_id: r
-        for r in QuarterReport.objects.filter(indicator__in=indicators, quarter=quarter)
+        r.indicator_id: r for r in QuarterReport.objects.filter(indicator__in=indicators, quarter=quarter)
     }
     workbook = Workbook()
     sheet = workbook.active
@@ -189,7 +188,9 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
             "result": _excel_number(report.result) if report else None,
             "scale": _scale_text(unit),
             "narrative": report.narrative if report else "",
-            "status": reporting.bilingual_status(report.status if report else QuarterReport.Status.NOT_STARTED),
+            "status": reporting.bilingual_status(
+                report.status if report else QuarterReport.Status.NOT_STARTED
+            ),
         }
         for key, value in values.items():
             cell = sheet.cell(row=row, column=COL[key], value=value)
@@ -223,21 +224,43 @@ def _validation_key(unit: Unit | None) -> str:
 def _validation_for(unit: Unit | None) -> DataValidation:
     """A dropdown of the allowed levels for level units, a number range otherwise. Only a
     warning in Excel: Thai digits typed as text must still get through (we parse them)."""
-    common = dict(allow_blank=True, showErrorMessage=True, errorStyle="warning",
-                  errorTitle="ค่าไม่ถูกต้อง / Invalid value")
+    common = dict(
+        allow_blank=True, showErrorMessage=True, errorStyle="warning", errorTitle="ค่าไม่ถูกต้อง / Invalid value"
+    )
     if unit is not None and unit.kind == Unit.Kind.LEVEL and unit.scale_max is not None:
         low = int(unit.scale_min or 0)
         levels = ",".join(str(n) for n in range(low, int(unit.scale_max) + 1))
-        return DataValidation(type="list", formula1=f'"{levels}"',
-                              error=f"เลือกระดับ {levels} / choose a level: {levels}", **common)
+        return DataValidation(
+            type="list",
+            formula1=f'"{levels}"',
+            error=f"เลือกระดับ {levels} / choose a level: {levels}",
+            **common,
+        )
     if unit is not None and unit.kind == Unit.Kind.PERCENT:
         if unit.allows_over_100:
-            return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                                  error="ร้อยละต้องไม่ติดลบ / a percentage may not be negative", **common)
-        return DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
-                              error="ร้อยละ 0 ถึง 100 / a percentage from 0 to 100", **common)
-    return DataValidation(type="decimal", operator="between", formula1="-999999999999",
-                          formula2="999999999999", error="ต้องเป็นตัวเลข / must be a number", **common)
+            return DataValidation(
+                type="decimal",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                error="ร้อยละต้องไม่ติดลบ / a percentage may not be negative",
+                **common,
+            )
+        return DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="0",
+            formula2="100",
+            error="ร้อยละ 0 ถึง 100 / a percentage from 0 to 100",
+            **common,
+        )
+    return DataValidation(
+        type="decimal",
+        operator="between",
+        formula1="-999999999999",
+        formula2="999999999999",
+        error="ต้องเป็นตัวเลข / must be a number",
+        **common,
+    )
 
 
 def template_bytes(agency: Agency, year: int, quarter: int) -> bytes:
@@ -283,11 +306,15 @@ def _meta(result: Result, meta) -> dict[str, tuple[int, int]] | None:
         if result.quarter not in (1, 2, 3, 4) or head.get("format") != FORMAT_ID:
             raise ValueError
     except (KeyError, ValueError):
-        result.errors.append(CellError(
-            META_SHEET, 0, "",
-            "ข้อมูลกำกับของไฟล์ไม่ครบหรือถูกแก้ไข กรุณาดาวน์โหลดแบบฟอร์มใหม่",
-            "The workbook's hidden meta sheet is missing values or was edited; download a new template",
-        ))
+        result.errors.append(
+            CellError(
+                META_SHEET,
+                0,
+                "",
+                "ข้อมูลกำกับของไฟล์ไม่ครบหรือถูกแก้ไข กรุณาดาวน์โหลดแบบฟอร์มใหม่",
+                "The workbook's hidden meta sheet is missing values or was edited; download a new template",
+            )
+        )
         return None
     return versions
 
@@ -300,21 +327,38 @@ def import_workbook(file: BinaryIO | str | bytes, *, user, commit: bool) -> Resu
     try:
         workbook = load_workbook(file, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
-        result.errors.append(CellError(
-            "-", 0, "", "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้", f"This is not a readable .xlsx workbook ({type(exc).__name__})",
-        ))
+        result.errors.append(
+            CellError(
+                "-",
+                0,
+                "",
+                "ไฟล์นี้ไม่ใช่ไฟล์ Excel (.xlsx) ที่อ่านได้",
+                f"This is not a readable .xlsx workbook ({type(exc).__name__})",
+            )
+        )
         return result
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        result.errors.append(CellError(
-            "-", 0, "", "ไฟล์ Excel เสียหาย อ่านไม่ได้", f"The workbook is damaged and cannot be read ({type(exc).__name__})",
-        ))
+        result.errors.append(
+            CellError(
+                "-",
+                0,
+                "",
+                "ไฟล์ Excel เสียหาย อ่านไม่ได้",
+                f"The workbook is damaged and cannot be read ({type(exc).__name__})",
+            )
+        )
         return result
     for name in (DATA_SHEET, META_SHEET):
         if name not in workbook.sheetnames:
-            result.errors.append(CellError(
-                name, 0, "", f"ไม่พบแผ่นงาน “{name}” กรุณาใช้แบบฟอร์มที่ดาวน์โหลดจากระบบ",
-                f"The sheet “{name}” is missing; use the template downloaded from citykpi",
-            ))
+            result.errors.append(
+                CellError(
+                    name,
+                    0,
+                    "",
+                    f"ไม่พบแผ่นงาน “{name}” กรุณาใช้แบบฟอร์มที่ดาวน์โหลดจากระบบ",
+                    f"The sheet “{name}” is missing; use the template downloaded from citykpi",
+                )
+            )
     if result.errors:
         return result
     versions = _meta(result, workbook[META_SHEET])
@@ -338,8 +382,11 @@ class _Planned:
 
 
 def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user) -> list[_Planned]:
-    cells = list(sheet.iter_rows(min_row=FIRST_ROW, max_row=min(sheet.max_row, FIRST_ROW + MAX_ROWS),
-                                 max_col=len(COLUMNS)))
+    cells = list(
+        sheet.iter_rows(
+            min_row=FIRST_ROW, max_row=min(sheet.max_row, FIRST_ROW + MAX_ROWS), max_col=len(COLUMNS)
+        )
+    )
     codes = [_text(row[COL["code"] - 1].value) for row in cells]
     indicators = {
         i.code: i
@@ -378,32 +425,55 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
             error(row, "code", f"ไม่พบตัวชี้วัดรหัส “{code}”", f"Unknown KPI code “{code}”", code)
             continue
         if indicator.agency.code != result.agency_code or indicator.agency_id not in reportable:
-            error(row, "code", f"ตัวชี้วัด {code} เป็นของหน่วยงานอื่น คุณไม่มีสิทธิ์รายงานผล",
-                  f"The KPI {code} belongs to another agency; you may not report on it", code)
+            error(
+                row,
+                "code",
+                f"ตัวชี้วัด {code} เป็นของหน่วยงานอื่น คุณไม่มีสิทธิ์รายงานผล",
+                f"The KPI {code} belongs to another agency; you may not report on it",
+                code,
+            )
             continue
         if indicator.fiscal_year_id != result.fiscal_year:
-            error(row, "code", f"ตัวชี้วัด {code} ไม่ใช่ของปีงบประมาณ {result.fiscal_year}",
-                  f"The KPI {code} is not in fiscal year {result.fiscal_year}", code)
+            error(
+                row,
+                "code",
+                f"ตัวชี้วัด {code} ไม่ใช่ของปีงบประมาณ {result.fiscal_year}",
+                f"The KPI {code} is not in fiscal year {result.fiscal_year}",
+                code,
+            )
             continue
         result_cell = row_cells[COL["result"] - 1]
         narrative_cell = row_cells[COL["narrative"] - 1]
         bad = False
         for key, cell in (("result", result_cell), ("narrative", narrative_cell)):
             if _is_formula(cell):
-                error(row, key, "ช่องนี้เป็นสูตร กรุณาวางเป็นค่า (Paste Values)",
-                      "This cell holds a formula; paste it as a value", code)
+                error(
+                    row,
+                    key,
+                    "ช่องนี้เป็นสูตร กรุณาวางเป็นค่า (Paste Values)",
+                    "This cell holds a formula; paste it as a value",
+                    code,
+                )
                 bad = True
         if bad:
             continue
         report = reports.get(indicator.pk)
         try:
-            new_result = reporting.clean_result(indicator, result_cell.value if not isinstance(result_cell.value, str)
-                                                else result_cell.value.strip())
+            new_result = reporting.clean_result(
+                indicator,
+                result_cell.value if not isinstance(result_cell.value, str) else result_cell.value.strip(),
+            )
         except ActionError as exc:
             error(row, "result", exc.message_th, exc.message_en, code)
             continue
         except (NumberParseError, TypeError, ValueError):
-            error(row, "result", f"“{result_cell.value}” ไม่ใช่ตัวเลข", f"“{result_cell.value}” is not a number", code)
+            error(
+                row,
+                "result",
+                f"“{result_cell.value}” ไม่ใช่ตัวเลข",
+                f"“{result_cell.value}” is not a number",
+                code,
+            )
             continue
         new_narrative = _text(narrative_cell.value).replace("\r\n", "\n")
         if len(new_narrative) > reporting.NARRATIVE_MAX_CHARS:
@@ -421,25 +491,48 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
         expected = versions.get(code)
         current_version = report.version if report else 1
         if expected is None:
-            error(row, "code", f"ไม่พบรุ่นของแถว {code} ในข้อมูลกำกับ กรุณาดาวน์โหลดแบบฟอร์มใหม่",
-                  f"No version for {code} in the meta sheet; download a new template", code)
+            error(
+                row,
+                "code",
+                f"ไม่พบรุ่นของแถว {code} ในข้อมูลกำกับ กรุณาดาวน์โหลดแบบฟอร์มใหม่",
+                f"No version for {code} in the meta sheet; download a new template",
+                code,
+            )
             continue
         if expected[0] != current_version:
-            error(row, "result", f"ข้อมูลของ {code} ถูกแก้ไขหลังจากดาวน์โหลดแบบฟอร์ม (รุ่น {expected[0]} → {current_version}) "
-                  "กรุณาดาวน์โหลดใหม่", f"{code} was changed after this template was downloaded "
-                  f"(version {expected[0]} → {current_version}); download a new one", code)
+            error(
+                row,
+                "result",
+                f"ข้อมูลของ {code} ถูกแก้ไขหลังจากดาวน์โหลดแบบฟอร์ม (รุ่น {expected[0]} → {current_version}) "
+                "กรุณาดาวน์โหลดใหม่",
+                f"{code} was changed after this template was downloaded "
+                f"(version {expected[0]} → {current_version}); download a new one",
+                code,
+            )
             continue
         status = report.status if report else QuarterReport.Status.NOT_STARTED
         if report is not None and not reporting.is_open(report, today):
             label_th, _, label_en = reporting.bilingual_status(status).partition(" / ")
-            error(row, "result", f"ไตรมาสนี้ของ {code} แก้ไขไม่ได้ (สถานะ “{label_th}” หรือพ้นกำหนด)",
-                  f"This quarter of {code} cannot be edited ({label_en or status}, or past its deadline)", code)
+            error(
+                row,
+                "result",
+                f"ไตรมาสนี้ของ {code} แก้ไขไม่ได้ (สถานะ “{label_th}” หรือพ้นกำหนด)",
+                f"This quarter of {code} cannot be edited ({label_en or status}, or past its deadline)",
+                code,
+            )
             continue
         for name, before, after in changed:
-            result.changes.append(CellChange(
-                DATA_SHEET, row, _column_label(name), code, name,
-                _show(before), _show(after),
-            ))
+            result.changes.append(
+                CellChange(
+                    DATA_SHEET,
+                    row,
+                    _column_label(name),
+                    code,
+                    name,
+                    _show(before),
+                    _show(after),
+                )
+            )
         planned.append(_Planned(row, indicator, report, new_result, new_narrative, current_version))
     return planned
 
@@ -462,13 +555,21 @@ def _missing_reports(planned: list[_Planned], quarter: int) -> None:
     if not missing:
         return
     QuarterReport.objects.bulk_create(
-        [QuarterReport(indicator=item.indicator, quarter=quarter, definition_version=item.indicator.definition_version)
-         for item in missing],
+        [
+            QuarterReport(
+                indicator=item.indicator,
+                quarter=quarter,
+                definition_version=item.indicator.definition_version,
+            )
+            for item in missing
+        ],
         ignore_conflicts=True,  # a row someone else created meanwhile is the one we update
     )
     rows = {
         r.indicator_id: r
-        for r in QuarterReport.objects.filter(indicator__in=[item.indicator for item in missing], quarter=quarter)
+        for r in QuarterReport.objects.filter(
+            indicator__in=[item.indicator for item in missing], quarter=quarter
+        )
     }
     for item in missing:
         item.report = rows[item.indicator.pk]
@@ -482,21 +583,37 @@ def _commit(result: Result, planned: list[_Planned], user) -> None:
         _missing_reports(planned, result.quarter)
         _saved, errors = batch.save_reports(
             user,
-            [batch.Item(item.row, item.report, item.result, item.narrative, item.version) for item in planned],
+            [
+                batch.Item(item.row, item.report, item.result, item.narrative, item.version)
+                for item in planned
+            ],
             source="xlsx",
         )
         for failure in errors:
             item = by_row[failure.key]
             exc = failure.error
             if isinstance(exc, ActionError):
-                result.errors.append(CellError(DATA_SHEET, item.row, _column_label("result"),
-                                               exc.message_th, exc.message_en, item.indicator.code))
+                result.errors.append(
+                    CellError(
+                        DATA_SHEET,
+                        item.row,
+                        _column_label("result"),
+                        exc.message_th,
+                        exc.message_en,
+                        item.indicator.code,
+                    )
+                )
             else:
-                result.errors.append(CellError(
-                    DATA_SHEET, item.row, _column_label("code"),
-                    f"คุณไม่มีสิทธิ์รายงานผลตัวชี้วัด {item.indicator.code}",
-                    f"You may not report on {item.indicator.code}", item.indicator.code,
-                ))
+                result.errors.append(
+                    CellError(
+                        DATA_SHEET,
+                        item.row,
+                        _column_label("code"),
+                        f"คุณไม่มีสิทธิ์รายงานผลตัวชี้วัด {item.indicator.code}",
+                        f"You may not report on {item.indicator.code}",
+                        item.indicator.code,
+                    )
+                )
         if result.errors:
             transaction.set_rollback(True)
             return

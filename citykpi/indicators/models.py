@@ -169,9 +169,7 @@ class Indicator(models.Model):
         EvaluationDimension, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
     )
     is_negotiated = models.BooleanField("ตัวชี้วัดเจรจา", default=False)
-    strategy_nodes = models.ManyToManyField(
-        "strategy.StrategyNode", blank=True, related_name="indicators"
-    )
+    strategy_nodes = models.ManyToManyField("strategy.StrategyNode", blank=True, related_name="indicators")
     # An unlabelled number the legacy page shows under the type (the seed's "0"). Its meaning
     # is unknown, so it is kept as text and shown as it was, never interpreted.
     legacy_counter = models.CharField(max_length=40, blank=True)
@@ -220,9 +218,7 @@ class Indicator(models.Model):
         if self.weight is not None and not (0 <= self.weight <= 100):
             errors["weight"] = "น้ำหนักต้องอยู่ระหว่าง 0 ถึง 100 / Weight must be between 0 and 100"
         if self.code and self.agency_id and not self.code.startswith(self.agency.code + "-"):
-            errors["code"] = (
-                "รหัสตัวชี้วัดต้องขึ้นต้นด้วยรหัสหน่วยงาน / The KPI code must start with the agency code"
-            )
+            errors["code"] = "รหัสตัวชี้วัดต้องขึ้นต้นด้วยรหัสหน่วยงาน / The KPI code must start with the agency code"
         if self.direction == self.Direction.RANGE and (self.range_low is None or self.range_high is None):
             errors["range_low"] = "ต้องระบุช่วงค่า / A range KPI needs its low and high values"
         if errors:

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
-from citykpi.audit.log import record, snapshot as audit_snapshot
+from citykpi.audit.log import record
+from citykpi.audit.log import snapshot as audit_snapshot
 from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
 from citykpi.lib.errors import ActionError, ConflictError, PermissionDenied
 from citykpi.planning import checks, versions
@@ -55,6 +56,7 @@ from citykpi.planning.rules import (  # noqa: F401
     is_agency_member,
     setup_of,
 )
+
 # Definition fields a template holds and pushes down to its assignments.
 TEMPLATE_FIELDS = [
     "name",
@@ -123,7 +125,11 @@ def _template_state(template: KpiTemplate) -> dict[str, Any]:
 
 
 def create_template(
-    actor, *, strategy_nodes: Iterable = (), milestone_levels: Iterable[dict] = (), source: str = "web",
+    actor,
+    *,
+    strategy_nodes: Iterable = (),
+    milestone_levels: Iterable[dict] = (),
+    source: str = "web",
     **values: Any,
 ) -> KpiTemplate:
     _require_evaluator(actor)
@@ -146,8 +152,14 @@ class TemplateChange:
 
 
 def update_template(
-    actor, template: KpiTemplate, *, version: int | None = None, strategy_nodes: Iterable | None = None,
-    milestone_levels: Iterable[dict] | None = None, source: str = "web", **values: Any,
+    actor,
+    template: KpiTemplate,
+    *,
+    version: int | None = None,
+    strategy_nodes: Iterable | None = None,
+    milestone_levels: Iterable[dict] | None = None,
+    source: str = "web",
+    **values: Any,
 ) -> TemplateChange:
     """Change a template; the change reaches its assignments whose setup is not approved."""
     _require_evaluator(actor)
@@ -173,7 +185,11 @@ def update_template(
             Setup.objects.filter(state=Setup.State.APPROVED).values_list("agency_id", "fiscal_year_id")
         )
         node_ids = list(template.strategy_nodes.values_list("pk", flat=True))
-        assignments = Indicator.objects.select_for_update(of=("self",)).filter(template=template).select_related("agency")
+        assignments = (
+            Indicator.objects.select_for_update(of=("self",))
+            .filter(template=template)
+            .select_related("agency")
+        )
         for indicator in assignments.order_by("code"):
             if (indicator.agency_id, indicator.fiscal_year_id) in approved:
                 change.frozen.append(indicator.code)
@@ -183,8 +199,9 @@ def update_template(
     return change
 
 
-def _apply_template(actor, template: KpiTemplate, indicator: Indicator, node_ids: list[int], *,
-                    source: str) -> bool:
+def _apply_template(
+    actor, template: KpiTemplate, indicator: Indicator, node_ids: list[int], *, source: str
+) -> bool:
     """Push the template's definition into one assignment; False when it already matched."""
     before = versions.snapshot(indicator)
     for name in TEMPLATE_FIELDS:
@@ -197,8 +214,15 @@ def _apply_template(actor, template: KpiTemplate, indicator: Indicator, node_ids
     _bump_definition(indicator)
     indicator.plan_version += 1
     indicator.save(update_fields=TEMPLATE_FIELDS + ["definition_version", "plan_version", "updated_at"])
-    record(actor, "kpi.template_change", indicator, before=before, after=versions.snapshot(indicator),
-           indicator_code=indicator.code, source=source)
+    record(
+        actor,
+        "kpi.template_change",
+        indicator,
+        before=before,
+        after=versions.snapshot(indicator),
+        indicator_code=indicator.code,
+        source=source,
+    )
     return True
 
 
@@ -209,8 +233,15 @@ def _same_definition(before: dict, after: dict) -> bool:
 
 
 def assign_template(
-    actor, template: KpiTemplate, *, fiscal_year: FiscalYear | int, agencies: Iterable[Agency],
-    target=None, plan: dict | Sequence | None = None, weight=None, skip_existing: bool = False,
+    actor,
+    template: KpiTemplate,
+    *,
+    fiscal_year: FiscalYear | int,
+    agencies: Iterable[Agency],
+    target=None,
+    plan: dict | Sequence | None = None,
+    weight=None,
+    skip_existing: bool = False,
     source: str = "web",
 ) -> list[Indicator]:
     """Assign a template to many agencies at once: one new KPI per agency, each with its
@@ -234,8 +265,9 @@ def assign_template(
         if not template.is_active:
             raise _inactive_error(template)
         already = set(
-            Indicator.objects.filter(template=template, fiscal_year=year, agency__in=agencies)
-            .values_list("agency__code", flat=True)
+            Indicator.objects.filter(template=template, fiscal_year=year, agency__in=agencies).values_list(
+                "agency__code", flat=True
+            )
         )
         if already and skip_existing:
             agencies = [a for a in agencies if a.code not in already]
@@ -251,8 +283,7 @@ def assign_template(
         if frozen_codes:
             codes = ", ".join(frozen_codes)
             raise ActionError(
-                f"ตัวชี้วัดปีงบประมาณ {year.pk} ของหน่วยงาน {codes} ได้รับอนุมัติแล้ว "
-                "ต้องให้ สยป. เปิดให้แก้ไขก่อนเพิ่มตัวชี้วัด",
+                f"ตัวชี้วัดปีงบประมาณ {year.pk} ของหน่วยงาน {codes} ได้รับอนุมัติแล้ว ต้องให้ สยป. เปิดให้แก้ไขก่อนเพิ่มตัวชี้วัด",
                 f"The fiscal year {year.pk} KPIs of {codes} are approved; reopen them before adding a KPI",
                 field="agencies",
             )
@@ -260,7 +291,9 @@ def assign_template(
         node_ids = list(template.strategy_nodes.values_list("pk", flat=True))
         # The new KPI comes last in each agency's list ("6." after five KPIs).
         carried = Counter(
-            Indicator.objects.filter(fiscal_year=year, agency__in=agencies).values_list("agency_id", flat=True)
+            Indicator.objects.filter(fiscal_year=year, agency__in=agencies).values_list(
+                "agency_id", flat=True
+            )
         )
         created = []
         for agency in agencies:
@@ -279,17 +312,29 @@ def assign_template(
             indicator.strategy_nodes.set(node_ids)
             _set_milestones(indicator, template.milestone_levels)
             _set_plan(indicator, {q: plan_values.get(q) for q in QUARTERS})
-            record(actor, "kpi.assign", indicator, after=versions.snapshot(indicator),
-                   indicator_code=indicator.code, source=source,
-                   reason=f"template {template.pk}")
+            record(
+                actor,
+                "kpi.assign",
+                indicator,
+                after=versions.snapshot(indicator),
+                indicator_code=indicator.code,
+                source=source,
+                reason=f"template {template.pk}",
+            )
             created.append(indicator)
-        record(actor, "template.assign", template,
-               after={"fiscal_year": year.pk, "codes": [i.code for i in created]}, source=source)
+        record(
+            actor,
+            "template.assign",
+            template,
+            after={"fiscal_year": year.pk, "codes": [i.code for i in created]},
+            source=source,
+        )
     return created
 
 
-def set_template_active(actor, template: KpiTemplate, *, active: bool, reason: str = "",
-                        source: str = "web") -> KpiTemplate:
+def set_template_active(
+    actor, template: KpiTemplate, *, active: bool, reason: str = "", source: str = "web"
+) -> KpiTemplate:
     """Deactivate a template (it can no longer be assigned or carried forward as a
     template) or bring it back. Its existing assignments are not touched."""
     _require_evaluator(actor)
@@ -302,16 +347,21 @@ def set_template_active(actor, template: KpiTemplate, *, active: bool, reason: s
         template.is_active = active
         template.version += 1
         template.save(update_fields=["is_active", "version", "updated_at"])
-        record(actor, "template.activate" if active else "template.deactivate", template, before=before,
-               after={"is_active": template.is_active, "version": template.version}, reason=reason,
-               source=source)
+        record(
+            actor,
+            "template.activate" if active else "template.deactivate",
+            template,
+            before=before,
+            after={"is_active": template.is_active, "version": template.version},
+            reason=reason,
+            source=source,
+        )
     return template
 
 
 def _inactive_error(template: KpiTemplate) -> ActionError:
     return ActionError(
-        f"ตัวชี้วัดต้นแบบ “{template.name[:60]}” ถูกยกเลิกการใช้งานแล้ว จึงมอบหมายไม่ได้ "
-        "(เปิดใช้งานอีกครั้งที่หน้าตัวชี้วัดต้นแบบ)",
+        f"ตัวชี้วัดต้นแบบ “{template.name[:60]}” ถูกยกเลิกการใช้งานแล้ว จึงมอบหมายไม่ได้ (เปิดใช้งานอีกครั้งที่หน้าตัวชี้วัดต้นแบบ)",
         f"The template “{template.name_en or template.name[:60]}” is deactivated and cannot be assigned "
         "(activate it again on the template's page)",
         field="template",
@@ -336,8 +386,15 @@ def _lock_indicator(indicator: Indicator) -> Indicator:
 
 
 def update_plan(
-    actor, indicator: Indicator, *, target=_UNSET, plan: dict | Sequence | None = None, weight=_UNSET,
-    version: int | None = None, note: str = "", source: str = "web",
+    actor,
+    indicator: Indicator,
+    *,
+    target=_UNSET,
+    plan: dict | Sequence | None = None,
+    weight=_UNSET,
+    version: int | None = None,
+    note: str = "",
+    source: str = "web",
 ) -> Indicator:
     """Set a KPI's annual target, planned cumulative targets per quarter and weight.
 
@@ -371,15 +428,31 @@ def update_plan(
         indicator.save(update_fields=["target", "weight", "plan_version", "definition_version", "updated_at"])
         _set_plan(indicator, changed_plan)
         indicator.refresh_from_db(fields=["target", "weight"])  # stored precision in the audit row
-        counter = access.is_evaluator(actor) and not is_agency_member(actor, indicator.agency_id) and (
-            setup.state in (Setup.State.PROPOSED, Setup.State.COMMENTED, Setup.State.COUNTER_PROPOSED)
+        counter = (
+            access.is_evaluator(actor)
+            and not is_agency_member(actor, indicator.agency_id)
+            and (setup.state in (Setup.State.PROPOSED, Setup.State.COMMENTED, Setup.State.COUNTER_PROPOSED))
         )
         action = "plan.counter_propose" if counter else "plan.update"
-        record(actor, action, indicator, before=before, after=_plan_state(indicator), reason=note,
-               indicator_code=indicator.code, source=source)
+        record(
+            actor,
+            action,
+            indicator,
+            before=before,
+            after=_plan_state(indicator),
+            reason=note,
+            indicator_code=indicator.code,
+            source=source,
+        )
         if counter and setup.state != Setup.State.COUNTER_PROPOSED:
-            _set_state(actor, setup, Setup.State.COUNTER_PROPOSED, action="setup.counter_propose",
-                       reason=note or f"{indicator.code}", source=source)
+            _set_state(
+                actor,
+                setup,
+                Setup.State.COUNTER_PROPOSED,
+                action="setup.counter_propose",
+                reason=note or f"{indicator.code}",
+                source=source,
+            )
     return indicator
 
 
@@ -388,15 +461,23 @@ def _dec(value) -> Decimal | None:
 
 
 def update_definition(
-    actor, indicator: Indicator, *, version: int | None = None, milestone_levels: Iterable[dict] | None = None,
-    source: str = "web", **values: Any,
+    actor,
+    indicator: Indicator,
+    *,
+    version: int | None = None,
+    milestone_levels: Iterable[dict] | None = None,
+    source: str = "web",
+    **values: Any,
 ) -> Indicator:
     """Change a KPI's own definition (name, unit, direction, method texts, levels)."""
     _require_editor(actor, indicator.agency_id)
     unknown = set(values) - set(EDITABLE_DEFINITION_FIELDS)
     if unknown:
-        raise ActionError("มีช่องข้อมูลที่แก้ไขไม่ได้", f"Fields that cannot be changed: {', '.join(sorted(unknown))}",
-                          field=sorted(unknown)[0])
+        raise ActionError(
+            "มีช่องข้อมูลที่แก้ไขไม่ได้",
+            f"Fields that cannot be changed: {', '.join(sorted(unknown))}",
+            field=sorted(unknown)[0],
+        )
     template_values = {k: v for k, v in values.items() if k in TEMPLATE_FIELDS}
     cleaned = _clean_template_fields(template_values)
     for name in ("list_label",):
@@ -411,15 +492,20 @@ def update_definition(
         setup = setup_of(indicator.agency, indicator.fiscal_year, lock=True)
         _check_may_edit(actor, setup)
         if version is not None and int(version) != indicator.plan_version:
-            raise ConflictError(current={**versions.snapshot(indicator), "plan_version": indicator.plan_version})
+            raise ConflictError(
+                current={**versions.snapshot(indicator), "plan_version": indicator.plan_version}
+            )
         before = versions.snapshot(indicator)
         for name, value in cleaned.items():
             setattr(indicator, name, value)
         if indicator.direction == Indicator.Direction.RANGE and (
             indicator.range_low is None or indicator.range_high is None
         ):
-            raise ActionError("ตัวชี้วัดแบบช่วงต้องระบุค่าต่ำสุดและสูงสุด",
-                              "A range KPI needs its low and high values", field="range_low")
+            raise ActionError(
+                "ตัวชี้วัดแบบช่วงต้องระบุค่าต่ำสุดและสูงสุด",
+                "A range KPI needs its low and high values",
+                field="range_low",
+            )
         if rows is not None:
             _set_milestones(indicator, rows)
         after = versions.snapshot(indicator)
@@ -428,24 +514,46 @@ def update_definition(
         _bump_definition(indicator)
         indicator.plan_version += 1
         indicator.save(update_fields=list(cleaned) + ["plan_version", "definition_version", "updated_at"])
-        record(actor, "kpi.definition_update", indicator, before=before, after=versions.snapshot(indicator),
-               indicator_code=indicator.code, source=source)
+        record(
+            actor,
+            "kpi.definition_update",
+            indicator,
+            before=before,
+            after=versions.snapshot(indicator),
+            indicator_code=indicator.code,
+            source=source,
+        )
     return indicator
 
 
 # ---------------------------------------------------------------- the negotiation
 
 
-def _set_state(actor, setup: Setup, state: str, *, action: str, reason: str = "", source: str,
-               extra_fields: Sequence[str] = ()) -> Setup:
+def _set_state(
+    actor,
+    setup: Setup,
+    state: str,
+    *,
+    action: str,
+    reason: str = "",
+    source: str,
+    extra_fields: Sequence[str] = (),
+) -> Setup:
     before = {"state": setup.state, "version": setup.version}
     setup.state = state
     setup.version += 1
     if reason:
         setup.last_note = reason
     setup.save(update_fields=["state", "version", "last_note", "updated_at", *extra_fields])
-    record(actor, action, setup, before=before, after={"state": setup.state, "version": setup.version},
-           reason=reason, source=source)
+    record(
+        actor,
+        action,
+        setup,
+        before=before,
+        after={"state": setup.state, "version": setup.version},
+        reason=reason,
+        source=source,
+    )
     return setup
 
 
@@ -489,8 +597,14 @@ def propose(actor, setup: Setup, *, source: str = "web") -> Setup:
         _blocking(setup, "เสนอ", "propose")
         setup.proposed_at = timezone.now()
         setup.proposed_by = actor
-        _set_state(actor, setup, Setup.State.PROPOSED, action="setup.propose", source=source,
-                   extra_fields=["proposed_at", "proposed_by"])
+        _set_state(
+            actor,
+            setup,
+            Setup.State.PROPOSED,
+            action="setup.propose",
+            source=source,
+            extra_fields=["proposed_at", "proposed_by"],
+        )
     return setup
 
 
@@ -504,7 +618,9 @@ def comment(actor, setup: Setup, *, text: str, source: str = "web") -> Setup:
         setup = setup_of(setup.agency, setup.fiscal_year_id, lock=True)
         evaluator = access.is_evaluator(actor)
         if evaluator and setup.state in (Setup.State.PROPOSED, Setup.State.COUNTER_PROPOSED):
-            _set_state(actor, setup, Setup.State.COMMENTED, action="setup.comment", reason=text, source=source)
+            _set_state(
+                actor, setup, Setup.State.COMMENTED, action="setup.comment", reason=text, source=source
+            )
         else:
             setup.last_note = text
             setup.save(update_fields=["last_note", "updated_at"])
@@ -537,15 +653,29 @@ def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
             if (indicator.pk, indicator.definition_version) in have:
                 continue  # reopened and approved again without a change: the same version stands
             frozen = DefinitionVersion.objects.create(
-                indicator=indicator, version=indicator.definition_version,
-                snapshot=versions.snapshot(indicator), approved_by=actor,
+                indicator=indicator,
+                version=indicator.definition_version,
+                snapshot=versions.snapshot(indicator),
+                approved_by=actor,
             )
-            record(actor, "definition.approve", frozen, after={"version": frozen.version},
-                   indicator_code=indicator.code, source=source)
+            record(
+                actor,
+                "definition.approve",
+                frozen,
+                after={"version": frozen.version},
+                indicator_code=indicator.code,
+                source=source,
+            )
         setup.approved_at = timezone.now()
         setup.approved_by = actor
-        _set_state(actor, setup, Setup.State.APPROVED, action="setup.approve", source=source,
-                   extra_fields=["approved_at", "approved_by"])
+        _set_state(
+            actor,
+            setup,
+            Setup.State.APPROVED,
+            action="setup.approve",
+            source=source,
+            extra_fields=["approved_at", "approved_by"],
+        )
     return setup
 
 
@@ -564,9 +694,9 @@ def reopen(actor, setup: Setup, *, reason: str, source: str = "web") -> Setup:
                 field="state",
             )
         _set_state(actor, setup, Setup.State.REOPENED, action="setup.reopen", reason=reason, source=source)
-        for code in Indicator.objects.filter(agency=setup.agency, fiscal_year_id=setup.fiscal_year_id).values_list(
-            "code", flat=True
-        ):
+        for code in Indicator.objects.filter(
+            agency=setup.agency, fiscal_year_id=setup.fiscal_year_id
+        ).values_list("code", flat=True):
             record(actor, "kpi.reopen", setup, reason=reason, indicator_code=code, source=source)
     return setup
 
@@ -587,7 +717,10 @@ def propose_target(previous: Indicator) -> Decimal | None:
     reported result for higher-is-better (lowered to it for lower-is-better)."""
     last_target = previous.target
     result = checks.last_result(previous)
-    if previous.scoring_method == Indicator.Method.MILESTONE or previous.direction == Indicator.Direction.RANGE:
+    if (
+        previous.scoring_method == Indicator.Method.MILESTONE
+        or previous.direction == Indicator.Direction.RANGE
+    ):
         return last_target
     if result is None:
         return last_target
@@ -616,8 +749,14 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
 
 
 def carry_forward(
-    actor, *, from_year: FiscalYear | int, to_year: int, agencies: Iterable[Agency] | None = None,
-    template: KpiTemplate | None = None, dry_run: bool = False, source: str = "web",
+    actor,
+    *,
+    from_year: FiscalYear | int,
+    to_year: int,
+    agencies: Iterable[Agency] | None = None,
+    template: KpiTemplate | None = None,
+    dry_run: bool = False,
+    source: str = "web",
 ) -> CarryResult:
     """Start `to_year` from `from_year`: every KPI of the agencies (or of the template,
     across agencies) gets a new KPI with a new code, its definition, milestone levels
@@ -660,21 +799,22 @@ def carry_forward(
     )
     inactive_templates = set(KpiTemplate.objects.filter(is_active=False).values_list("pk", flat=True))
     with transaction.atomic():
-        year, made = FiscalYear.objects.get_or_create(
-            pk=int(target_year), defaults={"is_published": False}
-        )
+        year, made = FiscalYear.objects.get_or_create(pk=int(target_year), defaults={"is_published": False})
         if made:
             record(actor, "fiscal_year.create", year, after={"year": year.pk}, source=source)
         result = CarryResult(year)
         items = list(sources)
         done = set(
-            Indicator.objects.filter(fiscal_year=year, carried_from__in=items).values_list("carried_from_id", flat=True)
+            Indicator.objects.filter(fiscal_year=year, carried_from__in=items).values_list(
+                "carried_from_id", flat=True
+            )
         )
         todo = [i for i in items if i.pk not in done]
         result.skipped = [i.code for i in items if i.pk in done]
         frozen = set(
-            Setup.objects.filter(fiscal_year=year, state=Setup.State.APPROVED,
-                                 agency__in={i.agency_id for i in todo}).values_list("agency__code", flat=True)
+            Setup.objects.filter(
+                fiscal_year=year, state=Setup.State.APPROVED, agency__in={i.agency_id for i in todo}
+            ).values_list("agency__code", flat=True)
         )
         if frozen:
             codes = ", ".join(sorted(frozen))
@@ -685,9 +825,26 @@ def carry_forward(
             )
         serials = _next_codes(list({i.agency_id: i.agency for i in todo}.values()))
         copied = [
-            "list_label", "name", "name_en", "unit", "target_text", "direction", "range_low", "range_high",
-            "kpi_type", "result_level", "definition", "calculation_method", "scoring_method", "scoring_config",
-            "data_collection", "weight", "dimension_id", "is_negotiated", "template", "is_published",
+            "list_label",
+            "name",
+            "name_en",
+            "unit",
+            "target_text",
+            "direction",
+            "range_low",
+            "range_high",
+            "kpi_type",
+            "result_level",
+            "definition",
+            "calculation_method",
+            "scoring_method",
+            "scoring_config",
+            "data_collection",
+            "weight",
+            "dimension_id",
+            "is_negotiated",
+            "template",
+            "is_published",
         ]
         for previous in todo:
             setup_of(previous.agency, year)
@@ -706,13 +863,25 @@ def carry_forward(
                 indicator.save(update_fields=["template"])
             indicator.strategy_nodes.set(list(previous.strategy_nodes.all()))
             MilestoneLevel.objects.bulk_create(
-                MilestoneLevel(indicator=indicator, level=m.level, description=m.description,
-                               percent=m.percent, points=m.points)
+                MilestoneLevel(
+                    indicator=indicator,
+                    level=m.level,
+                    description=m.description,
+                    percent=m.percent,
+                    points=m.points,
+                )
                 for m in previous.milestone_levels.all()
             )
             _set_plan(indicator, propose_plan(previous, target))
-            record(actor, "kpi.carry_forward", indicator, after=versions.snapshot(indicator),
-                   reason=f"from {previous.code}", indicator_code=indicator.code, source=source)
+            record(
+                actor,
+                "kpi.carry_forward",
+                indicator,
+                after=versions.snapshot(indicator),
+                reason=f"from {previous.code}",
+                indicator_code=indicator.code,
+                source=source,
+            )
             result.created.append(indicator)
         if dry_run:
             transaction.set_rollback(True)
@@ -741,16 +910,22 @@ def year_readiness(fiscal_year: FiscalYear | int) -> YearReadiness:
     """Two queries: the agencies carrying KPIs in the year and the approved setups."""
     year = fiscal_year_of(fiscal_year)
     carrying = dict(
-        Indicator.objects.filter(fiscal_year=year).order_by().values_list("agency_id", "agency__code").distinct()
+        Indicator.objects.filter(fiscal_year=year)
+        .order_by()
+        .values_list("agency_id", "agency__code")
+        .distinct()
     )
     approved = set(
         Setup.objects.filter(fiscal_year=year, state=Setup.State.APPROVED).values_list("agency_id", flat=True)
     )
-    return YearReadiness(year, len(carrying), sorted(code for pk, code in carrying.items() if pk not in approved))
+    return YearReadiness(
+        year, len(carrying), sorted(code for pk, code in carrying.items() if pk not in approved)
+    )
 
 
-def publish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, override_reason: str = "",
-                        source: str = "web") -> YearReadiness:
+def publish_fiscal_year(
+    actor, fiscal_year: FiscalYear | int, *, override_reason: str = "", source: str = "web"
+) -> YearReadiness:
     """The evaluator publishes a fiscal year: its KPIs appear on the public pages, the
     open data and the dashboards. Every agency's setup must be approved first, unless
     the evaluator overrides with a reason (recorded with the agencies still open)."""
@@ -760,7 +935,8 @@ def publish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, override_reason
         year = FiscalYear.objects.select_for_update().get(pk=fiscal_year_of(fiscal_year).pk)
         if year.is_published:
             raise ActionError(
-                f"ปีงบประมาณ {year.pk} เผยแพร่แล้ว", f"Fiscal year {year.pk} is already published",
+                f"ปีงบประมาณ {year.pk} เผยแพร่แล้ว",
+                f"Fiscal year {year.pk} is already published",
                 field="fiscal_year",
             )
         readiness = year_readiness(year)
@@ -785,8 +961,13 @@ def publish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, override_reason
             )
         year.is_published = True
         year.save(update_fields=["is_published"])
-        record(actor, "fiscal_year.publish", year, before={"is_published": False},
-               after={"is_published": True, "agencies": readiness.agencies,
-                      "unapproved": readiness.unapproved},
-               reason=override_reason, source=source)
+        record(
+            actor,
+            "fiscal_year.publish",
+            year,
+            before={"is_published": False},
+            after={"is_published": True, "agencies": readiness.agencies, "unapproved": readiness.unapproved},
+            reason=override_reason,
+            source=source,
+        )
     return readiness

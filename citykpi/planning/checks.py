@@ -8,9 +8,9 @@ a bounded number of queries by `indicators_for_checks`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -85,7 +85,9 @@ class Finding:
         }
 
 
-def _finding(check_id: str, indicator_or_agency, th: str, en: str, *, code: str = "", field: str = "", **extra):
+def _finding(
+    check_id: str, indicator_or_agency, th: str, en: str, *, code: str = "", field: str = "", **extra
+):
     agency_id = getattr(indicator_or_agency, "agency_id", None) or indicator_or_agency
     return Finding(check_id, CHECKS[check_id][0], th, en, agency_id, code, field, extra)
 
@@ -97,9 +99,7 @@ def indicators_for_checks(queryset: QuerySet) -> list[Indicator]:
         .prefetch_related(
             Prefetch("quarters", queryset=QuarterReport.objects.order_by("quarter")),
             "milestone_levels",
-            Prefetch(
-                "carried_from__quarters", queryset=QuarterReport.objects.order_by("quarter")
-            ),
+            Prefetch("carried_from__quarters", queryset=QuarterReport.objects.order_by("quarter")),
         )
         .order_by("agency__code", "code")
     )
@@ -132,18 +132,28 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
     target = indicator.target
     if target is None:
         findings.append(
-            _finding("target.missing", indicator, f"{name}: ยังไม่ได้กำหนดค่าเป้าหมาย",
-                     f"{code}: the annual target is not set", code=code, field="target")
+            _finding(
+                "target.missing",
+                indicator,
+                f"{name}: ยังไม่ได้กำหนดค่าเป้าหมาย",
+                f"{code}: the annual target is not set",
+                code=code,
+                field="target",
+            )
         )
     plan = plan_values(indicator)
     missing = [q for q, v in plan.items() if v is None]
     if missing:
         quarters = ", ".join(str(q) for q in missing)
         findings.append(
-            _finding("plan.incomplete", indicator,
-                     f"{name}: ยังไม่ได้กำหนดเป้าหมายสะสมไตรมาสที่ {quarters}",
-                     f"{code}: no planned cumulative target for quarter {quarters}",
-                     code=code, field=f"plan_q{missing[0]}")
+            _finding(
+                "plan.incomplete",
+                indicator,
+                f"{name}: ยังไม่ได้กำหนดเป้าหมายสะสมไตรมาสที่ {quarters}",
+                f"{code}: no planned cumulative target for quarter {quarters}",
+                code=code,
+                field=f"plan_q{missing[0]}",
+            )
         )
     else:
         # A cumulative plan never goes down for a KPI that counts up; lower-is-better and
@@ -152,51 +162,75 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
             for q in (2, 3, 4):
                 if plan[q] < plan[q - 1]:
                     findings.append(
-                        _finding("plan.not_cumulative", indicator,
-                                 f"{name}: เป้าหมายสะสมไตรมาสที่ {q} ({format_number(plan[q])}) "
-                                 f"น้อยกว่าไตรมาสที่ {q - 1} ({format_number(plan[q - 1])})",
-                                 f"{code}: the planned cumulative target of quarter {q} "
-                                 f"({format_number(plan[q])}) is below quarter {q - 1} "
-                                 f"({format_number(plan[q - 1])})",
-                                 code=code, field=f"plan_q{q}")
+                        _finding(
+                            "plan.not_cumulative",
+                            indicator,
+                            f"{name}: เป้าหมายสะสมไตรมาสที่ {q} ({format_number(plan[q])}) "
+                            f"น้อยกว่าไตรมาสที่ {q - 1} ({format_number(plan[q - 1])})",
+                            f"{code}: the planned cumulative target of quarter {q} "
+                            f"({format_number(plan[q])}) is below quarter {q - 1} "
+                            f"({format_number(plan[q - 1])})",
+                            code=code,
+                            field=f"plan_q{q}",
+                        )
                     )
                     break
         if target is not None and plan[4] != target:
             findings.append(
-                _finding("plan.not_reaching_target", indicator,
-                         f"{name}: เป้าหมายสะสมไตรมาสที่ 4 ({format_number(plan[4])}) "
-                         f"ไม่เท่ากับค่าเป้าหมาย ({format_number(target)})",
-                         f"{code}: the quarter 4 plan ({format_number(plan[4])}) does not "
-                         f"reach the annual target ({format_number(target)})",
-                         code=code, field="plan_q4")
+                _finding(
+                    "plan.not_reaching_target",
+                    indicator,
+                    f"{name}: เป้าหมายสะสมไตรมาสที่ 4 ({format_number(plan[4])}) "
+                    f"ไม่เท่ากับค่าเป้าหมาย ({format_number(target)})",
+                    f"{code}: the quarter 4 plan ({format_number(plan[4])}) does not "
+                    f"reach the annual target ({format_number(target)})",
+                    code=code,
+                    field="plan_q4",
+                )
             )
     if indicator.direction == Indicator.Direction.HIGHER and target is not None:
         previous = last_result(indicator.carried_from)
         if previous is not None and target < previous:
             findings.append(
-                _finding("target.below_last_year", indicator,
-                         f"{name}: ค่าเป้าหมาย {format_number(target)} ต่ำกว่าผลงานปีที่แล้ว "
-                         f"{format_number(previous)} ({indicator.carried_from.code})",
-                         f"{code}: the target {format_number(target)} is below last year's "
-                         f"result {format_number(previous)} ({indicator.carried_from.code})",
-                         code=code, field="target", last_year=str(previous))
+                _finding(
+                    "target.below_last_year",
+                    indicator,
+                    f"{name}: ค่าเป้าหมาย {format_number(target)} ต่ำกว่าผลงานปีที่แล้ว "
+                    f"{format_number(previous)} ({indicator.carried_from.code})",
+                    f"{code}: the target {format_number(target)} is below last year's "
+                    f"result {format_number(previous)} ({indicator.carried_from.code})",
+                    code=code,
+                    field="target",
+                    last_year=str(previous),
+                )
             )
     if indicator.scoring_method == Indicator.Method.MILESTONE and not indicator.milestone_levels.all():
         findings.append(
-            _finding("milestone.no_levels", indicator,
-                     f"{name}: ตัวชี้วัดระดับความสำเร็จต้องมีตารางระดับ (ระดับ ร้อยละ คะแนน)",
-                     f"{code}: a milestone KPI needs its level table (level, percent, points)",
-                     code=code, field="milestone_levels")
+            _finding(
+                "milestone.no_levels",
+                indicator,
+                f"{name}: ตัวชี้วัดระดับความสำเร็จต้องมีตารางระดับ (ระดับ ร้อยละ คะแนน)",
+                f"{code}: a milestone KPI needs its level table (level, percent, points)",
+                code=code,
+                field="milestone_levels",
+            )
         )
     unit = indicator.unit
-    if unit is not None and unit.suggests_lower_is_better and indicator.direction != Indicator.Direction.LOWER:
+    if (
+        unit is not None
+        and unit.suggests_lower_is_better
+        and indicator.direction != Indicator.Direction.LOWER
+    ):
         findings.append(
-            _finding("direction.lower_unit", indicator,
-                     f"{name}: หน่วย “{unit.name_th}” มักเป็นแบบยิ่งน้อยยิ่งดี แต่ทิศทางไม่ได้ตั้งเป็นยิ่งน้อยยิ่งดี "
-                     f"โปรดยืนยันทิศทาง",
-                     f"{code}: the unit “{unit.name_en or unit.name_th}” is usually lower-is-better but "
-                     f"the direction is not set to lower-is-better; confirm the direction",
-                     code=code, field="direction")
+            _finding(
+                "direction.lower_unit",
+                indicator,
+                f"{name}: หน่วย “{unit.name_th}” มักเป็นแบบยิ่งน้อยยิ่งดี แต่ทิศทางไม่ได้ตั้งเป็นยิ่งน้อยยิ่งดี โปรดยืนยันทิศทาง",
+                f"{code}: the unit “{unit.name_en or unit.name_th}” is usually lower-is-better but "
+                f"the direction is not set to lower-is-better; confirm the direction",
+                code=code,
+                field="direction",
+            )
         )
     return findings
 
@@ -212,10 +246,14 @@ def check_weights(agency_id: int, indicators: list[Indicator]) -> list[Finding]:
     note_th = f" (ยังไม่กำหนดน้ำหนัก: {', '.join(unset)})" if unset else ""
     note_en = f" (no weight: {', '.join(unset)})" if unset else ""
     return [
-        _finding("weights.sum", agency_id,
-                 f"{agency.code} {agency.name_th}: น้ำหนักรวม {format_number(total)} ไม่เท่ากับ 100{note_th}",
-                 f"{agency.code}: the weights sum to {format_number(total)}, not 100{note_en}",
-                 field="weight", total=str(total))
+        _finding(
+            "weights.sum",
+            agency_id,
+            f"{agency.code} {agency.name_th}: น้ำหนักรวม {format_number(total)} ไม่เท่ากับ 100{note_th}",
+            f"{agency.code}: the weights sum to {format_number(total)}, not 100{note_en}",
+            field="weight",
+            total=str(total),
+        )
     ]
 
 

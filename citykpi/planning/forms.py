@@ -15,7 +15,6 @@ from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
 from citykpi.strategy.models import StrategyNode
 
-
 # Labels are chosen when the form is rendered, in the language of that request (the
 # classes below are built once, at import, when no request is active).
 _tr = lazy(tr, str)
@@ -78,8 +77,9 @@ def parse_levels(text: str) -> list[dict]:
                 f"Level table line {number}: write level | percent | points | description",
                 field="milestone_levels",
             )
-        rows.append({"level": parts[0], "percent": parts[1], "points": parts[2],
-                     "description": " | ".join(parts[3:])})
+        rows.append(
+            {"level": parts[0], "percent": parts[1], "points": parts[2], "description": " | ".join(parts[3:])}
+        )
     return rows
 
 
@@ -94,23 +94,42 @@ class DefinitionForm(forms.Form):
     """The definition fields a template and a KPI share."""
 
     name = forms.CharField(label=_tr("ชื่อตัวชี้วัด", "Name"), widget=forms.Textarea(attrs={"rows": 2}))
-    name_en = forms.CharField(label=_tr("ชื่อภาษาอังกฤษ", "English name"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    name_en = forms.CharField(
+        label=_tr("ชื่อภาษาอังกฤษ", "English name"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     unit = UnitChoiceField(label=_tr("หน่วยนับ", "Unit"), queryset=Unit.objects.all(), required=False)
-    direction = forms.ChoiceField(label=_tr("ทิศทาง", "Direction"), choices=choices(Indicator.Direction.choices))
-    kpi_type = forms.ChoiceField(label=_tr("ประเภทตัวชี้วัด", "Type"), choices=choices(Indicator.Type.choices, TYPE_EN))
-    result_level = forms.ChoiceField(label=_tr("ระดับตัวชี้วัด", "Result level"), choices=choices(Indicator.Level.choices, LEVEL_EN))
-    scoring_method = forms.ChoiceField(label=_tr("วิธีให้คะแนน", "Scoring method"), choices=choices(Indicator.Method.choices))
-    definition = forms.CharField(label=_tr("นิยาม", "Definition"), required=False,
-                                 widget=forms.Textarea(attrs={"rows": 4}))
-    calculation_method = forms.CharField(label=_tr("วิธีการคำนวณ", "Calculation method"), required=False,
-                                         widget=forms.Textarea(attrs={"rows": 4}))
-    data_collection = forms.CharField(label=_tr("วิธีการเก็บข้อมูล/แหล่งข้อมูล", "Data sources"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 3}))
+    direction = forms.ChoiceField(
+        label=_tr("ทิศทาง", "Direction"), choices=choices(Indicator.Direction.choices)
+    )
+    kpi_type = forms.ChoiceField(
+        label=_tr("ประเภทตัวชี้วัด", "Type"), choices=choices(Indicator.Type.choices, TYPE_EN)
+    )
+    result_level = forms.ChoiceField(
+        label=_tr("ระดับตัวชี้วัด", "Result level"), choices=choices(Indicator.Level.choices, LEVEL_EN)
+    )
+    scoring_method = forms.ChoiceField(
+        label=_tr("วิธีให้คะแนน", "Scoring method"), choices=choices(Indicator.Method.choices)
+    )
+    definition = forms.CharField(
+        label=_tr("นิยาม", "Definition"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    calculation_method = forms.CharField(
+        label=_tr("วิธีการคำนวณ", "Calculation method"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    data_collection = forms.CharField(
+        label=_tr("วิธีการเก็บข้อมูล/แหล่งข้อมูล", "Data sources"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     milestone_levels = forms.CharField(
-        label=_tr("ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย)",
-                  "Milestone levels (level | percent | points | description)"),
-        required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_tr(
+            "ตารางระดับความสำเร็จ (ระดับ | ร้อยละ | คะแนน | คำอธิบาย)",
+            "Milestone levels (level | percent | points | description)",
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -130,11 +149,11 @@ class KpiDefinitionForm(DefinitionForm):
 
 class AssignForm(forms.Form):
     fiscal_year = YearChoiceField(label=_tr("ปีงบประมาณ", "Fiscal year"), queryset=FiscalYear.objects.all())
-    all_districts = forms.BooleanField(
-        label=_tr("สำนักงานเขตทั้งหมด", "All district offices"), required=False
-    )
+    all_districts = forms.BooleanField(label=_tr("สำนักงานเขตทั้งหมด", "All district offices"), required=False)
     agencies = AgencyMultipleChoiceField(
-        label=_tr("หน่วยงาน", "Agencies"), queryset=Agency.objects.active(), required=False,
+        label=_tr("หน่วยงาน", "Agencies"),
+        queryset=Agency.objects.active(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     target = forms.CharField(label=_tr("ค่าเป้าหมาย", "Target"), required=False)
@@ -153,11 +172,15 @@ class AssignForm(forms.Form):
 
 
 class CarryForwardForm(forms.Form):
-    from_year = YearChoiceField(label=_tr("จากปีงบประมาณ", "From fiscal year"), queryset=FiscalYear.objects.all())
+    from_year = YearChoiceField(
+        label=_tr("จากปีงบประมาณ", "From fiscal year"), queryset=FiscalYear.objects.all()
+    )
     to_year = forms.CharField(label=_tr("เป็นปีงบประมาณ", "To fiscal year"))
     agencies = AgencyMultipleChoiceField(
-        label=_tr("หน่วยงาน (ว่าง = ทุกหน่วยงาน)", "Agencies (none = all)"), queryset=Agency.objects.active(),
-        required=False, widget=forms.SelectMultiple(attrs={"size": 10}),
+        label=_tr("หน่วยงาน (ว่าง = ทุกหน่วยงาน)", "Agencies (none = all)"),
+        queryset=Agency.objects.active(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
     )
     template = forms.ModelChoiceField(
         label=_tr("หรือเฉพาะตัวชี้วัดต้นแบบ", "Or one template"), queryset=None, required=False

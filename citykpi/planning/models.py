@@ -78,9 +78,7 @@ class Setup(models.Model):
     APPROVABLE = ("proposed", "commented", "counter_proposed")
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="setups")
-    fiscal_year = models.ForeignKey(
-        "indicators.FiscalYear", on_delete=models.PROTECT, related_name="setups"
-    )
+    fiscal_year = models.ForeignKey("indicators.FiscalYear", on_delete=models.PROTECT, related_name="setups")
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField(default=1)
     proposed_at = models.DateTimeField(null=True, blank=True)

@@ -45,9 +45,7 @@ def _require_authenticated(actor) -> None:
 def _require_evaluator(actor) -> None:
     _require_authenticated(actor)
     if not access.is_evaluator(actor):
-        raise PermissionDenied(
-            "เฉพาะผู้ประเมิน สยป. เท่านั้นที่ทำรายการนี้ได้ / Only the central evaluator may do this"
-        )
+        raise PermissionDenied("เฉพาะผู้ประเมิน สยป. เท่านั้นที่ทำรายการนี้ได้ / Only the central evaluator may do this")
 
 
 def _require_scope(actor, agency: Agency | int) -> None:
@@ -60,9 +58,7 @@ def _require_scope(actor, agency: Agency | int) -> None:
 def _require_editor(actor, agency: Agency | int) -> None:
     _require_scope(actor, agency)
     if not can_edit_setup(actor, agency):
-        raise PermissionDenied(
-            "บทบาทของคุณไม่มีสิทธิ์แก้ไขการตั้งค่าตัวชี้วัด / Your role may not change KPI setup"
-        )
+        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์แก้ไขการตั้งค่าตัวชี้วัด / Your role may not change KPI setup")
 
 
 # ---------------------------------------------------------------- helpers
@@ -96,7 +92,11 @@ def setup_of(agency: Agency, fiscal_year: FiscalYear | int, *, lock: bool = Fals
     year_id = getattr(fiscal_year, "pk", fiscal_year)
     setup, _ = Setup.objects.get_or_create(agency=agency, fiscal_year_id=year_id)
     if lock:
-        setup = Setup.objects.select_for_update(of=("self",)).select_related("agency", "fiscal_year").get(pk=setup.pk)
+        setup = (
+            Setup.objects.select_for_update(of=("self",))
+            .select_related("agency", "fiscal_year")
+            .get(pk=setup.pk)
+        )
     return setup
 
 
@@ -163,9 +163,7 @@ def _set_plan(indicator: Indicator, plan: dict[int, Decimal | None]) -> None:
 
 
 def _plan_dict(indicator: Indicator) -> dict[str, str | None]:
-    found = {
-        q.quarter: q.planned_target for q in QuarterReport.objects.filter(indicator=indicator)
-    }
+    found = {q.quarter: q.planned_target for q in QuarterReport.objects.filter(indicator=indicator)}
     return {str(q): (str(found[q]) if found.get(q) is not None else None) for q in QUARTERS}
 
 
@@ -204,24 +202,39 @@ def _milestone_rows(levels: Iterable[dict]) -> list[dict]:
         percent = _number(raw.get("percent"), "milestone_levels", "ร้อยละ", "Percent")
         points = _number(raw.get("points", 0), "milestone_levels", "คะแนน", "Points")
         if level is None or not (1 <= level <= 10) or level != level.to_integral_value():
-            raise ActionError("ระดับต้องเป็นจำนวนเต็ม 1-10", "A level must be a whole number 1-10",
-                              field="milestone_levels")
+            raise ActionError(
+                "ระดับต้องเป็นจำนวนเต็ม 1-10", "A level must be a whole number 1-10", field="milestone_levels"
+            )
         if percent is None or not (0 <= percent <= 100):
-            raise ActionError(f"ระดับ {level}: ร้อยละต้องอยู่ระหว่าง 0-100",
-                              f"Level {level}: the percent must be 0-100", field="milestone_levels")
+            raise ActionError(
+                f"ระดับ {level}: ร้อยละต้องอยู่ระหว่าง 0-100",
+                f"Level {level}: the percent must be 0-100",
+                field="milestone_levels",
+            )
         if int(level) in seen:
             raise ActionError(f"ระดับ {level} ซ้ำ", f"Level {level} appears twice", field="milestone_levels")
         seen.add(int(level))
-        rows.append({"level": int(level), "percent": str(percent), "points": str(points or 0),
-                     "description": str(raw.get("description", "")).strip()})
+        rows.append(
+            {
+                "level": int(level),
+                "percent": str(percent),
+                "points": str(points or 0),
+                "description": str(raw.get("description", "")).strip(),
+            }
+        )
     return sorted(rows, key=lambda r: r["level"])
 
 
 def _set_milestones(indicator: Indicator, rows: list[dict]) -> None:
     indicator.milestone_levels.all().delete()
     MilestoneLevel.objects.bulk_create(
-        MilestoneLevel(indicator=indicator, level=r["level"], description=r["description"],
-                       percent=Decimal(r["percent"]), points=Decimal(r["points"]))
+        MilestoneLevel(
+            indicator=indicator,
+            level=r["level"],
+            description=r["description"],
+            percent=Decimal(r["percent"]),
+            points=Decimal(r["points"]),
+        )
         for r in rows
     )
 
@@ -258,6 +271,7 @@ def _ensure_unit(unit) -> Unit | None:
 
 def _choice(value, choices, field_name: str, label_th: str, label_en: str) -> str:
     if value not in choices.values:
-        raise ActionError(f"{label_th}: ค่า “{value}” ไม่ถูกต้อง", f"{label_en}: “{value}” is not allowed",
-                          field=field_name)
+        raise ActionError(
+            f"{label_th}: ค่า “{value}” ไม่ถูกต้อง", f"{label_en}: “{value}” is not allowed", field=field_name
+        )
     return value

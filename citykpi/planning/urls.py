@@ -17,7 +17,5 @@ urlpatterns = [
     path("templates/<int:pk>/active/", views.template_active, name="template_active"),
     path("kpi/<str:code>/", views.kpi_definition, name="kpi"),
     path("<str:agency_code>/<int:year>/", views.agency_setup, name="agency"),
-    path(
-        "<str:agency_code>/<int:year>/<str:verb>/", views.setup_action, name="setup_action"
-    ),
+    path("<str:agency_code>/<int:year>/<str:verb>/", views.setup_action, name="setup_action"),
 ]

@@ -66,7 +66,8 @@ def snapshot(indicator: Indicator) -> dict[str, Any]:
     data["milestone_levels"] = milestone_levels_of(indicator)
     prefetched = getattr(indicator, "_prefetched_objects_cache", {})
     nodes = (
-        indicator.strategy_nodes.all() if "strategy_nodes" in prefetched
+        indicator.strategy_nodes.all()
+        if "strategy_nodes" in prefetched
         else indicator.strategy_nodes.select_related("plan")
     )
     data["strategy_nodes"] = sorted(f"{n.plan.code}:{n.path}" for n in nodes)
@@ -75,7 +76,9 @@ def snapshot(indicator: Indicator) -> dict[str, Any]:
     return data
 
 
-def snapshots(indicators: QuerySet[Indicator], *, chunk: int = 2000) -> Iterator[tuple[Indicator, dict[str, Any]]]:
+def snapshots(
+    indicators: QuerySet[Indicator], *, chunk: int = 2000
+) -> Iterator[tuple[Indicator, dict[str, Any]]]:
     """(indicator, snapshot) for many KPIs in a few queries per `chunk` of them: the
     same snapshot as `snapshot()` gives one at a time (bulk approval, the demo)."""
     from citykpi.reporting.models import QuarterReport
@@ -84,10 +87,13 @@ def snapshots(indicators: QuerySet[Indicator], *, chunk: int = 2000) -> Iterator
     ids = list(indicators.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
         batch = (
-            Indicator.objects.filter(pk__in=ids[start:start + chunk])
+            Indicator.objects.filter(pk__in=ids[start : start + chunk])
             .select_related("unit")
             .prefetch_related(
-                Prefetch("quarters", queryset=QuarterReport.objects.only("indicator_id", "quarter", "planned_target")),
+                Prefetch(
+                    "quarters",
+                    queryset=QuarterReport.objects.only("indicator_id", "quarter", "planned_target"),
+                ),
                 "milestone_levels",
                 Prefetch("strategy_nodes", queryset=StrategyNode.objects.select_related("plan")),
             )

@@ -83,14 +83,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         setups = {s.agency_id: s for s in Setup.objects.filter(fiscal_year=year)}
         for agency_id, kpis in by_agency.items():
             agency = kpis[0].agency
-            rows.append({
-                "agency": agency,
-                "setup": setups.get(agency_id),
-                "kpis": len(kpis),
-                "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
-                "errors": counts[agency_id]["error"],
-                "warnings": counts[agency_id]["warning"],
-            })
+            rows.append(
+                {
+                    "agency": agency,
+                    "setup": setups.get(agency_id),
+                    "kpis": len(kpis),
+                    "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
+                    "errors": counts[agency_id]["error"],
+                    "warnings": counts[agency_id]["warning"],
+                }
+            )
         rows.sort(key=lambda r: r["agency"].code)
     state_filter = request.GET.get("state", "")
     if state_filter:
@@ -100,11 +102,20 @@ def overview(request: HttpRequest) -> HttpResponse:
         totals[row["setup"].state if row["setup"] else "draft"] += 1
     evaluator = access.is_evaluator(request.user)
     readiness = actions.year_readiness(year) if year is not None and evaluator else None
-    return render(request, "planning/overview.html", {
-        "year": year, "years": FiscalYear.objects.all(), "rows": rows, "states": Setup.State.choices,
-        "state_filter": state_filter, "totals": dict(totals), "is_evaluator": evaluator,
-        "readiness": readiness,
-    })
+    return render(
+        request,
+        "planning/overview.html",
+        {
+            "year": year,
+            "years": FiscalYear.objects.all(),
+            "rows": rows,
+            "states": Setup.State.choices,
+            "state_filter": state_filter,
+            "totals": dict(totals),
+            "is_evaluator": evaluator,
+            "readiness": readiness,
+        },
+    )
 
 
 @login_required
@@ -121,10 +132,13 @@ def publish_year(request: HttpRequest, year: int) -> HttpResponse:
     except ActionError as error:
         _error(request, error)
     else:
-        messages.success(request, tr(
-            f"เผยแพร่ปีงบประมาณ {year} แล้ว ตัวชี้วัดของ {readiness.agencies} หน่วยงานแสดงบนหน้าสาธารณะ",
-            f"Fiscal year {year} is published; the KPIs of {readiness.agencies} agencies are on the public pages",
-        ))
+        messages.success(
+            request,
+            tr(
+                f"เผยแพร่ปีงบประมาณ {year} แล้ว ตัวชี้วัดของ {readiness.agencies} หน่วยงานแสดงบนหน้าสาธารณะ",
+                f"Fiscal year {year} is published; the KPIs of {readiness.agencies} agencies are on the public pages",
+            ),
+        )
     return redirect(reverse("planning:overview") + f"?year={year}")
 
 
@@ -146,7 +160,8 @@ def _save_rows(request: HttpRequest, kpis: list[Indicator]) -> None:
             if f"{prefix}target" not in request.POST:
                 continue
             actions.update_plan(
-                request.user, kpi,
+                request.user,
+                kpi,
                 target=request.POST.get(f"{prefix}target", ""),
                 plan={q: request.POST.get(f"{prefix}q{q}", "") for q in QUARTERS},
                 weight=request.POST.get(f"{prefix}weight", ""),
@@ -182,29 +197,53 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
     for finding in findings:
         by_code[finding.code].append(finding)
     posted = request.POST if request.method == "POST" else None
-    rows = [{"kpi": k, "plan": checks.plan_values(k), "findings": by_code.get(k.code, []),
-             "last_result": checks.last_result(k.carried_from), "values": _row_values(k, posted)}
-            for k in kpis]
+    rows = [
+        {
+            "kpi": k,
+            "plan": checks.plan_values(k),
+            "findings": by_code.get(k.code, []),
+            "last_result": checks.last_result(k.carried_from),
+            "values": _row_values(k, posted),
+        }
+        for k in kpis
+    ]
     history = (
-        AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)).order_by("-created_at")
-        if setup else []
+        AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)).order_by(
+            "-created_at"
+        )
+        if setup
+        else []
     )
     state = setup.state if setup else Setup.State.DRAFT
     user = request.user
     member = actions.is_agency_member(user, agency)
     evaluator = access.is_evaluator(user)
     editable = (evaluator and state != Setup.State.APPROVED) or (member and state in Setup.AGENCY_EDITABLE)
-    return render(request, "planning/agency_setup.html", {
-        "agency": agency, "fiscal_year": fiscal_year, "setup": setup, "state": state,
-        "state_label": Setup.State(state).label, "rows": rows, "findings": findings,
-        "agency_findings": by_code.get("", []), "errors": checks.errors(findings),
-        "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
-        "history": [_history_row(e) for e in history[:50]] if setup else [], "editable": editable,
-        "may_propose": member and state in Setup.PROPOSABLE,
-        "may_approve": evaluator and state in Setup.APPROVABLE,
-        "may_reopen": evaluator and state == Setup.State.APPROVED,
-        "may_comment": evaluator or member, "is_evaluator": evaluator, "quarters": QUARTERS,
-    }, status=status)
+    return render(
+        request,
+        "planning/agency_setup.html",
+        {
+            "agency": agency,
+            "fiscal_year": fiscal_year,
+            "setup": setup,
+            "state": state,
+            "state_label": Setup.State(state).label,
+            "rows": rows,
+            "findings": findings,
+            "agency_findings": by_code.get("", []),
+            "errors": checks.errors(findings),
+            "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
+            "history": [_history_row(e) for e in history[:50]] if setup else [],
+            "editable": editable,
+            "may_propose": member and state in Setup.PROPOSABLE,
+            "may_approve": evaluator and state in Setup.APPROVABLE,
+            "may_reopen": evaluator and state == Setup.State.APPROVED,
+            "may_comment": evaluator or member,
+            "is_evaluator": evaluator,
+            "quarters": QUARTERS,
+        },
+        status=status,
+    )
 
 
 # What each audit action of a setup means, for the negotiation history.
@@ -223,9 +262,11 @@ def _history_row(event: AuditEvent) -> dict:
     before, after = (event.before or {}).get("state"), (event.after or {}).get("state")
     states = dict(Setup.State.choices)
     return {
-        "event": event, "label": tr(*label) if label else event.action,
+        "event": event,
+        "label": tr(*label) if label else event.action,
         "change": (forms.side(states.get(before, before)), forms.side(states.get(after, after)))
-        if before and after and before != after else None,
+        if before and after and before != after
+        else None,
     }
 
 
@@ -233,12 +274,17 @@ def _row_values(kpi: Indicator, posted) -> dict[str, str]:
     """The inputs of one row: what the user typed when a save was refused, else the stored values."""
     prefix = f"k{kpi.pk}-"
     if posted is not None and f"{prefix}target" in posted:
-        return {name: posted.get(prefix + name, "") for name in ("target", "q1", "q2", "q3", "q4", "weight")} | {
-            "version": str(kpi.plan_version)}
+        return {
+            name: posted.get(prefix + name, "") for name in ("target", "q1", "q2", "q3", "q4", "weight")
+        } | {"version": str(kpi.plan_version)}
     plan = checks.plan_values(kpi)
     fmt = _plain
-    return {"target": fmt(kpi.target), "weight": fmt(kpi.weight), "version": str(kpi.plan_version),
-            **{f"q{q}": fmt(plan[q]) for q in QUARTERS}}
+    return {
+        "target": fmt(kpi.target),
+        "weight": fmt(kpi.weight),
+        "version": str(kpi.plan_version),
+        **{f"q{q}": fmt(plan[q]) for q in QUARTERS},
+    }
 
 
 def _plain(value) -> str:
@@ -260,8 +306,9 @@ def setup_action(request: HttpRequest, agency_code: str, year: int, verb: str) -
             messages.success(request, tr("เสนอค่าเป้าหมายแล้ว", "Proposed"))
         elif verb == "approve":
             actions.approve(request.user, setup)
-            messages.success(request, tr("อนุมัติแล้ว นิยามตัวชี้วัดถูกบันทึกเป็นฉบับที่อนุมัติ",
-                                         "Approved; the KPI definitions are frozen"))
+            messages.success(
+                request, tr("อนุมัติแล้ว นิยามตัวชี้วัดถูกบันทึกเป็นฉบับที่อนุมัติ", "Approved; the KPI definitions are frozen")
+            )
         elif verb == "reopen":
             actions.reopen(request.user, setup, reason=request.POST.get("reason", ""))
             messages.success(request, tr("เปิดให้แก้ไขแล้ว", "Reopened"))
@@ -292,7 +339,9 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
             version = data.pop("version")
             try:
                 levels = forms.parse_levels(data.pop("milestone_levels"))
-                actions.update_definition(request.user, indicator, version=version, milestone_levels=levels, **data)
+                actions.update_definition(
+                    request.user, indicator, version=version, milestone_levels=levels, **data
+                )
             except ActionError as error:
                 _error(request, error)
                 status = 409 if isinstance(error, ConflictError) else 400
@@ -303,23 +352,39 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         current = versions.snapshot(indicator)
-        form = forms.KpiDefinitionForm(initial={
-            **{name: getattr(indicator, name) for name in actions.EDITABLE_DEFINITION_FIELDS
-               if name not in ("range_low", "range_high")},
-            "unit": indicator.unit_id, "version": indicator.plan_version,
-            "milestone_levels": forms.levels_text(current["milestone_levels"]),
-        })
+        form = forms.KpiDefinitionForm(
+            initial={
+                **{
+                    name: getattr(indicator, name)
+                    for name in actions.EDITABLE_DEFINITION_FIELDS
+                    if name not in ("range_low", "range_high")
+                },
+                "unit": indicator.unit_id,
+                "version": indicator.plan_version,
+                "milestone_levels": forms.levels_text(current["milestone_levels"]),
+            }
+        )
     requested = request.GET.get("version")
     shown = None
     if requested and requested.isdigit():
         shown = versions.definition_at(indicator, int(requested))
-    setup = Setup.objects.filter(agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id).first()
-    return render(request, "planning/kpi_definition.html", {
-        "kpi": indicator, "form": form, "shown": shown, "setup": setup,
-        "frozen": bool(setup and setup.is_approved),
-        "versions": DefinitionVersion.objects.filter(indicator=indicator).select_related("approved_by"),
-        "may_edit": actions.can_edit_setup(request.user, indicator.agency_id),
-    }, status=status)
+    setup = Setup.objects.filter(
+        agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id
+    ).first()
+    return render(
+        request,
+        "planning/kpi_definition.html",
+        {
+            "kpi": indicator,
+            "form": form,
+            "shown": shown,
+            "setup": setup,
+            "frozen": bool(setup and setup.is_approved),
+            "versions": DefinitionVersion.objects.filter(indicator=indicator).select_related("approved_by"),
+            "may_edit": actions.can_edit_setup(request.user, indicator.agency_id),
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- templates
@@ -332,9 +397,14 @@ def template_list(request: HttpRequest) -> HttpResponse:
     templates = KpiTemplate.objects.select_related("unit").annotate(
         assignment_count=Count("assignments"), agency_count=Count("assignments__agency", distinct=True)
     )
-    return render(request, "planning/template_list.html", {
-        "templates": templates, "is_evaluator": access.is_evaluator(request.user),
-    })
+    return render(
+        request,
+        "planning/template_list.html",
+        {
+            "templates": templates,
+            "is_evaluator": access.is_evaluator(request.user),
+        },
+    )
 
 
 def _template_values(form: forms.TemplateForm) -> tuple[dict, int | None, list, list]:
@@ -353,14 +423,20 @@ def template_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             data, _version, nodes, levels = _template_values(form)
-            template = actions.create_template(request.user, strategy_nodes=nodes, milestone_levels=levels, **data)
+            template = actions.create_template(
+                request.user, strategy_nodes=nodes, milestone_levels=levels, **data
+            )
         except ActionError as error:
             _error(request, error)
         else:
             messages.success(request, tr("สร้างตัวชี้วัดต้นแบบแล้ว", "Template created"))
             return redirect("planning:template", pk=template.pk)
-    return render(request, "planning/template_form.html", {"form": form, "template": None},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "planning/template_form.html",
+        {"form": form, "template": None},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -373,26 +449,38 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 data, version, nodes, levels = _template_values(form)
-                change = actions.update_template(request.user, template, version=version, strategy_nodes=nodes,
-                                                 milestone_levels=levels, **data)
+                change = actions.update_template(
+                    request.user,
+                    template,
+                    version=version,
+                    strategy_nodes=nodes,
+                    milestone_levels=levels,
+                    **data,
+                )
             except ActionError as error:
                 _error(request, error)
             else:
-                messages.success(request, tr(
-                    f"บันทึกแล้ว: ปรับตัวชี้วัดที่ยังไม่อนุมัติ {len(change.updated)} ตัว "
-                    f"(ที่อนุมัติแล้ว {len(change.frozen)} ตัวคงเดิม)",
-                    f"Saved: {len(change.updated)} unapproved assignments updated, "
-                    f"{len(change.frozen)} approved ones left as they were",
-                ))
+                messages.success(
+                    request,
+                    tr(
+                        f"บันทึกแล้ว: ปรับตัวชี้วัดที่ยังไม่อนุมัติ {len(change.updated)} ตัว "
+                        f"(ที่อนุมัติแล้ว {len(change.frozen)} ตัวคงเดิม)",
+                        f"Saved: {len(change.updated)} unapproved assignments updated, "
+                        f"{len(change.frozen)} approved ones left as they were",
+                    ),
+                )
                 return redirect("planning:template", pk=template.pk)
         status = 400
     else:
-        form = forms.TemplateForm(initial={
-            **{name: getattr(template, name) for name in actions.TEMPLATE_FIELDS},
-            "unit": template.unit_id, "version": template.version,
-            "strategy_nodes": list(template.strategy_nodes.all()),
-            "milestone_levels": forms.levels_text(template.milestone_levels),
-        })
+        form = forms.TemplateForm(
+            initial={
+                **{name: getattr(template, name) for name in actions.TEMPLATE_FIELDS},
+                "unit": template.unit_id,
+                "version": template.version,
+                "strategy_nodes": list(template.strategy_nodes.all()),
+                "milestone_levels": forms.levels_text(template.milestone_levels),
+            }
+        )
         status = 200
     return render(request, "planning/template_form.html", {"form": form, "template": template}, status=status)
 
@@ -416,15 +504,28 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     setups = {
         (s.agency_id, s.fiscal_year_id): s
-        for s in Setup.objects.filter(agency_id__in={a.agency_id for a in assignments},
-                                      fiscal_year_id__in={a.fiscal_year_id for a in assignments})
+        for s in Setup.objects.filter(
+            agency_id__in={a.agency_id for a in assignments},
+            fiscal_year_id__in={a.fiscal_year_id for a in assignments},
+        )
     }
-    rows = [{"kpi": a, "plan": checks.plan_values(a), "setup": setups.get((a.agency_id, a.fiscal_year_id))}
-            for a in assignments]
-    return render(request, "planning/template_detail.html", {
-        "template": template, "rows": rows, "quarters": QUARTERS, "years": years, "shown_year": shown_year,
-        "nodes": template.strategy_nodes.select_related("plan"), "is_evaluator": access.is_evaluator(request.user),
-    })
+    rows = [
+        {"kpi": a, "plan": checks.plan_values(a), "setup": setups.get((a.agency_id, a.fiscal_year_id))}
+        for a in assignments
+    ]
+    return render(
+        request,
+        "planning/template_detail.html",
+        {
+            "template": template,
+            "rows": rows,
+            "quarters": QUARTERS,
+            "years": years,
+            "shown_year": shown_year,
+            "nodes": template.strategy_nodes.select_related("plan"),
+            "is_evaluator": access.is_evaluator(request.user),
+        },
+    )
 
 
 @login_required
@@ -435,13 +536,21 @@ def template_active(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(KpiTemplate, pk=pk)
     active = request.POST.get("active") == "1"
     try:
-        actions.set_template_active(request.user, template, active=active, reason=request.POST.get("reason", ""))
+        actions.set_template_active(
+            request.user, template, active=active, reason=request.POST.get("reason", "")
+        )
     except ActionError as error:
         _error(request, error)
     else:
-        messages.success(request, tr("เปิดใช้งานตัวชี้วัดต้นแบบแล้ว", "Template activated") if active else tr(
-            "ยกเลิกการใช้งานตัวชี้วัดต้นแบบแล้ว ตัวชี้วัดที่มอบหมายไปแล้วยังคงอยู่",
-            "Template deactivated; the KPIs already assigned stay as they are"))
+        messages.success(
+            request,
+            tr("เปิดใช้งานตัวชี้วัดต้นแบบแล้ว", "Template activated")
+            if active
+            else tr(
+                "ยกเลิกการใช้งานตัวชี้วัดต้นแบบแล้ว ตัวชี้วัดที่มอบหมายไปแล้วยังคงอยู่",
+                "Template deactivated; the KPIs already assigned stay as they are",
+            ),
+        )
     return redirect("planning:template", pk=template.pk)
 
 
@@ -459,27 +568,44 @@ def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
             chosen = form.chosen_agencies()
             try:
                 created = actions.assign_template(
-                    request.user, template, fiscal_year=data["fiscal_year"], agencies=chosen,
-                    target=data["target"], plan={q: data[f"q{q}"] for q in QUARTERS}, weight=data["weight"],
+                    request.user,
+                    template,
+                    fiscal_year=data["fiscal_year"],
+                    agencies=chosen,
+                    target=data["target"],
+                    plan={q: data[f"q{q}"] for q in QUARTERS},
+                    weight=data["weight"],
                     skip_existing=True,
                 )
             except ActionError as error:
                 _error(request, error)
             else:
                 skipped = len(chosen) - len(created)
-                messages.success(request, tr(
-                    f"มอบหมายให้ {len(created)} หน่วยงานแล้ว"
-                    + (f" ({skipped} หน่วยงานมีตัวชี้วัดนี้อยู่แล้ว จึงข้ามไป)" if skipped else "")
-                    + " หน่วยงานต้องปรับน้ำหนักให้รวมเป็น 100 ก่อนเสนอ",
-                    f"Assigned to {len(created)} agencies"
-                    + (f" ({skipped} already carried it and were skipped)" if skipped else "")
-                    + "; each agency adjusts its weights to sum to 100 before proposing",
-                ))
-                return redirect(reverse("planning:template", args=[template.pk]) + f"?year={data['fiscal_year'].pk}")
+                messages.success(
+                    request,
+                    tr(
+                        f"มอบหมายให้ {len(created)} หน่วยงานแล้ว"
+                        + (f" ({skipped} หน่วยงานมีตัวชี้วัดนี้อยู่แล้ว จึงข้ามไป)" if skipped else "")
+                        + " หน่วยงานต้องปรับน้ำหนักให้รวมเป็น 100 ก่อนเสนอ",
+                        f"Assigned to {len(created)} agencies"
+                        + (f" ({skipped} already carried it and were skipped)" if skipped else "")
+                        + "; each agency adjusts its weights to sum to 100 before proposing",
+                    ),
+                )
+                return redirect(
+                    reverse("planning:template", args=[template.pk]) + f"?year={data['fiscal_year'].pk}"
+                )
     districts = Agency.objects.active().filter(kind=Agency.Kind.DISTRICT).count()
-    return render(request, "planning/template_assign.html", {
-        "template": template, "form": form, "district_count": districts,
-    }, status=status)
+    return render(
+        request,
+        "planning/template_assign.html",
+        {
+            "template": template,
+            "form": form,
+            "district_count": districts,
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- carry forward
@@ -490,9 +616,13 @@ def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def carry_forward(request: HttpRequest) -> HttpResponse:
     _require_staff(request.user)
     latest = FiscalYear.objects.first()
-    form = forms.CarryForwardForm(request.POST or None, initial={
-        "from_year": latest, "to_year": latest.year + 1 if latest else "",
-    })
+    form = forms.CarryForwardForm(
+        request.POST or None,
+        initial={
+            "from_year": latest,
+            "to_year": latest.year + 1 if latest else "",
+        },
+    )
     if not access.is_evaluator(request.user):
         # An agency carries forward only its own KPIs.
         own = access.agency_ids(request.user)
@@ -507,17 +637,23 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
             agencies = list(data["agencies"]) or None
             try:
                 result = actions.carry_forward(
-                    request.user, from_year=data["from_year"], to_year=data["to_year"], agencies=agencies,
+                    request.user,
+                    from_year=data["from_year"],
+                    to_year=data["to_year"],
+                    agencies=agencies,
                     template=data.get("template"),
                 )
             except ActionError as error:
                 _error(request, error)
             else:
-                messages.success(request, tr(
-                    f"สร้างตัวชี้วัดปีงบประมาณ {result.fiscal_year.pk} แล้ว {len(result.created)} ตัว "
-                    f"(มีอยู่แล้ว {len(result.skipped)} ตัว)",
-                    f"Created {len(result.created)} KPIs for fiscal year {result.fiscal_year.pk} "
-                    f"({len(result.skipped)} already there)",
-                ))
+                messages.success(
+                    request,
+                    tr(
+                        f"สร้างตัวชี้วัดปีงบประมาณ {result.fiscal_year.pk} แล้ว {len(result.created)} ตัว "
+                        f"(มีอยู่แล้ว {len(result.skipped)} ตัว)",
+                        f"Created {len(result.created)} KPIs for fiscal year {result.fiscal_year.pk} "
+                        f"({len(result.skipped)} already there)",
+                    ),
+                )
                 return redirect(reverse("planning:overview") + f"?year={result.fiscal_year.pk}")
     return render(request, "planning/carry_forward.html", {"form": form}, status=status)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from citykpi.agencies.models import Agency
-from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.quality import scoring
@@ -48,6 +48,7 @@ class Filters:
     all_years: bool = False
     agency: Agency | None = None
     node: StrategyNode | None = None
+    dimension: EvaluationDimension | None = None
     kpi_type: str = ""
     level: str = ""
     status: str = ""
@@ -59,6 +60,7 @@ class Filters:
             "year": "all" if self.all_years else (self.year.year if self.year else ""),
             "agency": self.agency.code if self.agency else "",
             "node": self.node.pk if self.node else "",
+            "dimension": self.dimension.number if self.dimension else "",
             "type": self.kpi_type,
             "level": self.level,
             "status": self.status,
@@ -73,9 +75,7 @@ def clean_digits(value: str | None) -> str:
 def latest_year() -> FiscalYear | None:
     """The latest published fiscal year that has published KPIs (else the latest published)."""
     with_kpis = (
-        FiscalYear.objects.filter(is_published=True, indicators__is_published=True)
-        .order_by("-year")
-        .first()
+        FiscalYear.objects.filter(is_published=True, indicators__is_published=True).order_by("-year").first()
     )
     return with_kpis or FiscalYear.objects.filter(is_published=True).order_by("-year").first()
 
@@ -142,6 +142,18 @@ def parse(params) -> Filters:
                 )
             )
 
+    raw_dimension = clean_digits(params.get("dimension"))
+    if raw_dimension:
+        if raw_dimension.isdigit() and len(raw_dimension) < 6:
+            filters.dimension = EvaluationDimension.objects.filter(number=int(raw_dimension)).first()
+        if filters.dimension is None:
+            notices.append(
+                tr(
+                    "ไม่พบมิติการประเมินที่เลือก จึงไม่กรองตามมิติ",
+                    "The chosen evaluation dimension was not found; the dimension filter was ignored",
+                )
+            )
+
     for attr, key, choices, label in (
         ("kpi_type", "type", Indicator.Type.values, ("ประเภทตัวชี้วัด", "KPI type")),
         ("level", "level", Indicator.Level.values, ("ระดับตัวชี้วัด", "KPI level")),
@@ -187,6 +199,8 @@ def apply(queryset: QuerySet, filters: Filters, *, skip: str = "") -> QuerySet:
         )
         # A subquery, not a join: a KPI linked to two nodes under the filter appears once.
         queryset = queryset.filter(pk__in=links.values("indicator_id"))
+    if filters.dimension is not None:
+        queryset = queryset.filter(dimension=filters.dimension)
     if filters.kpi_type and skip != "type":
         queryset = queryset.filter(kpi_type=filters.kpi_type)
     if filters.level and skip != "level":

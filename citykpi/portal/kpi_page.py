@@ -129,9 +129,7 @@ def _component_value(assessment, name: str) -> Decimal | None:
         return None
 
 
-def quarter_rows(
-    quarters: Iterable[QuarterReport], components: list[str]
-) -> list[dict[str, Any]]:
+def quarter_rows(quarters: Iterable[QuarterReport], components: list[str]) -> list[dict[str, Any]]:
     """One row per quarter 1-4 from the published quarters; unpublished ones stay empty."""
     by_quarter = {report.quarter: report for report in quarters if report.is_published}
     rows = []

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from citykpi.agencies.models import Agency
 from citykpi.cityindicators.models import CityIndicator
-from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
@@ -90,16 +90,17 @@ def home(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(matching, PAGE_SIZE)
     # get_page turns page=-1, page=abc and page=9999 into a page that exists.
     page = paginator.get_page(request.GET.get("page"))
-    rows = _annotate_rows(
-        list(page.object_list.prefetch_related(published_quarters_prefetch()))
-    )
+    rows = _annotate_rows(list(page.object_list.prefetch_related(published_quarters_prefetch())))
 
     # Counts for the filter choices, each within the other filters (one query per facet).
     type_counts = dict(
         finder.apply(base, filters, skip="type").order_by().values_list("kpi_type").annotate(n=Count("pk"))
     )
     level_counts = dict(
-        finder.apply(base, filters, skip="level").order_by().values_list("result_level").annotate(n=Count("pk"))
+        finder.apply(base, filters, skip="level")
+        .order_by()
+        .values_list("result_level")
+        .annotate(n=Count("pk"))
     )
     flagged = finder.with_status_flags(finder.apply(base, filters, skip="status"))
     status_counts = flagged.aggregate(
@@ -108,17 +109,23 @@ def home(request: HttpRequest) -> HttpResponse:
         not_reported=Count("pk", filter=Q(has_published=False)),
     )
 
-    years = list(FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True))
+    years = list(
+        FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True)
+    )
     # Agencies with published KPIs in the year shown (an EXISTS per agency, not a join over every KPI).
     agency_kpis = Indicator.objects.published().filter(agency=OuterRef("pk"))
     if filters.year is not None and not filters.all_years:
         agency_kpis = agency_kpis.filter(fiscal_year=filters.year)
     agencies = list(
-        Agency.objects.active().filter(Exists(agency_kpis)).only("code", "name_th", "name_en").order_by("code")
+        Agency.objects.active()
+        .filter(Exists(agency_kpis))
+        .only("code", "name_th", "name_en")
+        .order_by("code")
     )
     nodes = list(
         StrategyNode.objects.filter(depth__lte=3).select_related("plan").order_by("plan__code", "sort_key")
     )
+    dimensions = list(EvaluationDimension.objects.order_by("number"))
     if filters.node is not None and filters.node not in nodes:
         nodes.append(filters.node)
 
@@ -144,6 +151,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 (value, tr(*labels), status_counts.get(value, 0))
                 for value, labels in finder.Status.LABELS.items()
             ],
+            "dimensions": dimensions,
             "performance_choices": [
                 (value, tr(*labels)) for value, labels in finder.Status.PERFORMANCE_LABELS.items()
             ],
@@ -166,12 +174,16 @@ def _indicator_or_404(code: str) -> Indicator:
 def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator_or_404(code)
     context = kpi_page_context(indicator)
-    home_for_agency = reverse("portal:home") + "?" + urlencode(
-        {"agency": indicator.agency.code, "year": indicator.fiscal_year_id}
+    home_for_agency = (
+        reverse("portal:home")
+        + "?"
+        + urlencode({"agency": indicator.agency.code, "year": indicator.fiscal_year_id})
     )
     context["back_url"] = _safe_back(request, home_for_agency)
-    context["agency_url"] = reverse("portal:agency", args=[indicator.agency.code]) + "?" + urlencode(
-        {"year": indicator.fiscal_year_id}
+    context["agency_url"] = (
+        reverse("portal:agency", args=[indicator.agency.code])
+        + "?"
+        + urlencode({"year": indicator.fiscal_year_id})
     )
     return render(request, "portal/kpi.html", context)
 
@@ -317,9 +329,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
             "scores": scores,
             "latest_score": latest_score,
             "indicators": indicators,
-            "back_url": _safe_back(
-                request, reverse("portal:agency", args=[project.agency.code])
-            ),
+            "back_url": _safe_back(request, reverse("portal:agency", args=[project.agency.code])),
         },
     )
 
@@ -349,7 +359,12 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
     if year is not None and not all_years:
         links = links.filter(indicator__fiscal_year=year)
     # The KPIs of a node and of everything below it, counted once each, in the database.
-    counts = links.order_by().values("strategynode__plan_id").annotate(n=Count("indicator_id", distinct=True)).values("n")
+    counts = (
+        links.order_by()
+        .values("strategynode__plan_id")
+        .annotate(n=Count("indicator_id", distinct=True))
+        .values("n")
+    )
     nodes = list(
         StrategyNode.objects.select_related("plan")
         .annotate(kpi_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))

@@ -44,9 +44,14 @@ def _paths_for(nodes: list[StrategyNode], ancestors: dict[tuple[int, str], Strat
         items.append({"plan": node.plan, "node": node, "path": path})
     # A linked node that is the ancestor of another linked node adds nothing new.
     return [
-        item for item in items
-        if not any(o is not item and o["plan"].pk == item["plan"].pk
-                   and o["node"].path.startswith(item["node"].path + ".") for o in items)
+        item
+        for item in items
+        if not any(
+            o is not item
+            and o["plan"].pk == item["plan"].pk
+            and o["node"].path.startswith(item["node"].path + ".")
+            for o in items
+        )
     ]
 
 
@@ -123,7 +128,9 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
             "latest_result": latest_result(quarters),
             "status": max(quarters, key=lambda q: q.quarter).status if quarters else "",
         }
-        context["narratives"] = [(r["quarter"], r["narrative"], r["published"]) for r in context["quarter_rows"]]
+        context["narratives"] = [
+            (r["quarter"], r["narrative"], r["published"]) for r in context["quarter_rows"]
+        ]
         context["chart_svg"] = quarter_chart(context["quarter_rows"], indicator.unit_name)
         sections.append(context)
     return sections
@@ -192,7 +199,9 @@ def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
             **{k: found.get(k, 0) for k in ("submitted", "returned", "assessed", "reopened", "draft")},
             "average": found.get("average"),
         }
-        row["not_reported"] = row["kpis"] - sum(row[k] for k in ("submitted", "returned", "assessed", "reopened", "draft"))
+        row["not_reported"] = row["kpis"] - sum(
+            row[k] for k in ("submitted", "returned", "assessed", "reopened", "draft")
+        )
         for key in ("kpis", "submitted", "returned", "assessed", "reopened", "draft", "not_reported"):
             totals[key] += row[key]
         rows.append(row)

@@ -37,7 +37,7 @@ def font_face_css() -> str:
     for filename, style, weight in FONT_FACES:
         path = FONT_DIR / filename
         rules.append(
-            "@font-face { font-family: \"Sarabun\"; "
+            '@font-face { font-family: "Sarabun"; '
             f'src: url("{path.as_uri()}"); font-style: {style}; font-weight: {weight}; }}'
         )
     return "\n".join(rules)

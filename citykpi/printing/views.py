@@ -59,8 +59,11 @@ def agency_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if year is None:
         # The latest published year in which the agency has published KPIs.
         year = (
-            Indicator.objects.published().filter(agency=agency)
-            .order_by("-fiscal_year_id").values_list("fiscal_year_id", flat=True).first()
+            Indicator.objects.published()
+            .filter(agency=agency)
+            .order_by("-fiscal_year_id")
+            .values_list("fiscal_year_id", flat=True)
+            .first()
         )
     if year is None or not FiscalYear.objects.filter(year=year, is_published=True).exists():
         raise Http404(code)
@@ -74,7 +77,9 @@ def quarter_summary_pdf(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not access.is_citywide_viewer(request.user):
-        raise PermissionDenied("เฉพาะ สยป. ผู้บริหาร และผู้ดูแลระบบ / Evaluators, executives and administrators only")
+        raise PermissionDenied(
+            "เฉพาะ สยป. ผู้บริหาร และผู้ดูแลระบบ / Evaluators, executives and administrators only"
+        )
     today = _today()
     year = _int_param(request, "year", 2400, 2700) or fiscal.fiscal_year_of(today)
     default_quarter = fiscal.quarter_of(today) if year == fiscal.fiscal_year_of(today) else 4

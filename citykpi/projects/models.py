@@ -15,7 +15,9 @@ class Project(models.Model):
     code = models.CharField("รหัสโครงการ", max_length=20, unique=True)  # 08000000-3744
     name = models.TextField("ชื่อโครงการ/กิจกรรม")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="projects")
-    fiscal_year = models.ForeignKey("indicators.FiscalYear", on_delete=models.PROTECT, related_name="projects")
+    fiscal_year = models.ForeignKey(
+        "indicators.FiscalYear", on_delete=models.PROTECT, related_name="projects"
+    )
     progress = models.DecimalField("ความคืบหน้า ร้อยละ", max_digits=6, decimal_places=2, null=True, blank=True)
     budget = models.DecimalField("งบประมาณ (บาท)", max_digits=16, decimal_places=2, null=True, blank=True)
     officers = models.TextField("ผู้รับผิดชอบ", blank=True)  # one name per line
@@ -58,6 +60,8 @@ class ProjectQuarterScore(models.Model):
         ordering = ["project", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["project", "quarter"], name="project_score_one_per_quarter"),
-            models.CheckConstraint(condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="project_score_quarter_1_4"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="project_score_quarter_1_4"
+            ),
             models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="project_score_0_100"),
         ]

@@ -38,12 +38,22 @@ class RefreshSummary:
     findings: list[tuple[Indicator, Finding]] = field(default_factory=list)
 
 
+# What makes two stored findings the same finding.
+_IDENTITY = ("indicator_id", "rule", "severity", "quarter", "field", "message_th", "message_en")
+
+
 def _records(indicator: Indicator, findings: Iterable[Finding]) -> list[FindingRecord]:
     return [
         FindingRecord(
-            indicator=indicator, fiscal_year_id=indicator.fiscal_year_id, agency_id=indicator.agency_id,
-            rule=f.rule, severity=f.severity, quarter=f.quarter, field=f.field,
-            message_th=f.message_th, message_en=f.message_en,
+            indicator=indicator,
+            fiscal_year_id=indicator.fiscal_year_id,
+            agency_id=indicator.agency_id,
+            rule=f.rule,
+            severity=f.severity,
+            quarter=f.quarter,
+            field=f.field,
+            message_th=f.message_th,
+            message_en=f.message_en,
         )
         for f in findings
     ]
@@ -89,7 +99,9 @@ def _prefetched_findings(indicator: Indicator, limits: Limits) -> list[Finding]:
 REFRESH_CHUNK = 500  # KPIs read per round of prefetch queries (keeps IN lists short for SQLite)
 
 
-def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, source: str = "import") -> RefreshSummary:
+def refresh_indicators(
+    indicators: Iterable[Indicator | int], actor=None, *, source: str = "import"
+) -> RefreshSummary:
     """Recompute and store the findings of many KPIs at once (imports, the demo load).
 
     `indicators`: Indicator rows or their ids (a queryset is fine). The KPIs are read
@@ -111,7 +123,7 @@ def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, sou
     per_year: dict[int, Counter] = {}
     records: list[FindingRecord] = []
     for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk = ids[start:start + REFRESH_CHUNK]
+        chunk = ids[start : start + REFRESH_CHUNK]
         for indicator in _with_rule_inputs(Indicator.objects.filter(pk__in=chunk)):
             year = indicator.fiscal_year_id
             if year not in limits:
@@ -127,14 +139,30 @@ def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, sou
             records.extend(_records(indicator, found))
     if len(per_year) == 1:
         summary.year = next(iter(per_year))
+    # Nothing changed (an import of unchanged pages): write nothing, not even an audit row.
+    stored = set()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        stored.update(
+            FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).values_list(
+                *_IDENTITY
+            )
+        )
+    if stored == {tuple(getattr(r, name) for name in _IDENTITY) for r in records}:
+        return summary
     with transaction.atomic():
         for start in range(0, len(ids), REFRESH_CHUNK):
-            FindingRecord.objects.filter(indicator_id__in=ids[start:start + REFRESH_CHUNK]).delete()
+            FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).delete()
         FindingRecord.objects.bulk_create(records, batch_size=REFRESH_CHUNK)
         for year, counts in sorted(per_year.items()):
             record(
-                actor, "quality.refresh", FiscalYear(pk=year),
-                after={"indicators": counts["indicators"], "errors": counts["error"], "warnings": counts["warning"]},
+                actor,
+                "quality.refresh",
+                FiscalYear(pk=year),
+                after={
+                    "indicators": counts["indicators"],
+                    "errors": counts["error"],
+                    "warnings": counts["warning"],
+                },
                 source=source,
             )
     return summary
@@ -142,7 +170,7 @@ def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, sou
     records: list[FindingRecord] = []
     years: set[int] = set()
     for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk = ids[start:start + REFRESH_CHUNK]
+        chunk = ids[start : start + REFRESH_CHUNK]
         for indicator in _with_rule_inputs(Indicator.objects.filter(pk__in=chunk)):
             year = indicator.fiscal_year_id
             if year not in limits:
@@ -158,13 +186,18 @@ def refresh_indicators(indicators: Iterable[Indicator | int], actor=None, *, sou
         summary.year = years.pop()
     with transaction.atomic():
         for start in range(0, len(ids), REFRESH_CHUNK):
-            FindingRecord.objects.filter(indicator_id__in=ids[start:start + REFRESH_CHUNK]).delete()
+            FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).delete()
         FindingRecord.objects.bulk_create(records, batch_size=REFRESH_CHUNK)
         if summary.indicators:
             record(
-                actor, "quality.refresh", FindingRecord(),
-                after={"indicators": summary.indicators, "errors": summary.by_severity.get("error", 0),
-                       "warnings": summary.by_severity.get("warning", 0)},
+                actor,
+                "quality.refresh",
+                FindingRecord(),
+                after={
+                    "indicators": summary.indicators,
+                    "errors": summary.by_severity.get("error", 0),
+                    "warnings": summary.by_severity.get("warning", 0),
+                },
                 source=source,
             )
     return summary
@@ -194,9 +227,14 @@ def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -
             FindingRecord.objects.filter(fiscal_year_id=year).delete()
             FindingRecord.objects.bulk_create(records, batch_size=500)
             record(
-                actor, "quality.refresh_year", fiscal_year,
-                after={"indicators": summary.indicators, "errors": summary.by_severity.get("error", 0),
-                       "warnings": summary.by_severity.get("warning", 0)},
+                actor,
+                "quality.refresh_year",
+                fiscal_year,
+                after={
+                    "indicators": summary.indicators,
+                    "errors": summary.by_severity.get("error", 0),
+                    "warnings": summary.by_severity.get("warning", 0),
+                },
                 source=source,
             )
     return summary

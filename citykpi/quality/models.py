@@ -38,7 +38,8 @@ class QualitySettings(models.Model):
                 name="quality_settings_at_risk_below_on_track",
             ),
             models.UniqueConstraint(
-                fields=["fiscal_year"], name="quality_settings_one_per_year",
+                fields=["fiscal_year"],
+                name="quality_settings_one_per_year",
                 nulls_distinct=False,
             ),
         ]
@@ -53,7 +54,10 @@ class QualitySettings(models.Model):
     @classmethod
     def for_year(cls, year: int | None) -> QualitySettings:
         """The year's settings, else the default row, else the built-in defaults (unsaved)."""
-        rows = {row.fiscal_year_id: row for row in cls.objects.filter(Q(fiscal_year_id=year) | Q(fiscal_year__isnull=True))}
+        rows = {
+            row.fiscal_year_id: row
+            for row in cls.objects.filter(Q(fiscal_year_id=year) | Q(fiscal_year__isnull=True))
+        }
         return rows.get(year) or rows.get(None) or cls()
 
 
@@ -90,7 +94,9 @@ class FindingRecord(models.Model):
             models.Index(fields=["fiscal_year", "agency", "rule"], name="finding_year_agency_rule_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(severity__in=["error", "warning"]), name="finding_severity_known"),
+            models.CheckConstraint(
+                condition=Q(severity__in=["error", "warning"]), name="finding_severity_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,10 @@ RULES: dict[str, tuple[str, str]] = {
     "Q001-level-out-of-scale": ("ค่าอยู่นอกระดับความสำเร็จ", "Value outside the level scale"),
     "Q002-cumulative-decrease": ("ผลงานสะสมลดลง", "Cumulative result goes down"),
     "Q003-percent-over-100": ("ร้อยละเกิน 100", "Percent above 100"),
-    "Q004-achieved-differs-latest": ("ผลงานที่ทำได้ไม่ตรงกับไตรมาสล่าสุด", "Achieved differs from the latest quarter"),
+    "Q004-achieved-differs-latest": (
+        "ผลงานที่ทำได้ไม่ตรงกับไตรมาสล่าสุด",
+        "Achieved differs from the latest quarter",
+    ),
     "Q005-assessment-without-report": ("ประเมินโดยไม่มีรายงานผล", "Assessment without a report"),
     "Q006-score-contradicts-result": ("ผลประเมินขัดกับผลงาน", "Score contradicts the result"),
     "Q007-unit-missing": ("ไม่ระบุหน่วยนับ", "Missing unit"),
@@ -132,11 +135,18 @@ class _Context:
             out.append(("achieved", None, ind.achieved, "ผลงานที่ทำได้", "achieved value"))
         for q in self.quarters:
             if q.result is not None:
-                out.append(("result", q.quarter, q.result, f"ผลงานไตรมาสที่ {q.quarter}", f"Q{q.quarter} result"))
+                out.append(
+                    ("result", q.quarter, q.result, f"ผลงานไตรมาสที่ {q.quarter}", f"Q{q.quarter} result")
+                )
             if q.planned_target is not None:
                 out.append(
-                    ("planned_target", q.quarter, q.planned_target,
-                     f"เป้าหมายสะสมไตรมาสที่ {q.quarter}", f"Q{q.quarter} planned target")
+                    (
+                        "planned_target",
+                        q.quarter,
+                        q.planned_target,
+                        f"เป้าหมายสะสมไตรมาสที่ {q.quarter}",
+                        f"Q{q.quarter} planned target",
+                    )
                 )
         return out
 
@@ -156,7 +166,9 @@ def _is_level_scale(ctx: _Context) -> bool:
     from citykpi.indicators.models import Indicator, Unit
 
     unit = ctx.unit
-    return ctx.indicator.scoring_method == Indicator.Method.MILESTONE or (unit is not None and unit.kind == Unit.Kind.LEVEL)
+    return ctx.indicator.scoring_method == Indicator.Method.MILESTONE or (
+        unit is not None and unit.kind == Unit.Kind.LEVEL
+    )
 
 
 def rule_level_out_of_scale(ctx: _Context) -> Iterable[Finding]:
@@ -166,12 +178,14 @@ def rule_level_out_of_scale(ctx: _Context) -> Iterable[Finding]:
     for name, quarter, value, label_th, label_en in ctx.values():
         if value < 0 or value > top:
             yield Finding(
-                "Q001-level-out-of-scale", ERROR,
+                "Q001-level-out-of-scale",
+                ERROR,
                 f"{label_th} มีค่า {_n(value)} อยู่นอกระดับความสำเร็จ 0-{_n(top)} ของตัวชี้วัด "
                 f"(อาจรายงานเป็นร้อยละแทนระดับ)",
                 f"The {label_en}, {_n(value)}, is outside the KPI's level scale 0-{_n(top)} "
                 f"(perhaps a percent was reported instead of a level)",
-                quarter, name,
+                quarter,
+                name,
             )
 
 
@@ -182,12 +196,15 @@ def rule_cumulative_decrease(ctx: _Context) -> Iterable[Finding]:
     for before, after in zip(reported, reported[1:]):
         if after.result < before.result:
             yield Finding(
-                "Q002-cumulative-decrease", WARNING,
+                "Q002-cumulative-decrease",
+                WARNING,
                 f"ผลงานสะสมไตรมาสที่ {after.quarter} ({_n(after.result)}) ต่ำกว่าไตรมาสที่ {before.quarter} "
                 f"({_n(before.result)}) ผลงานสะสมไม่ควรลดลง",
                 f"The cumulative Q{after.quarter} result ({_n(after.result)}) is below Q{before.quarter}'s "
                 f"({_n(before.result)}); a running total should not go down",
-                after.quarter, "result", (before.quarter,),
+                after.quarter,
+                "result",
+                (before.quarter,),
             )
 
 
@@ -203,17 +220,21 @@ def rule_percent_over_100(ctx: _Context) -> Iterable[Finding]:
             continue
         if value > far:
             yield Finding(
-                "Q003-percent-over-100", ERROR,
-                f"{label_th} มีค่าร้อยละ {_n(value)} เกินร้อยละ {_n(far)} ซึ่งหน่วย \"{unit.name_th}\" ไม่อนุญาต",
-                f"The {label_en}, {_n(value)} %, is above {_n(far)} %, which the unit \"{unit.name_en or unit.name_th}\" does not allow",
-                quarter, name,
+                "Q003-percent-over-100",
+                ERROR,
+                f'{label_th} มีค่าร้อยละ {_n(value)} เกินร้อยละ {_n(far)} ซึ่งหน่วย "{unit.name_th}" ไม่อนุญาต',
+                f'The {label_en}, {_n(value)} %, is above {_n(far)} %, which the unit "{unit.name_en or unit.name_th}" does not allow',
+                quarter,
+                name,
             )
         else:
             yield Finding(
-                "Q003-percent-over-100", WARNING,
+                "Q003-percent-over-100",
+                WARNING,
                 f"{label_th} มีค่าร้อยละ {_n(value)} เกิน 100 กรุณาตรวจสอบ",
                 f"The {label_en}, {_n(value)} %, is above 100; please check it",
-                quarter, name,
+                quarter,
+                name,
             )
 
 
@@ -225,10 +246,13 @@ def rule_achieved_differs(ctx: _Context) -> Iterable[Finding]:
     if achieved is None or latest is None or not ctx.rule.cumulative or achieved == latest.result:
         return
     yield Finding(
-        "Q004-achieved-differs-latest", WARNING,
+        "Q004-achieved-differs-latest",
+        WARNING,
         f"ผลงานที่ทำได้ ({_n(achieved)}) ไม่ตรงกับผลงานไตรมาสที่ {latest.quarter} ({_n(latest.result)})",
         f"The achieved value ({_n(achieved)}) differs from the Q{latest.quarter} result ({_n(latest.result)})",
-        None, "achieved", (latest.quarter,),
+        None,
+        "achieved",
+        (latest.quarter,),
     )
 
 
@@ -239,10 +263,12 @@ def rule_assessment(ctx: _Context) -> Iterable[Finding]:
             continue
         if q.result is None or q.status in ("not_started", "draft"):
             yield Finding(
-                "Q005-assessment-without-report", ERROR,
+                "Q005-assessment-without-report",
+                ERROR,
                 f"ไตรมาสที่ {q.quarter} มีผลประเมิน ({_n(assessment.score)}) แต่ยังไม่มีรายงานผลที่ส่งแล้ว",
                 f"Q{q.quarter} has an assessment ({_n(assessment.score)}) but no submitted report",
-                q.quarter, "score",
+                q.quarter,
+                "score",
             )
             continue
         try:
@@ -254,12 +280,14 @@ def rule_assessment(ctx: _Context) -> Iterable[Finding]:
             continue  # the result itself is at fault; another rule says so
         if computed is not None and abs(assessment.score - computed.percent) > ctx.limits.contradiction_gap:
             yield Finding(
-                "Q006-score-contradicts-result", WARNING,
+                "Q006-score-contradicts-result",
+                WARNING,
                 f"ผลประเมินไตรมาสที่ {q.quarter} ({_n(assessment.score)}) ขัดกับผลงาน {_n(q.result)} "
                 f"ซึ่งคิดเป็นคะแนน {_n(computed.percent)} ตามวิธีคำนวณของตัวชี้วัดเทียบเป้าหมายสะสมของไตรมาส",
                 f"The Q{q.quarter} score ({_n(assessment.score)}) contradicts the result {_n(q.result)}, "
                 f"which scores {_n(computed.percent)} by the KPI's method against the quarter's plan",
-                q.quarter, "score",
+                q.quarter,
+                "score",
             )
 
 
@@ -267,18 +295,27 @@ def rule_unit(ctx: _Context) -> Iterable[Finding]:
     unit = ctx.unit
     if unit is None:
         yield Finding(
-            "Q007-unit-missing", WARNING,
-            "ตัวชี้วัดไม่ได้ระบุหน่วยนับ", "The KPI has no unit", None, "unit",
+            "Q007-unit-missing",
+            WARNING,
+            "ตัวชี้วัดไม่ได้ระบุหน่วยนับ",
+            "The KPI has no unit",
+            None,
+            "unit",
         )
-    texts = [("unit", unit.name_th if unit else ""), ("unit", unit.name_en if unit else ""),
-             ("target_text", ctx.indicator.target_text)]
+    texts = [
+        ("unit", unit.name_th if unit else ""),
+        ("unit", unit.name_en if unit else ""),
+        ("target_text", ctx.indicator.target_text),
+    ]
     for name, text in texts:
         if text and _DIGITS_RE.search(text):
             yield Finding(
-                "Q008-number-in-unit", WARNING,
-                f"หน่วยนับ \"{text}\" มีตัวเลขปนอยู่ ตัวเลขควรอยู่ในค่าเป้าหมายหรือผลงาน",
-                f"The unit \"{text}\" contains a number; numbers belong in the target or result",
-                None, name,
+                "Q008-number-in-unit",
+                WARNING,
+                f'หน่วยนับ "{text}" มีตัวเลขปนอยู่ ตัวเลขควรอยู่ในค่าเป้าหมายหรือผลงาน',
+                f'The unit "{text}" contains a number; numbers belong in the target or result',
+                None,
+                name,
             )
             return
 
@@ -290,18 +327,22 @@ def _cut_short(text: str) -> bool:
 def rule_title_truncated(ctx: _Context) -> Iterable[Finding]:
     if _cut_short(ctx.indicator.name):
         yield Finding(
-            "Q009-title-truncated", WARNING,
+            "Q009-title-truncated",
+            WARNING,
             "ชื่อตัวชี้วัดถูกตัดสั้นและลงท้ายด้วย % (จากระบบเดิม) กรุณาใส่ชื่อเต็ม",
             "The KPI name was cut short with a trailing % (from the legacy site); please enter it in full",
-            None, "name",
+            None,
+            "name",
         )
     for node in ctx.nodes:
         if node.title_truncated or _cut_short(node.title):
             yield Finding(
-                "Q009-title-truncated", WARNING,
-                f"ชื่อยุทธศาสตร์ {node.display_number or node.path} ถูกตัดสั้น (\"…{node.title[-30:]}\")",
-                f"The strategy title {node.path} was cut short (\"…{node.title[-30:]}\")",
-                None, "strategy_nodes",
+                "Q009-title-truncated",
+                WARNING,
+                f'ชื่อยุทธศาสตร์ {node.display_number or node.path} ถูกตัดสั้น ("…{node.title[-30:]}")',
+                f'The strategy title {node.path} was cut short ("…{node.title[-30:]}")',
+                None,
+                "strategy_nodes",
             )
 
 
@@ -311,10 +352,12 @@ def rule_lower_direction(ctx: _Context) -> Iterable[Finding]:
         return
     if unit.suggests_lower_is_better or _LOWER_UNIT_RE.search(f"{unit.name_th} {unit.name_en}"):
         yield Finding(
-            "Q010-lower-direction-unset", WARNING,
-            f"หน่วย \"{unit.name_th}\" มักเป็นแบบยิ่งน้อยยิ่งดี แต่ตัวชี้วัดตั้งไว้เป็นยิ่งมากยิ่งดี",
-            f"The unit \"{unit.name_en or unit.name_th}\" is usually lower-is-better, but the KPI is set higher-is-better",
-            None, "direction",
+            "Q010-lower-direction-unset",
+            WARNING,
+            f'หน่วย "{unit.name_th}" มักเป็นแบบยิ่งน้อยยิ่งดี แต่ตัวชี้วัดตั้งไว้เป็นยิ่งมากยิ่งดี',
+            f'The unit "{unit.name_en or unit.name_th}" is usually lower-is-better, but the KPI is set higher-is-better',
+            None,
+            "direction",
         )
 
 
@@ -324,21 +367,32 @@ def rule_plan(ctx: _Context) -> Iterable[Finding]:
         for before, after in zip(planned, planned[1:]):
             if after.planned_target < before.planned_target:
                 yield Finding(
-                    "Q011-plan-not-cumulative", WARNING,
+                    "Q011-plan-not-cumulative",
+                    WARNING,
                     f"เป้าหมายสะสมไตรมาสที่ {after.quarter} ({_n(after.planned_target)}) ต่ำกว่าไตรมาสที่ "
                     f"{before.quarter} ({_n(before.planned_target)}) เป้าหมายรายไตรมาสควรเป็นค่าสะสม",
                     f"The Q{after.quarter} planned target ({_n(after.planned_target)}) is below Q{before.quarter}'s "
                     f"({_n(before.planned_target)}); quarterly targets should be cumulative",
-                    after.quarter, "planned_target", (before.quarter,),
+                    after.quarter,
+                    "planned_target",
+                    (before.quarter,),
                 )
     target = ctx.indicator.target
     last = planned[-1] if planned else None
-    if ctx.rule.cumulative and target is not None and last is not None and last.quarter == 4 and last.planned_target != target:
+    if (
+        ctx.rule.cumulative
+        and target is not None
+        and last is not None
+        and last.quarter == 4
+        and last.planned_target != target
+    ):
         yield Finding(
-            "Q012-plan-differs-target", WARNING,
+            "Q012-plan-differs-target",
+            WARNING,
             f"เป้าหมายสะสมไตรมาสที่ 4 ({_n(last.planned_target)}) ไม่เท่ากับค่าเป้าหมายทั้งปี ({_n(target)})",
             f"The Q4 planned target ({_n(last.planned_target)}) differs from the annual target ({_n(target)})",
-            4, "planned_target",
+            4,
+            "planned_target",
         )
 
 
@@ -356,10 +410,12 @@ def rule_negative(ctx: _Context) -> Iterable[Finding]:
     for name, quarter, value, label_th, label_en in ctx.values():
         if value < floor:
             yield Finding(
-                "Q013-negative-value", ERROR,
-                f"{label_th} มีค่า {_n(value)} ต่ำกว่าค่าต่ำสุดของหน่วย \"{unit.name_th}\" ({_n(floor)})",
-                f"The {label_en}, {_n(value)}, is below the lowest value of the unit \"{unit.name_en or unit.name_th}\" ({_n(floor)})",
-                quarter, name,
+                "Q013-negative-value",
+                ERROR,
+                f'{label_th} มีค่า {_n(value)} ต่ำกว่าค่าต่ำสุดของหน่วย "{unit.name_th}" ({_n(floor)})',
+                f'The {label_en}, {_n(value)}, is below the lowest value of the unit "{unit.name_en or unit.name_th}" ({_n(floor)})',
+                quarter,
+                name,
             )
 
 

@@ -150,9 +150,7 @@ class Level:
 def default_levels(count: int = 5) -> tuple[Level, ...]:
     """The seed's table: `count` equal steps, 100 % and 10 points at the top."""
     step = HUNDRED / count
-    return tuple(
-        Level(n, _q(step * n), _q(step * n / 10)) for n in range(1, count + 1)
-    )
+    return tuple(Level(n, _q(step * n), _q(step * n / 10)) for n in range(1, count + 1))
 
 
 @dataclass(frozen=True)
@@ -190,7 +188,11 @@ class Rule:
     def level_table(self) -> tuple[Level, ...]:
         if self.levels:
             return tuple(sorted(self.levels, key=lambda lv: lv.level))
-        count = int(self.target) if self.target and self.target == int(self.target) and 1 <= self.target <= 10 else 5
+        count = (
+            int(self.target)
+            if self.target and self.target == int(self.target) and 1 <= self.target <= 10
+            else 5
+        )
         return default_levels(count)
 
     @property
@@ -535,7 +537,9 @@ def project_year_end(rule: Rule, quarters: Sequence[QuarterInput]) -> Projection
     """
     latest = latest_reported(quarters)
     if latest is None:
-        return Projection(None, "none", "ยังไม่มีผลงานรายงาน จึงยังคาดการณ์ไม่ได้", "No result reported yet, so no projection")
+        return Projection(
+            None, "none", "ยังไม่มีผลงานรายงาน จึงยังคาดการณ์ไม่ได้", "No result reported yet, so no projection"
+        )
     result = latest.result
     q = latest.quarter
     if q >= 4:
@@ -557,7 +561,11 @@ def project_year_end(rule: Rule, quarters: Sequence[QuarterInput]) -> Projection
         )
     else:
         value = result
-        method = ("latest", "ใช้ผลงานล่าสุด (ตัวชี้วัดไม่ใช่ค่าสะสม)", "The latest result (the KPI is not a running total)")
+        method = (
+            "latest",
+            "ใช้ผลงานล่าสุด (ตัวชี้วัดไม่ใช่ค่าสะสม)",
+            "The latest result (the KPI is not a running total)",
+        )
     if rule.method == MILESTONE:
         value = min(value, Decimal(rule.max_level))
     return Projection(_q(value), *method)
@@ -615,7 +623,9 @@ def agency_score(kpi_scores_with_weights: Iterable[tuple[Decimal | None, Decimal
     if unscored:
         msgs_th.append(f"ตัวชี้วัด {unscored} ตัวยังไม่มีคะแนน จึงไม่นำมาคิด")
         msgs_en.append(f"{unscored} KPI(s) have no score yet and are left out")
-    return WeightedScore(value, weight_total, weights_ok, len(scored), unscored, "; ".join(msgs_th), "; ".join(msgs_en))
+    return WeightedScore(
+        value, weight_total, weights_ok, len(scored), unscored, "; ".join(msgs_th), "; ".join(msgs_en)
+    )
 
 
 @dataclass(frozen=True)
@@ -655,12 +665,16 @@ def node_keys(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def roll_up_by_node(rows: Iterable[tuple[Iterable[str], Decimal | None, Decimal | None]]) -> dict[str, WeightedScore]:
+def roll_up_by_node(
+    rows: Iterable[tuple[Iterable[str], Decimal | None, Decimal | None]],
+) -> dict[str, WeightedScore]:
     """Roll-up per strategy node: (node paths, score, weight) per KPI."""
     return roll_up(RollupRow(node_keys(paths), score, weight) for paths, score, weight in rows)  # type: ignore[return-value]
 
 
-def roll_up_by_dimension(rows: Iterable[tuple[Any, Decimal | None, Decimal | None]]) -> dict[Any, WeightedScore]:
+def roll_up_by_dimension(
+    rows: Iterable[tuple[Any, Decimal | None, Decimal | None]],
+) -> dict[Any, WeightedScore]:
     """Roll-up per evaluation dimension: (dimension, score, weight) per KPI."""
     return roll_up(RollupRow((dim,), score, weight) for dim, score, weight in rows if dim is not None)
 

@@ -48,21 +48,29 @@ def report(request: HttpRequest) -> HttpResponse:
     base = FindingRecord.objects.filter(fiscal_year_id=year)
     by_rule = list(
         base.values("rule")
-        .annotate(errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
-                  kpis=Count("indicator", distinct=True))
+        .annotate(
+            errors=Count("id", filter=Q(severity="error")),
+            warnings=Count("id", filter=Q(severity="warning")),
+            kpis=Count("indicator", distinct=True),
+        )
         .order_by("rule")
     )
     for row in by_rule:
         row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
     by_agency = list(
         base.values("agency__code", "agency__name_th")
-        .annotate(errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
-                  kpis=Count("indicator", distinct=True))
+        .annotate(
+            errors=Count("id", filter=Q(severity="error")),
+            warnings=Count("id", filter=Q(severity="warning")),
+            kpis=Count("indicator", distinct=True),
+        )
         .order_by("-errors", "-warnings", "agency__code")
     )
     totals = base.aggregate(
-        errors=Count("id", filter=Q(severity="error")), warnings=Count("id", filter=Q(severity="warning")),
-        kpis=Count("indicator", distinct=True), refreshed=Max("found_at"),
+        errors=Count("id", filter=Q(severity="error")),
+        warnings=Count("id", filter=Q(severity="warning")),
+        kpis=Count("indicator", distinct=True),
+        refreshed=Max("found_at"),
     )
     listed = base.select_related("indicator", "agency")
     if agency_code:
@@ -74,12 +82,26 @@ def report(request: HttpRequest) -> HttpResponse:
     listed = listed.order_by("severity", "agency__code", "indicator__code", "rule", "quarter")
     total_listed = listed.count()
     filter_agency = Agency.objects.filter(code=agency_code).first() if agency_code else None
-    return render(request, "quality/report.html", {
-        "years": years, "year": year, "by_rule": by_rule, "by_agency": by_agency, "totals": totals,
-        "findings": list(listed[:LIST_LIMIT]), "total_listed": total_listed, "limit": LIST_LIMIT,
-        "agency_code": agency_code, "rule": rule, "severity": severity, "filter_agency": filter_agency,
-        "rules": sorted(RULES.items()), "can_refresh": access.is_evaluator(request.user) or access.is_admin(request.user),
-    })
+    return render(
+        request,
+        "quality/report.html",
+        {
+            "years": years,
+            "year": year,
+            "by_rule": by_rule,
+            "by_agency": by_agency,
+            "totals": totals,
+            "findings": list(listed[:LIST_LIMIT]),
+            "total_listed": total_listed,
+            "limit": LIST_LIMIT,
+            "agency_code": agency_code,
+            "rule": rule,
+            "severity": severity,
+            "filter_agency": filter_agency,
+            "rules": sorted(RULES.items()),
+            "can_refresh": access.is_evaluator(request.user) or access.is_admin(request.user),
+        },
+    )
 
 
 @login_required
@@ -91,10 +113,13 @@ def refresh(request: HttpRequest) -> HttpResponse:
         messages.error(request, tr("ยังไม่มีปีงบประมาณ", "There is no fiscal year yet"))
         return redirect("quality:report")
     summary = refresh_year(request.user, year)
-    messages.success(request, tr(
-        f"ตรวจคุณภาพข้อมูล {summary.indicators} ตัวชี้วัดแล้ว พบข้อผิดพลาด {summary.by_severity.get('error', 0)} "
-        f"และข้อสงสัย {summary.by_severity.get('warning', 0)} รายการ",
-        f"Checked {summary.indicators} KPIs: {summary.by_severity.get('error', 0)} errors, "
-        f"{summary.by_severity.get('warning', 0)} warnings",
-    ))
+    messages.success(
+        request,
+        tr(
+            f"ตรวจคุณภาพข้อมูล {summary.indicators} ตัวชี้วัดแล้ว พบข้อผิดพลาด {summary.by_severity.get('error', 0)} "
+            f"และข้อสงสัย {summary.by_severity.get('warning', 0)} รายการ",
+            f"Checked {summary.indicators} KPIs: {summary.by_severity.get('error', 0)} errors, "
+            f"{summary.by_severity.get('warning', 0)} warnings",
+        ),
+    )
     return redirect(f"{reverse('quality:report')}?year={year}")

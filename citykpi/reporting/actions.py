@@ -73,9 +73,7 @@ def check_scope(actor, indicator, action: str) -> None:
     if actor is None:
         return
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(
-            "กรุณาเข้าสู่ระบบ / Log in first"
-        )
+        raise PermissionDenied("กรุณาเข้าสู่ระบบ / Log in first")
     if not access.can_view_agency(actor, indicator.agency_id):
         raise Http404(indicator.code)
     allowed = {
@@ -156,8 +154,7 @@ def illegal(report: QuarterReport, doing_th: str, doing_en: str) -> ActionError:
 def closed(report: QuarterReport) -> ActionError:
     deadline = deadline_of(report)
     return ActionError(
-        f"ไตรมาสที่ {report.quarter} ปิดรับรายงานแล้วเมื่อ {thai_date(deadline)} "
-        "ขอให้ สยป. เปิดให้แก้ไขหากจำเป็น",
+        f"ไตรมาสที่ {report.quarter} ปิดรับรายงานแล้วเมื่อ {thai_date(deadline)} ขอให้ สยป. เปิดให้แก้ไขหากจำเป็น",
         f"Quarter {report.quarter} closed on {deadline.isoformat()}; ask the evaluator to reopen it",
         field="status",
     )
@@ -237,7 +234,8 @@ def get_quarter(indicator, quarter: int) -> QuarterReport:
     """The report row of a KPI's quarter, created (not started) when missing."""
     if quarter not in QUARTERS:
         raise ActionError(
-            f"ไตรมาสต้องเป็น 1 ถึง 4 (ได้รับ {quarter})", f"The quarter must be 1 to 4 (got {quarter})",
+            f"ไตรมาสต้องเป็น 1 ถึง 4 (ได้รับ {quarter})",
+            f"The quarter must be 1 to 4 (got {quarter})",
             field="quarter",
         )
     report, _ = QuarterReport.objects.select_related(
@@ -293,12 +291,16 @@ def save_report(
         row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
         row.save(update_fields=REPORT_FIELDS[:] + ["updated_by", "updated_at"])
         record(
-            actor, "report.save", row, before=before, after=snapshot(row, REPORT_FIELDS),
-            indicator_code=indicator.code, source=source,
+            actor,
+            "report.save",
+            row,
+            before=before,
+            after=snapshot(row, REPORT_FIELDS),
+            indicator_code=indicator.code,
+            source=source,
         )
-        if row.status == Status.REOPENED:
-            # A reopened quarter is public: its result changes on the public page.
-            announce(row, "save")
+        # Every save: the KPI's stored data-quality findings follow its data.
+        announce(row, "save")
     refresh_caller_copy(report, row)
     report.warnings = warnings
     return report
@@ -337,10 +339,20 @@ def add_evidence(
                 row.status = Status.DRAFT
             row.save(update_fields=["version", "status", "updated_by", "updated_at"])
             record(
-                actor, "evidence.add", evidence, before=before,
-                after={"version": row.version, "status": row.status, "name": checked.name,
-                       "content_type": checked.content_type, "size": checked.size, "quarter": row.quarter},
-                indicator_code=indicator.code, source=source,
+                actor,
+                "evidence.add",
+                evidence,
+                before=before,
+                after={
+                    "version": row.version,
+                    "status": row.status,
+                    "name": checked.name,
+                    "content_type": checked.content_type,
+                    "size": checked.size,
+                    "quarter": row.quarter,
+                },
+                indicator_code=indicator.code,
+                source=source,
             )
         except Exception:
             # Nothing half-written: no stored file without its record.
@@ -369,8 +381,13 @@ def remove_evidence(
         row.version += 1
         row.save(update_fields=["version", "updated_at"])
         record(
-            actor, "evidence.remove", locked, before={"is_removed": False}, after={"is_removed": True},
-            indicator_code=row.indicator.code, source=source,
+            actor,
+            "evidence.remove",
+            locked,
+            before={"is_removed": False},
+            after={"is_removed": True},
+            indicator_code=row.indicator.code,
+            source=source,
         )
     return locked
 
@@ -400,9 +417,7 @@ def submit_report(
         if not is_open(row, today_of(now)):
             raise closed(row)
         if row.result is None:
-            raise ActionError(
-                "กรุณากรอกผลงานก่อนส่ง", "Enter the result before submitting", field="result"
-            )
+            raise ActionError("กรุณากรอกผลงานก่อนส่ง", "Enter the result before submitting", field="result")
         before = snapshot(row, REPORT_FIELDS + ["submitted_at"])
         row.status = Status.SUBMITTED
         row.version += 1
@@ -411,12 +426,24 @@ def submit_report(
         row.updated_by = row.submitted_by
         row.reopened_until = None
         row.save(
-            update_fields=["status", "version", "submitted_at", "submitted_by", "updated_by",
-                           "reopened_until", "updated_at"]
+            update_fields=[
+                "status",
+                "version",
+                "submitted_at",
+                "submitted_by",
+                "updated_by",
+                "reopened_until",
+                "updated_at",
+            ]
         )
         record(
-            actor, "report.submit", row, before=before, after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
-            indicator_code=indicator.code, source=source,
+            actor,
+            "report.submit",
+            row,
+            before=before,
+            after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
+            indicator_code=indicator.code,
+            source=source,
         )
         announce(row, "submit")
     refresh_caller_copy(report, row)

@@ -32,7 +32,9 @@ class QuarterReport(models.Model):
 
     indicator = models.ForeignKey("indicators.Indicator", on_delete=models.PROTECT, related_name="quarters")
     quarter = models.PositiveSmallIntegerField("ไตรมาสที่")
-    planned_target = models.DecimalField("เป้าหมายสะสม", max_digits=16, decimal_places=4, null=True, blank=True)
+    planned_target = models.DecimalField(
+        "เป้าหมายสะสม", max_digits=16, decimal_places=4, null=True, blank=True
+    )
     result = models.DecimalField("ผลงานสะสม", max_digits=16, decimal_places=4, null=True, blank=True)
     narrative = models.TextField("รายงานผลฯ", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
@@ -57,7 +59,9 @@ class QuarterReport(models.Model):
         ordering = ["indicator", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "quarter"], name="quarter_report_one_per_quarter"),
-            models.CheckConstraint(condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="quarter_report_quarter_1_4"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="quarter_report_quarter_1_4"
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="quarter_report_version_positive"),
         ]
         indexes = [
@@ -76,7 +80,7 @@ class QuarterReport(models.Model):
         return self.status in self.PUBLISHED_STATUSES
 
 
-def evidence_path(instance: "Evidence", filename: str) -> str:
+def evidence_path(instance: Evidence, filename: str) -> str:
     # The stored name is ours, never the uploader's: no path tricks, no collisions.
     import uuid
 

@@ -42,7 +42,9 @@ def pending(today: dt.date, days_ahead: int) -> list[tuple[Indicator, int, str]]
             years[fiscal_year.year] = (fiscal_year, current)
     if not years:
         return []
-    indicators = list(Indicator.objects.filter(fiscal_year_id__in=years).select_related("fiscal_year", "agency"))
+    indicators = list(
+        Indicator.objects.filter(fiscal_year_id__in=years).select_related("fiscal_year", "agency")
+    )
     reports = {(r.indicator_id, r.quarter): r for r in QuarterReport.objects.filter(indicator__in=indicators)}
     found = []
     for indicator in indicators:

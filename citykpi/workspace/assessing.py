@@ -167,15 +167,16 @@ def _existing_or_blank(indicator: Indicator, quarter: int) -> QuarterReport:
         .first()
     )
     if report is None:
-        report = QuarterReport(indicator=indicator, quarter=quarter, definition_version=indicator.definition_version)
+        report = QuarterReport(
+            indicator=indicator, quarter=quarter, definition_version=indicator.definition_version
+        )
     report.indicator = indicator
     return report
 
 
 def _four_quarters(indicator: Indicator) -> list[QuarterReport]:
     rows = {
-        r.quarter: r
-        for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
+        r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
     }
     out = []
     for q in QUARTERS:
@@ -236,20 +237,27 @@ def kpi_review(indicator: Indicator, quarter: int) -> dict:
         "suggested_explanation": tr(suggested.explanation_th, suggested.explanation_en) if suggested else "",
         "suggested_problem": current["problem"],
         "findings": findings_for(indicator, stored, limits=limits, levels=rule.levels or ()),
-        "method_label": dict(Indicator.Method.choices).get(indicator.scoring_method, indicator.scoring_method),
+        "method_label": dict(Indicator.Method.choices).get(
+            indicator.scoring_method, indicator.scoring_method
+        ),
         "direction_label": dict(Indicator.Direction.choices).get(indicator.direction, indicator.direction),
     }
 
 
-def _finish(request: HttpRequest, indicator: Indicator, report: QuarterReport, go_next: bool,
-            params: QueryDict) -> HttpResponse:
+def _finish(
+    request: HttpRequest, indicator: Indicator, report: QuarterReport, go_next: bool, params: QueryDict
+) -> HttpResponse:
     """Where to go after a verdict: the next quarter of the filtered queue, or back here."""
     next_qs = params.urlencode()
     if go_next:
         following = next_in_queue(params, report)
         if following is None:
-            messages.info(request, tr("ไม่มีรายการรอประเมินเหลือในคิวนี้แล้ว", "Nothing left to assess in this queue"))
-            return redirect(f"{reverse('workspace:queue')}?{next_qs}" if next_qs else reverse("workspace:queue"))
+            messages.info(
+                request, tr("ไม่มีรายการรอประเมินเหลือในคิวนี้แล้ว", "Nothing left to assess in this queue")
+            )
+            return redirect(
+                f"{reverse('workspace:queue')}?{next_qs}" if next_qs else reverse("workspace:queue")
+            )
         return redirect(assess_url(following.indicator.code, following.quarter, next_qs))
     return redirect(assess_url(indicator.code, report.quarter, next_qs))
 
@@ -272,33 +280,45 @@ def assess(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         try:
             if action == "assess":
                 evaluation.assess(
-                    request.user, report, score=request.POST.get("score", ""),
+                    request.user,
+                    report,
+                    score=request.POST.get("score", ""),
                     components={name: request.POST.get(f"component_{name}", "") for name in names},
-                    comment=request.POST.get("comment", ""), version=version,
+                    comment=request.POST.get("comment", ""),
+                    version=version,
                 )
                 messages.success(
-                    request, tr(f"บันทึกผลประเมิน {indicator.code} ไตรมาสที่ {quarter} แล้ว",
-                                f"Assessment of {indicator.code} Q{quarter} saved"),
+                    request,
+                    tr(
+                        f"บันทึกผลประเมิน {indicator.code} ไตรมาสที่ {quarter} แล้ว",
+                        f"Assessment of {indicator.code} Q{quarter} saved",
+                    ),
                 )
             elif action == "return":
-                evaluation.return_report(request.user, report, reason=request.POST.get("reason", ""),
-                                         version=version)
+                evaluation.return_report(
+                    request.user, report, reason=request.POST.get("reason", ""), version=version
+                )
                 messages.success(
-                    request, tr(f"ส่ง {indicator.code} ไตรมาสที่ {quarter} กลับให้หน่วยงานแก้ไขแล้ว",
-                                f"{indicator.code} Q{quarter} returned to the agency"),
+                    request,
+                    tr(
+                        f"ส่ง {indicator.code} ไตรมาสที่ {quarter} กลับให้หน่วยงานแก้ไขแล้ว",
+                        f"{indicator.code} Q{quarter} returned to the agency",
+                    ),
                 )
             elif action == "reopen":
                 until = _parse_date(request.POST.get("until"))
-                evaluation.reopen(request.user, report, reason=request.POST.get("reason", ""), until=until,
-                                  version=version)
+                evaluation.reopen(
+                    request.user, report, reason=request.POST.get("reason", ""), until=until, version=version
+                )
                 messages.success(request, tr("เปิดให้แก้ไขแล้ว", "Reopened"))
                 go_next = False
             else:
                 raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
             return _finish(request, indicator, report, go_next, params)
         except ConflictError as exc:
-            context.update(error=exc, field_errors={exc.field: exc.message} if exc.field else {},
-                           conflict=exc.current)
+            context.update(
+                error=exc, field_errors={exc.field: exc.message} if exc.field else {}, conflict=exc.current
+            )
         except ActionError as exc:
             context.update(error=exc, field_errors={exc.field: exc.message} if exc.field else {})
         report = _existing_or_blank(indicator, quarter)
@@ -321,7 +341,12 @@ def assess(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         score_value=score_value,
         score_is_suggested=not posted and assessment is None and bool(review["suggested_value"]),
         components=[
-            (name, posted.get(f"component_{name}") if posted else (assessment.component(name) if assessment else ""))
+            (
+                name,
+                posted.get(f"component_{name}")
+                if posted
+                else (assessment.component(name) if assessment else ""),
+            )
             for name in names
         ],
         evidence=list(Evidence.objects.filter(quarter_report=report, is_removed=False)) if report.pk else [],

@@ -101,8 +101,13 @@ def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
             report = reports[indicator.pk].get(quarter)
             status = report.status if report else Status.NOT_STARTED
             deadline = fiscal_year.deadline(quarter)
-            item = {"indicator": indicator, "quarter": quarter, "report": report, "status": status,
-                    "deadline": deadline}
+            item = {
+                "indicator": indicator,
+                "quarter": quarter,
+                "report": report,
+                "status": status,
+                "deadline": deadline,
+            }
             if status in (Status.RETURNED, Status.REOPENED):
                 groups["returned"].append(item)
             elif status in (Status.NOT_STARTED, Status.DRAFT):
@@ -183,10 +188,12 @@ def submit_ready(request: HttpRequest) -> HttpResponse:
         current = exc.current
         messages.error(
             request,
-            tr(f"ยังไม่ได้ส่งรายการใดเลย: {current.get('code')} ไตรมาสที่ {current.get('quarter')} "
-               f"มีผู้แก้ไขหลังจากที่คุณเปิดหน้านี้ ({current.get('updated_by_name') or '-'}) กรุณาตรวจสอบแล้วส่งอีกครั้ง",
-               f"Nothing was submitted: {current.get('code')} Q{current.get('quarter')} was changed after you "
-               f"opened this page ({current.get('updated_by_name') or '-'}); check it and submit again"),
+            tr(
+                f"ยังไม่ได้ส่งรายการใดเลย: {current.get('code')} ไตรมาสที่ {current.get('quarter')} "
+                f"มีผู้แก้ไขหลังจากที่คุณเปิดหน้านี้ ({current.get('updated_by_name') or '-'}) กรุณาตรวจสอบแล้วส่งอีกครั้ง",
+                f"Nothing was submitted: {current.get('code')} Q{current.get('quarter')} was changed after you "
+                f"opened this page ({current.get('updated_by_name') or '-'}); check it and submit again",
+            ),
         )
         return redirect("workspace:inbox")
     except ActionError as exc:
@@ -197,7 +204,9 @@ def submit_ready(request: HttpRequest) -> HttpResponse:
     codes = ", ".join(f"{r.indicator.code} Q{r.quarter}" for r in submitted)
     messages.success(
         request,
-        tr(f"ส่งรายงานแล้ว {len(submitted)} รายการ: {codes}", f"Submitted {len(submitted)} quarter(s): {codes}"),
+        tr(
+            f"ส่งรายงานแล้ว {len(submitted)} รายการ: {codes}", f"Submitted {len(submitted)} quarter(s): {codes}"
+        ),
     )
     return redirect("workspace:inbox")
 
@@ -229,7 +238,8 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
             "quarters": quarters,
             "history": history,
             "findings": findings,
-            "can_see_quality_report": access.is_evaluator(request.user) or access.is_admin(request.user)
+            "can_see_quality_report": access.is_evaluator(request.user)
+            or access.is_admin(request.user)
             or access.has_role(request.user, "executive"),
             "components": indicator.fiscal_year.assessment_components or ["2.1", "2.2"],
             "can_report": access.can_report(request.user, indicator),
@@ -265,7 +275,10 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         try:
             if action in ("save", "submit"):
                 report = reporting.save_report(
-                    request.user, report, result=posted["result"], narrative=posted["narrative"],
+                    request.user,
+                    report,
+                    result=posted["result"],
+                    narrative=posted["narrative"],
                     version=posted["version"],
                 )
                 for uploaded in request.FILES.getlist("evidence"):
@@ -281,7 +294,8 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
                     messages.warning(
                         request,
                         tr(f"โปรดตรวจสอบ: {warning.message_th}", f"Please check: {warning.message_en}")
-                        if hasattr(warning, "message_th") else str(warning),
+                        if hasattr(warning, "message_th")
+                        else str(warning),
                     )
             elif action == "remove_evidence":
                 evidence = get_object_or_404(
@@ -318,7 +332,9 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
     context.setdefault(
         "posted",
         {
-            "result": "" if report.result is None else reporting.format_number(report.result).replace(",", ""),
+            "result": ""
+            if report.result is None
+            else reporting.format_number(report.result).replace(",", ""),
             "narrative": report.narrative,
             "version": report.version,
         },
@@ -332,18 +348,24 @@ def quarter_overview(indicator: Indicator, quarter: int) -> dict:
     """The year at a glance for the quarter form: each quarter's planned cumulative
     target, result and status, and the highest earlier result (a running total should
     not fall below it)."""
-    rows = {r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).only(
-        "quarter", "planned_target", "result", "status", "indicator_id")}
+    rows = {
+        r.quarter: r
+        for r in QuarterReport.objects.filter(indicator=indicator).only(
+            "quarter", "planned_target", "result", "status", "indicator_id"
+        )
+    }
     overview = []
     for q in QUARTERS:
         row = rows.get(q)
-        overview.append({
-            "quarter": q,
-            "planned": row.planned_target if row else None,
-            "result": row.result if row else None,
-            "status": row.status if row else Status.NOT_STARTED,
-            "is_current": q == quarter,
-        })
+        overview.append(
+            {
+                "quarter": q,
+                "planned": row.planned_target if row else None,
+                "result": row.result if row else None,
+                "status": row.status if row else Status.NOT_STARTED,
+                "is_current": q == quarter,
+            }
+        )
     earlier = [r["result"] for r in overview if r["quarter"] < quarter and r["result"] is not None]
     this = rows.get(quarter)
     return {
@@ -404,4 +426,3 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store" if not public else "public, max-age=300"
     return response
-

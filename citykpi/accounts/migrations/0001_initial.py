@@ -6,26 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reporter', 'ผู้รายงานผล / Reporter'), ('head', 'ผู้บริหารหน่วยงาน / Agency head'), ('evaluator', 'ผู้ประเมิน สยป. / Central evaluator'), ('executive', 'ผู้บริหาร / Executive viewer'), ('admin', 'ผู้ดูแลระบบ / Administrator')], max_length=20)),
-                ('is_demo', models.BooleanField(default=False, help_text='Created by `citykpi demo`.')),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='agencies.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reporter", "ผู้รายงานผล / Reporter"),
+                            ("head", "ผู้บริหารหน่วยงาน / Agency head"),
+                            ("evaluator", "ผู้ประเมิน สยป. / Central evaluator"),
+                            ("executive", "ผู้บริหาร / Executive viewer"),
+                            ("admin", "ผู้ดูแลระบบ / Administrator"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("is_demo", models.BooleanField(default=False, help_text="Created by `citykpi demo`.")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'role', 'agency'), name='membership_unique'), models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', False), ('role__in', ['reporter', 'head'])), ('role__in', ['evaluator', 'executive', 'admin']), _connector='OR'), name='membership_agency_role_needs_agency')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "role", "agency"), name="membership_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("agency__isnull", False), ("role__in", ["reporter", "head"])),
+                            ("role__in", ["evaluator", "executive", "admin"]),
+                            _connector="OR",
+                        ),
+                        name="membership_agency_role_needs_agency",
+                    ),
+                ],
             },
         ),
     ]

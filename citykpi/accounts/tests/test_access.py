@@ -1,7 +1,6 @@
 """The access helper: navigation by role and the per-request agency scope."""
 
 
-
 def test_the_navigation_offers_each_role_only_the_sections_it_can_use(reporter_a, evaluator, executive):
     from citykpi.accounts.access import staff_navigation
 
@@ -10,7 +9,9 @@ def test_the_navigation_offers_each_role_only_the_sections_it_can_use(reporter_a
     assert staff_navigation(executive) == {"work": True, "setup": False, "exchange": False, "quality": True}
 
 
-def test_agency_scope_is_read_once_per_request_and_forgotten_on_demand(reporter_a, agency_a, django_assert_num_queries):
+def test_agency_scope_is_read_once_per_request_and_forgotten_on_demand(
+    reporter_a, agency_a, django_assert_num_queries
+):
     from citykpi.accounts import access
 
     access.agency_ids(reporter_a)

@@ -19,8 +19,10 @@ from citykpi.conftest import PASSWORD
 def setup(settings):
     from django.core.cache import cache
 
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LOGIN_FAILURE_LIMIT = 3
     settings.LOGIN_FAILURE_WINDOW_SECONDS = 600
@@ -85,8 +87,10 @@ def test_logout_needs_a_post_and_password_change_works(reporter_a):
     client = Client()
     client.login(username="reporter-a", password=PASSWORD)
     assert client.get("/accounts/password/").status_code == 200
-    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "ใหม่-ยาวพอ-2566x",
-                                                   "new_password2": "ใหม่-ยาวพอ-2566x"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "ใหม่-ยาวพอ-2566x", "new_password2": "ใหม่-ยาวพอ-2566x"},
+    )
     assert response.status_code == 302
     reporter_a.refresh_from_db()
     assert reporter_a.check_password("ใหม่-ยาวพอ-2566x")
@@ -98,8 +102,10 @@ def test_logout_needs_a_post_and_password_change_works(reporter_a):
 def test_password_change_with_a_wrong_old_password_is_refused_in_thai(reporter_a):
     client = Client()
     client.login(username="reporter-a", password=PASSWORD)
-    page = client.post("/accounts/password/", {"old_password": "nope", "new_password1": "abc-DEF-12345",
-                                               "new_password2": "abc-DEF-12345"}).content.decode()
+    page = client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password1": "abc-DEF-12345", "new_password2": "abc-DEF-12345"},
+    ).content.decode()
     assert "รหัสผ่านเดิมไม่ถูกต้อง" in page
 
 

@@ -5,32 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=4, unique=True, verbose_name='รหัสหน่วยงาน (4 หลัก)')),
-                ('long_code', models.CharField(max_length=8, unique=True, verbose_name='รหัสหน่วยงาน (8 หลัก)')),
-                ('name_th', models.CharField(max_length=255, verbose_name='ชื่อหน่วยงาน')),
-                ('name_en', models.CharField(blank=True, max_length=255, verbose_name='Name (English)')),
-                ('abbreviation', models.CharField(blank=True, max_length=50, verbose_name='ชื่อย่อ')),
-                ('kind', models.CharField(choices=[('department', 'สำนัก / Department'), ('district', 'สำนักงานเขต / District office'), ('office', 'สำนักงาน / Office'), ('other', 'อื่น ๆ / Other')], default='department', max_length=20)),
-                ('is_active', models.BooleanField(default=True)),
-                ('reporter_may_submit', models.BooleanField(default=False)),
-                ('is_placeholder', models.BooleanField(default=False, help_text='Created by an import from an unknown code; name to be filled in.')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=4, unique=True, verbose_name="รหัสหน่วยงาน (4 หลัก)")),
+                ("long_code", models.CharField(max_length=8, unique=True, verbose_name="รหัสหน่วยงาน (8 หลัก)")),
+                ("name_th", models.CharField(max_length=255, verbose_name="ชื่อหน่วยงาน")),
+                ("name_en", models.CharField(blank=True, max_length=255, verbose_name="Name (English)")),
+                ("abbreviation", models.CharField(blank=True, max_length=50, verbose_name="ชื่อย่อ")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("department", "สำนัก / Department"),
+                            ("district", "สำนักงานเขต / District office"),
+                            ("office", "สำนักงาน / Office"),
+                            ("other", "อื่น ๆ / Other"),
+                        ],
+                        default="department",
+                        max_length=20,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("reporter_may_submit", models.BooleanField(default=False)),
+                (
+                    "is_placeholder",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Created by an import from an unknown code; name to be filled in.",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="agencies.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{4}$')), name='agency_code_4_digits'), models.CheckConstraint(condition=models.Q(('long_code__regex', '^[0-9]{8}$')), name='agency_long_code_8_digits')],
+                "verbose_name_plural": "agencies",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[0-9]{4}$")), name="agency_code_4_digits"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("long_code__regex", "^[0-9]{8}$")),
+                        name="agency_long_code_8_digits",
+                    ),
+                ],
             },
         ),
     ]

@@ -19,7 +19,9 @@ def cache_on(settings):
 URL = "/api/v1/kpis/0409-0950"
 
 
-def test_an_anonymous_read_is_served_from_the_cache_with_its_etag(client, open_data, django_assert_max_num_queries):
+def test_an_anonymous_read_is_served_from_the_cache_with_its_etag(
+    client, open_data, django_assert_max_num_queries
+):
     first = client.get(URL)
     assert first.status_code == 200 and first["X-Cache"] == "miss"
     with django_assert_max_num_queries(1):  # the data version only

@@ -21,8 +21,13 @@ def test_open_data_page_links_every_open_data_endpoint_and_csv(client):
     assert open_paths
     for api_path in open_paths:
         assert f"<code>{api_path}</code>" in html, api_path
-    for csv_path in ["/api/v1/kpis", "/api/v1/agencies", "/api/v1/strategy", "/api/v1/projects",
-                     "/api/v1/city-indicators"]:
+    for csv_path in [
+        "/api/v1/kpis",
+        "/api/v1/agencies",
+        "/api/v1/strategy",
+        "/api/v1/projects",
+        "/api/v1/city-indicators",
+    ]:
         assert f'href="{csv_path}?format=csv"' in html
     assert 'href="/api/v1/openapi.json"' in html
 

@@ -102,8 +102,14 @@ def test_every_open_data_operation_parameter_and_field_is_described_in_thai_and_
 def test_the_snapshot_holds_every_open_data_endpoint():
     paths = set(json.loads(SNAPSHOT.read_text(encoding="utf-8"))["paths"])
     assert paths == {
-        "/api/v1/kpis", "/api/v1/kpis/{code}", "/api/v1/agencies", "/api/v1/agencies/{code}",
-        "/api/v1/strategy", "/api/v1/projects", "/api/v1/projects/{code}", "/api/v1/city-indicators",
+        "/api/v1/kpis",
+        "/api/v1/kpis/{code}",
+        "/api/v1/agencies",
+        "/api/v1/agencies/{code}",
+        "/api/v1/strategy",
+        "/api/v1/projects",
+        "/api/v1/projects/{code}",
+        "/api/v1/city-indicators",
         "/api/v1/city-indicators/{id}",
     }
 

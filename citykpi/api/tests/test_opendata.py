@@ -44,7 +44,9 @@ def test_malformed_filters_are_explained_in_both_languages(client, open_data):
     response = client.get("/api/v1/kpis?year=abc")
     assert response.status_code == 400
     body = response.json()
-    assert body["field"] == "year" and "ปีงบประมาณ" in body["message_th"] and "Fiscal year" in body["message_en"]
+    assert (
+        body["field"] == "year" and "ปีงบประมาณ" in body["message_th"] and "Fiscal year" in body["message_en"]
+    )
     assert client.get("/api/v1/kpis?node=999999").json()["field"] == "node"
     assert client.get("/api/v1/kpis?agency=12").status_code == 400
     assert client.get("/api/v1/kpis?limit=0").status_code == 422
@@ -87,7 +89,12 @@ def test_reporter_of_the_agency_sees_its_drafts_with_version(client, open_data, 
     client.force_login(reporter_a)
     response = client.get("/api/v1/kpis/0409-0950")
     quarters = response.json()["quarters"]
-    assert [(q["quarter"], q["status"], q["version"], q["published"]) for q in quarters][-1] == (3, "draft", 4, False)
+    assert [(q["quarter"], q["status"], q["version"], q["published"]) for q in quarters][-1] == (
+        3,
+        "draft",
+        4,
+        False,
+    )
     assert response["Cache-Control"] == "private, no-store"
     assert "Access-Control-Allow-Origin" not in response
 
@@ -117,12 +124,17 @@ def test_kpi_csv_round_trips_the_same_rows_as_the_json_list(client, open_data):
         assert csv_row["agency_code"] == json_row["agency"]["code"]
         assert csv_row["status"] == json_row["status"]
         assert (csv_row["headline_score"] or None) == (
-            None if json_row["headline"] is None else f"{json_row['headline']['score']:g}")
+            None if json_row["headline"] is None else f"{json_row['headline']['score']:g}"
+        )
 
 
 def test_every_list_has_a_csv_download(client, open_data):
-    for url, first in [("/api/v1/agencies", "code"), ("/api/v1/projects", "code"),
-                       ("/api/v1/city-indicators", "id"), ("/api/v1/strategy", "plan")]:
+    for url, first in [
+        ("/api/v1/agencies", "code"),
+        ("/api/v1/projects", "code"),
+        ("/api/v1/city-indicators", "id"),
+        ("/api/v1/strategy", "plan"),
+    ]:
         response = client.get(url + "?format=csv")
         assert response.status_code == 200, url
         assert response.content.decode("utf-8-sig").splitlines()[0].split(",")[0] == first
@@ -153,7 +165,10 @@ def test_agencies_list_and_detail(client, open_data):
     assert counts == {"0409": 2, "5047": 1}
     detail = client.get("/api/v1/agencies/04090000").json()
     assert detail["code"] == "0409"
-    assert [(y["year"], y["kpi_count"], y["project_count"]) for y in detail["years"]] == [(2566, 2, 1), (2565, 1, 0)]
+    assert [(y["year"], y["kpi_count"], y["project_count"]) for y in detail["years"]] == [
+        (2566, 2, 1),
+        (2565, 1, 0),
+    ]
     assert client.get("/api/v1/agencies/0000").status_code == 404
     assert client.get("/api/v1/agencies/abc").status_code == 404
 
@@ -172,7 +187,9 @@ def test_projects_show_only_published_projects_and_kpis(client, open_data):
     assert detail["quarter_scores"] == [{"quarter": 1, "score": 90.0}]
     assert detail["officers"] == ["นางสาวหนึ่ง", "นายสอง"]
     assert client.get("/api/v1/projects/50470000-0001").status_code == 404
-    assert [r["code"] for r in client.get("/api/v1/projects?kpi=0409-0950").json()["results"]] == ["04090000-3744"]
+    assert [r["code"] for r in client.get("/api/v1/projects?kpi=0409-0950").json()["results"]] == [
+        "04090000-3744"
+    ]
 
 
 def test_city_indicators_list_and_detail(client, open_data):
@@ -185,13 +202,15 @@ def test_city_indicators_list_and_detail(client, open_data):
     assert client.get(f"/api/v1/city-indicators?node={open_data['area'].pk}").json()["count"] == 0
 
 
-def test_kpi_list_queries_do_not_grow_with_the_number_of_kpis(open_data, make_indicator, agency_a,
-                                                              django_assert_max_num_queries):
+def test_kpi_list_queries_do_not_grow_with_the_number_of_kpis(
+    open_data, make_indicator, agency_a, django_assert_max_num_queries
+):
     client = Client()
     with django_assert_max_num_queries(6):
         client.get("/api/v1/kpis")
     from citykpi.api.tests.conftest import add_quarter
     from citykpi.reporting.models import QuarterReport
+
     for n in range(20):
         kpi = make_indicator(agency_a)
         add_quarter(kpi, 1, QuarterReport.Status.ASSESSED, n, score=80)

@@ -11,7 +11,9 @@ from citykpi.conftest import PASSWORD
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(agency_a, evaluator):
-    event = record(evaluator, "report.save", agency_a, before={"a": 1}, after={"a": 2}, indicator_code="0409-1")
+    event = record(
+        evaluator, "report.save", agency_a, before={"a": 1}, after={"a": 2}, indicator_code="0409-1"
+    )
     event.reason = "rewritten"
     with pytest.raises(RuntimeError):
         event.save()
@@ -21,8 +23,10 @@ def test_audit_rows_cannot_be_changed_or_deleted(agency_a, evaluator):
 
 
 def test_the_admin_lists_history_but_offers_no_edit_or_delete(agency_a, administrator, evaluator, settings):
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     event = record(evaluator, "report.assess", agency_a, indicator_code="0409-0950")
     client = Client()
     client.login(username=administrator.username, password=PASSWORD)

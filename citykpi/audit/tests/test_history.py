@@ -8,7 +8,9 @@ from citykpi.audit.log import record
 
 def test_only_changed_fields_are_listed_with_clean_numbers(agency_a, reporter_a):
     event = record(
-        reporter_a, "report.save", agency_a,
+        reporter_a,
+        "report.save",
+        agency_a,
         before={"result": "30.0000", "narrative": "ก", "status": "draft", "definition_version": 1},
         after={"result": "35", "narrative": "ก", "status": "draft", "definition_version": 2},
     )

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -35,19 +34,37 @@ def _bench_database_url(tmp_path: Path) -> tuple[str, str]:
 def test_a_tiny_benchmark_run_writes_a_report_with_every_section_and_no_server_left_behind(tmp_path):
     db, url = _bench_database_url(tmp_path)
     out = tmp_path / "benchmarks.md"
-    out.write_text(f"old tables\n{report.HAND_START}\nWhy: kept by hand.\n{report.HAND_END}\n", encoding="utf-8")
+    out.write_text(
+        f"old tables\n{report.HAND_START}\nWhy: kept by hand.\n{report.HAND_END}\n", encoding="utf-8"
+    )
     docs = ROOT / "docs" / "benchmarks.md"
     docs_before = docs.read_bytes() if docs.exists() else None
     cmd = [
-        sys.executable, "-m", "citykpi", "bench", "--scale", "tiny", "--db", db, "--database-url", url,
-        "--workdir", str(tmp_path / "work"), "--out", str(out), "--workers", "2",
+        sys.executable,
+        "-m",
+        "citykpi",
+        "bench",
+        "--scale",
+        "tiny",
+        "--db",
+        db,
+        "--database-url",
+        url,
+        "--workdir",
+        str(tmp_path / "work"),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
     ]
     # Static files are collected (and compressed) once for every smoke run, not once per run.
     env = {**os.environ, "CITYKPI_BENCH_STATIC": str(ROOT / "var" / "bench" / "static-smoke")}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=170, cwd=ROOT, env=env)
     if done.returncode != 0 and "--rebuild" in done.stdout + done.stderr:
         # A PostgreSQL smoke database left by an older version of the builder: start afresh.
-        done = subprocess.run(cmd + ["--rebuild"], capture_output=True, text=True, timeout=170, cwd=ROOT, env=env)
+        done = subprocess.run(
+            cmd + ["--rebuild"], capture_output=True, text=True, timeout=170, cwd=ROOT, env=env
+        )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     text = out.read_text(encoding="utf-8")
@@ -59,14 +76,28 @@ def test_a_tiny_benchmark_run_writes_a_report_with_every_section_and_no_server_l
     assert "Why: kept by hand." in text and "old tables" not in text
     # Every figure of the issue has a row, measured or explicitly not available yet.
     for title in [
-        "KPI page", "Home page: filter and word search", "Agency annual page", "Public dashboard",
-        "GET /api/v1/kpis/{code}", "GET /api/v1/kpis (filtered)", "KPI page under wrk", "Same HTML as a static file",
-        "API record vs Datasette row JSON", "Word search vs Datasette table search", "reporters submit at once",
-        "Workbook import", "Legacy import", "One KPI's PDF", "Agency report PDF", "Worker memory after",
+        "KPI page",
+        "Home page: filter and word search",
+        "Agency annual page",
+        "Public dashboard",
+        "GET /api/v1/kpis/{code}",
+        "GET /api/v1/kpis (filtered)",
+        "KPI page under wrk",
+        "Same HTML as a static file",
+        "API record vs Datasette row JSON",
+        "Word search vs Datasette table search",
+        "reporters submit at once",
+        "Workbook import",
+        "Legacy import",
+        "One KPI's PDF",
+        "Agency report PDF",
+        "Worker memory after",
     ]:
         rows = [line for line in text.splitlines() if line.startswith("| ") and title in line.split(" | ")[0]]
         assert rows, title
-        assert all(re.search(r"\| (not available yet|error|[\d,.]+ (ms|req/s|x|s|MiB|errors)) \|", r) for r in rows), rows
+        assert all(
+            re.search(r"\| (not available yet|error|[\d,.]+ (ms|req/s|x|s|MiB|errors)) \|", r) for r in rows
+        ), rows
     # The static-file baseline needs nothing from the others: it is always measured.
     assert re.search(r"\| Same HTML as a static file \| [\d,.]+ req/s", text)
     # The servers were stopped: nothing listens from this run's gunicorn or Datasette.

@@ -45,7 +45,10 @@ def test_the_own_builder_writes_every_kpi_with_four_quarters_and_the_assessments
     # The latest year is in progress: its fourth quarter is a draft, never published.
     latest_q4 = QuarterReport.objects.filter(indicator__fiscal_year_id=TINY.latest_year, quarter=4)
     assert set(latest_q4.values_list("status", flat=True)) == {"draft"}
-    assert Indicator.objects.filter(agency__code="0001", fiscal_year_id=TINY.latest_year).count() >= TINY.agency_pdf_kpis
+    assert (
+        Indicator.objects.filter(agency__code="0001", fiscal_year_id=TINY.latest_year).count()
+        >= TINY.agency_pdf_kpis
+    )
     # Every KPI supports a strategy node.
     assert Indicator.strategy_nodes.through.objects.count() == expected
 
@@ -54,7 +57,9 @@ def test_the_own_builder_writes_every_kpi_with_four_quarters_and_the_assessments
 def test_the_own_builder_is_deterministic():
     dataset.build_own(TINY)
     first = list(Indicator.objects.order_by("code").values_list("code", "name", "target", "achieved"))
-    results = list(QuarterReport.objects.order_by("indicator__code", "quarter").values_list("result", "narrative"))
+    results = list(
+        QuarterReport.objects.order_by("indicator__code", "quarter").values_list("result", "narrative")
+    )
     Assessment.objects.all().delete()
     from citykpi.projects.models import Project, ProjectQuarterScore
 
@@ -67,7 +72,10 @@ def test_the_own_builder_is_deterministic():
     Agency.objects.all().delete()
     dataset.build_own(TINY)
     assert list(Indicator.objects.order_by("code").values_list("code", "name", "target", "achieved")) == first
-    assert list(QuarterReport.objects.order_by("indicator__code", "quarter").values_list("result", "narrative")) == results
+    assert (
+        list(QuarterReport.objects.order_by("indicator__code", "quarter").values_list("result", "narrative"))
+        == results
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -99,14 +107,18 @@ def test_the_deadline_year_is_unpublished_open_and_reset_on_every_run():
     assert len(prepared["codes"]) == TINY.import_kpis
     # The workbook's KPIs are one agency's (a quarter template is per agency).
     assert {c.split("-")[0] for c in prepared["codes"]} == {prepared["import_agency"]}
-    assert Membership.objects.get(user__username=prepared["importer"]).agency.code == prepared["import_agency"]
+    assert (
+        Membership.objects.get(user__username=prepared["importer"]).agency.code == prepared["import_agency"]
+    )
     assert len(prepared["reporters"]) == TINY.reporters
     assert len({r["code"] for r in prepared["reporters"]}) == TINY.reporters
     reporter = prepared["reporters"][0]
     membership = Membership.objects.get(user__username=reporter["username"])
     assert membership.role == Role.REPORTER
     assert Indicator.objects.get(code=reporter["code"]).agency_id == membership.agency_id
-    QuarterReport.objects.filter(indicator__code=reporter["code"], quarter=1).update(status="submitted", version=3)
+    QuarterReport.objects.filter(indicator__code=reporter["code"], quarter=1).update(
+        status="submitted", version=3
+    )
     again = dataset.prepare_deadline_year(TINY, today=today)
     assert again["codes"] == prepared["codes"]
     report = QuarterReport.objects.get(indicator__code=reporter["code"], quarter=1)
@@ -126,9 +138,10 @@ def test_the_largest_agency_is_topped_up_to_the_agency_reports_kpi_count_with_it
     copies = Indicator.objects.filter(fiscal_year_id=year, code__regex=r"-70000[0-2]$")
     assert copies.count() == 3
     assert QuarterReport.objects.filter(indicator__in=copies).count() == 12
-    assert Assessment.objects.filter(quarter_report__indicator__in=copies).count() == Assessment.objects.filter(
-        quarter_report__indicator__in=top.exclude(pk__in=copies)[:3]
-    ).count()
+    assert (
+        Assessment.objects.filter(quarter_report__indicator__in=copies).count()
+        == Assessment.objects.filter(quarter_report__indicator__in=top.exclude(pk__in=copies)[:3]).count()
+    )
     assert Indicator.strategy_nodes.through.objects.filter(indicator__in=copies).count() == 3
     # Topped up once: a second call finds the count reached.
     assert dataset.top_up_agency(wanting_more) == 0

@@ -8,8 +8,18 @@ from citykpi.bench import report
 
 def _figure(key: str, value: float | None, unit: str = "ms", status: str = "ok") -> dict:
     return {
-        "key": key, "section": "latency", "title": key, "status": status, "value": value, "unit": unit,
-        "p50": None, "p95": value, "n": 200, "queries": "", "note": "", "command": "GET /x",
+        "key": key,
+        "section": "latency",
+        "title": key,
+        "status": status,
+        "value": value,
+        "unit": unit,
+        "p50": None,
+        "p95": value,
+        "n": 200,
+        "queries": "",
+        "note": "",
+        "command": "GET /x",
     }
 
 
@@ -21,7 +31,10 @@ def test_a_latency_over_its_goal_is_missed_by_the_difference_and_its_percentage(
 
 def test_a_throughput_goal_is_a_floor():
     assert report.verdict(_figure("throughput_kpi", 450.0, "req/s"), "city", True)[1] == "met"
-    assert report.verdict(_figure("throughput_kpi", 150.0, "req/s"), "city", True)[1] == "**missed** by 150 req/s (50 %)"
+    assert (
+        report.verdict(_figure("throughput_kpi", 150.0, "req/s"), "city", True)[1]
+        == "**missed** by 150 req/s (50 %)"
+    )
 
 
 def test_the_national_scale_holds_the_kpi_page_to_30_ms_and_states_no_other_goal():
@@ -41,7 +54,9 @@ def test_a_part_that_has_not_landed_shows_not_available_yet_and_no_verdict():
 
 def test_the_hand_written_section_is_kept_and_the_generated_part_replaced(tmp_path):
     path = tmp_path / "benchmarks.md"
-    path.write_text(f"# old\n| stale | table |\n{report.HAND_START}\nThe dashboard misses because X.\n{report.HAND_END}\n")
+    path.write_text(
+        f"# old\n| stale | table |\n{report.HAND_START}\nThe dashboard misses because X.\n{report.HAND_END}\n"
+    )
     assert report.existing_hand_part(path) == "The dashboard misses because X.\n"
     text = report.render([], hand=report.existing_hand_part(path))
     assert "stale" not in text

@@ -5,47 +5,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('indicators', '0001_initial'),
-        ('strategy', '0001_initial'),
+        ("indicators", "0001_initial"),
+        ("strategy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CityIndicator',
+            name="CityIndicator",
             fields=[
-                ('id', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('list_label', models.CharField(blank=True, max_length=40)),
-                ('name', models.TextField()),
-                ('catalogue', models.CharField(blank=True, max_length=255)),
-                ('target_text', models.CharField(blank=True, max_length=255, verbose_name='ค่าเป้าหมาย (ตามต้นฉบับ)')),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('data_kind', models.CharField(blank=True, max_length=120, verbose_name='ลักษณะข้อมูล')),
-                ('definition', models.TextField(blank=True)),
-                ('calculation_method', models.TextField(blank=True)),
-                ('is_published', models.BooleanField(default=True)),
-                ('strategy_nodes', models.ManyToManyField(blank=True, related_name='city_indicators', to='strategy.strategynode')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.unit')),
+                ("id", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("list_label", models.CharField(blank=True, max_length=40)),
+                ("name", models.TextField()),
+                ("catalogue", models.CharField(blank=True, max_length=255)),
+                (
+                    "target_text",
+                    models.CharField(blank=True, max_length=255, verbose_name="ค่าเป้าหมาย (ตามต้นฉบับ)"),
+                ),
+                ("target_value", models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
+                ("data_kind", models.CharField(blank=True, max_length=120, verbose_name="ลักษณะข้อมูล")),
+                ("definition", models.TextField(blank=True)),
+                ("calculation_method", models.TextField(blank=True)),
+                ("is_published", models.BooleanField(default=True)),
+                (
+                    "strategy_nodes",
+                    models.ManyToManyField(
+                        blank=True, related_name="city_indicators", to="strategy.strategynode"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="indicators.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CityIndicatorValue',
+            name="CityIndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='cityindicators.cityindicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("value", models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="cityindicators.cityindicator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'year'), name='city_indicator_value_one_per_year')],
+                "ordering": ["indicator", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("indicator", "year"), name="city_indicator_value_one_per_year"
+                    )
+                ],
             },
         ),
     ]

@@ -8,13 +8,21 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_citizen_sees_the_year_in_charts_and_follows_a_count(live_server, grow_year, agency_a, agency_b, plan):
+def test_a_citizen_sees_the_year_in_charts_and_follows_a_count(
+    live_server, grow_year, agency_a, agency_b, plan
+):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -27,7 +35,8 @@ def test_a_citizen_sees_the_year_in_charts_and_follows_a_count(live_server, grow
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="th-TH", java_script_enabled=False
+            page = browser.new_page(
+                viewport={"width": 1280, "height": 900}, locale="th-TH", java_script_enabled=False
             )
             page.goto(f"{live_server.url}/dashboard/?year=2566")
             assert page.locator("h1").inner_text().startswith("ภาพรวมตัวชี้วัดกรุงเทพมหานคร")

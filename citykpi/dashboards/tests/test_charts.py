@@ -15,7 +15,9 @@ def parse(svg: str) -> ET.Element:
 
 
 def test_the_quarter_chart_is_accessible_svg_with_a_fixed_viewbox_and_no_script():
-    svg = charts.quarter_chart_svg([D(20), D(40), D(60), D(100)], [D(20), D(50), None, None], "ระดับ", "0409-0950 แผนดิจิทัล")
+    svg = charts.quarter_chart_svg(
+        [D(20), D(40), D(60), D(100)], [D(20), D(50), None, None], "ระดับ", "0409-0950 แผนดิจิทัล"
+    )
     root = parse(svg)
     assert root.get("viewBox") == "0 0 520 300" and root.get("role") == "img"
     assert root.get("aria-label") == "0409-0950 แผนดิจิทัล"
@@ -45,7 +47,9 @@ def test_status_bars_link_each_count_to_its_list():
 
 
 def test_stacked_bars_skip_empty_segments_and_show_totals():
-    row = charts.StackedRow("0409 สพข.", [charts.Segment("on_track", "ตาม", 2, "/a"), charts.Segment("at_risk", "เสี่ยง", 0, "/b")])
+    row = charts.StackedRow(
+        "0409 สพข.", [charts.Segment("on_track", "ตาม", 2, "/a"), charts.Segment("at_risk", "เสี่ยง", 0, "/b")]
+    )
     svg = charts.stacked_bars_svg([row], "หน่วยงาน")
     hrefs = [a.get("href") for a in parse(svg).iter(f"{SVG}a")]
     assert hrefs == ["/a"]
@@ -53,7 +57,9 @@ def test_stacked_bars_skip_empty_segments_and_show_totals():
 
 def test_ranked_bars_keep_the_given_order_and_number_the_ranks():
     svg = charts.ranked_bars_svg([charts.Bar("ข", D(90)), charts.Bar("ก", D(80))], "อันดับ")
-    labels = [t.find(f"{SVG}title").tail for t in parse(svg).iter(f"{SVG}text") if t.find(f"{SVG}title") is not None]
+    labels = [
+        t.find(f"{SVG}title").tail for t in parse(svg).iter(f"{SVG}text") if t.find(f"{SVG}title") is not None
+    ]
     assert labels == ["1. ข", "2. ก"]
 
 

@@ -19,12 +19,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dim73(plan):
-    return StrategyNode.objects.create(plan=plan["plan"], path="7.3", parent=plan["area7"], title="บุคลากรมืออาชีพ")
+    return StrategyNode.objects.create(
+        plan=plan["plan"], path="7.3", parent=plan["area7"], title="บุคลากรมืออาชีพ"
+    )
 
 
 @pytest.fixture
 def dimension1(db):
-    return EvaluationDimension.objects.create(number=1, name_th="ด้านประสิทธิผลตามพันธกิจ", name_en="Effectiveness")
+    return EvaluationDimension.objects.create(
+        number=1, name_th="ด้านประสิทธิผลตามพันธกิจ", name_en="Effectiveness"
+    )
 
 
 def _with_dimension(kpi, dimension):
@@ -46,7 +50,9 @@ def test_a_kpi_counts_once_for_its_area_and_its_dimension_whatever_the_number_of
     assert area7["total"] == 2 and area7["counts"] == {"on_track": 1, "off_track": 1}
     # Weighted: (100 × 50 + 50 × 100) ÷ 150
     assert area7["score"].value == Decimal("66.67")
-    assert [(c["path"], c["total"], c["score"].value) for c in area7["children"]] == [("7.3", 1, Decimal(100))]
+    assert [(c["path"], c["total"], c["score"].value) for c in area7["children"]] == [
+        ("7.3", 1, Decimal(100))
+    ]
     assert areas["5"]["counts"] == {"at_risk": 1} and areas["5"]["children"] == []
 
 
@@ -76,8 +82,11 @@ def test_the_public_dashboard_shows_evaluation_dimensions_with_weighted_score_an
     grow_year(agency_b, [25, 50])  # no dimension
     html = client.get("/dashboard/?year=2566").content.decode()
     section = html.split('id="h-dim"', 1)[1].split("</section>", 1)[0]
-    row = re.search(r"<tr><td><a href=\"/\?year=2566&amp;dimension=1\">มิติที่ 1 ด้านประสิทธิผลตามพันธกิจ</a></td>(.*?)</tr>",
-                    section, re.S)
+    row = re.search(
+        r"<tr><td><a href=\"/\?year=2566&amp;dimension=1\">มิติที่ 1 ด้านประสิทธิผลตามพันธกิจ</a></td>(.*?)</tr>",
+        section,
+        re.S,
+    )
     assert row, section
     assert '<td class="num">80.00</td>' in row.group(1)  # 0.6 × 100 + 0.4 × 50
     assert 'href="/?year=2566&amp;dimension=1&amp;status=off_track">1</a>' in row.group(1)

@@ -16,14 +16,16 @@ def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
 
 
-def test_public_dashboard_counts_kpis_by_status_and_links_each_count_to_its_list(client, grow_year, agency_a, agency_b):
+def test_public_dashboard_counts_kpis_by_status_and_links_each_count_to_its_list(
+    client, grow_year, agency_a, agency_b
+):
     grow_year(agency_a, [25, 50])  # on plan: on track
     grow_year(agency_a, [20, 42])  # 84 % of plan: at risk
     grow_year(agency_b, [10, 20])  # 40 % of plan: off track
     response = client.get("/dashboard/?year=2566")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<svg' in html and 'role="img"' in html
+    assert "<svg" in html and 'role="img"' in html
     assert "/?year=2566&amp;status=at_risk" in html
     assert "/?year=2566&amp;agency=0409&amp;status=on_track" in html
     assert "/?year=2566&amp;agency=5047&amp;status=off_track" in html
@@ -47,7 +49,9 @@ def test_public_dashboard_ranks_agencies_by_weighted_score(client, grow_year, ag
     grow_year(agency_a, [25, 25], weight=40)  # 50 %: agency A scores 0.6*100 + 0.4*50 = 80
     grow_year(agency_b, [25, 45], weight=100)  # 90
     html = client.get("/dashboard/?year=2566").content.decode()
-    ranked = re.findall(r"<td>\d+</td><td><a href=\"[^\"]+\">(\d{4}) [^<]+</a></td>\s*<td class=\"num\">([\d.]+)</td>", html)
+    ranked = re.findall(
+        r"<td>\d+</td><td><a href=\"[^\"]+\">(\d{4}) [^<]+</a></td>\s*<td class=\"num\">([\d.]+)</td>", html
+    )
     assert ranked == [("5047", "90.00"), ("0409", "80.00")]
 
 
@@ -100,7 +104,9 @@ def test_staff_dashboard_refuses_a_user_without_a_staff_role(client, django_user
     assert client.get("/dashboard/staff/").status_code == 403
 
 
-def test_staff_dashboard_shows_timeliness_heatmap_and_quality_counts(client, evaluator, grow_year, agency_a, agency_b):
+def test_staff_dashboard_shows_timeliness_heatmap_and_quality_counts(
+    client, evaluator, grow_year, agency_a, agency_b
+):
     grow_year(agency_a, [25, 50])
     grow_year(agency_b, [25, 50], days_late=10)
     from citykpi.quality.actions import refresh_year
@@ -117,7 +123,9 @@ def test_staff_dashboard_shows_timeliness_heatmap_and_quality_counts(client, eva
     assert "/quality/?year=2566" in html
 
 
-def test_staff_dashboard_includes_drafts_but_only_the_reporters_agency(client, reporter_a, grow_year, agency_a, agency_b):
+def test_staff_dashboard_includes_drafts_but_only_the_reporters_agency(
+    client, reporter_a, grow_year, agency_a, agency_b
+):
     mine = grow_year(agency_a, [10, 20], status=QuarterReport.Status.DRAFT)
     theirs = grow_year(agency_b, [25, 50])
     login(client, reporter_a)

@@ -111,8 +111,12 @@ def test_the_demo_accounts_exist_with_their_roles_and_the_demo_password():
 def test_the_demo_accounts_have_a_quarter_to_play_in_the_year_in_progress():
     run(*SMALL_ARGS)
     for code in ("0409", "5047"):
-        open_q3 = Indicator.objects.filter(agency__code=code, fiscal_year_id=2566, quarters__quarter=3,
-                                           quarters__status__in=["not_started", "draft"])
+        open_q3 = Indicator.objects.filter(
+            agency__code=code,
+            fiscal_year_id=2566,
+            quarters__quarter=3,
+            quarters__status__in=["not_started", "draft"],
+        )
         assert open_q3.exists(), code
 
 
@@ -130,6 +134,11 @@ def test_the_default_demo_has_2000_kpis_over_80_agencies_and_loads_in_well_under
     kpis = Indicator.objects.count()
     assert kpis >= 2000
     assert Indicator.objects.values("agency").distinct().count() == 80
-    assert set(Indicator.objects.values_list("fiscal_year_id", flat=True).distinct()) == {2563, 2564, 2565, 2566}
+    assert set(Indicator.objects.values_list("fiscal_year_id", flat=True).distinct()) == {
+        2563,
+        2564,
+        2565,
+        2566,
+    }
     assert f"indicators: {kpis:,}" in output
     assert elapsed < 60, elapsed

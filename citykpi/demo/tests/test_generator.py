@@ -26,7 +26,9 @@ from .conftest import SMALL, TODAY
 
 
 def snapshot() -> tuple[list, list, list]:
-    kpis = list(Indicator.objects.order_by("code").values_list("code", "name", "target", "achieved", "weight"))
+    kpis = list(
+        Indicator.objects.order_by("code").values_list("code", "name", "target", "achieved", "weight")
+    )
     quarters = list(
         QuarterReport.objects.order_by("indicator__code", "quarter").values_list(
             "indicator__code", "quarter", "result", "status", "narrative"
@@ -68,13 +70,17 @@ def test_weights_sum_to_100_per_agency_and_year(small_demo):
 
 def test_the_year_in_progress_has_q1_and_q2_reported_and_q3_q4_open(small_demo):
     statuses = defaultdict(set)
-    for quarter, status in QuarterReport.objects.filter(indicator__fiscal_year_id=2566).values_list("quarter", "status"):
+    for quarter, status in QuarterReport.objects.filter(indicator__fiscal_year_id=2566).values_list(
+        "quarter", "status"
+    ):
         statuses[quarter].add(status)
     assert statuses[1] == {"assessed"}
     assert "assessed" in statuses[2] and statuses[2] <= {"assessed", "submitted", "returned"}
     assert statuses[3] <= {"not_started", "draft"} and statuses[4] == {"not_started"}
     # Drafts and open quarters are never assessed.
-    assert not Assessment.objects.filter(quarter_report__status__in=["draft", "not_started", "returned"]).exists()
+    assert not Assessment.objects.filter(
+        quarter_report__status__in=["draft", "not_started", "returned"]
+    ).exists()
     # Returned quarters say why.
     assert not QuarterReport.objects.filter(status="returned", return_reason="").exists()
 
@@ -118,7 +124,9 @@ def test_the_variety_of_the_real_site_is_there(small_demo):
     assert kpis.filter(unit__suggests_lower_is_better=True, direction="lower").exists()
     assert kpis.filter(carried_from__isnull=False).exists()
     # Narratives cite letters and meetings, with Buddhist Era dates.
-    narrative = QuarterReport.objects.exclude(narrative="").exclude(indicator__code="0409-0950").first().narrative
+    narrative = (
+        QuarterReport.objects.exclude(narrative="").exclude(indicator__code="0409-0950").first().narrative
+    )
     assert "หนังสือที่ กท " in narrative and "ลงวันที่" in narrative
     # KPIs of 2565-2566 also support the governor's policy.
     assert kpis.filter(strategy_nodes__plan__code="governor-policy-9-dee").exists()
@@ -133,9 +141,9 @@ def test_the_waste_sorting_kpi_is_cascaded_to_a_dozen_districts_with_their_own_t
 
 
 def test_the_drainage_kpi_is_in_percent_at_two_districts_and_in_minutes_at_a_third(small_demo):
-    drainage = Indicator.objects.filter(fiscal_year_id=2566, name__contains="ระบายน้ำท่วมขังในจุดเสี่ยงของพื้นที่เขต") | Indicator.objects.filter(
-        fiscal_year_id=2566, name__contains="จุดเสี่ยงน้ำท่วมในพื้นที่เขต"
-    )
+    drainage = Indicator.objects.filter(
+        fiscal_year_id=2566, name__contains="ระบายน้ำท่วมขังในจุดเสี่ยงของพื้นที่เขต"
+    ) | Indicator.objects.filter(fiscal_year_id=2566, name__contains="จุดเสี่ยงน้ำท่วมในพื้นที่เขต")
     units = sorted(drainage.values_list("agency__code", "unit__name_th"))
     assert units == [("5004", "ร้อยละ"), ("5007", "ร้อยละ"), ("5009", "นาที")]
 
@@ -157,8 +165,10 @@ def test_projects_carry_the_8_digit_agency_code_and_support_kpis_of_their_agency
 def test_city_indicator_87_is_the_sample_verbatim_with_30_more(small_demo):
     sample = parse_sample_87()
     city = CityIndicator.objects.get(pk=87)
-    assert city.name == sample["name"] == (
-        "ร้อยละของการรับรู้และการมีส่วนร่วมในการติดตามตรวจสอบและผลักดันวิสัยทัศน์กรุงเทพฯ พ.ศ. ๒๕๗๕ ของภาคประชาชน"
+    assert (
+        city.name
+        == sample["name"]
+        == ("ร้อยละของการรับรู้และการมีส่วนร่วมในการติดตามตรวจสอบและผลักดันวิสัยทัศน์กรุงเทพฯ พ.ศ. ๒๕๗๕ ของภาคประชาชน")
     )
     assert city.list_label == "๑."
     assert city.target_text == "20 ของประชาชนที่ทำการสำรวจ" and city.target_value == Decimal(20)
@@ -182,7 +192,9 @@ def test_the_real_agencies_are_30_departments_and_50_districts_with_4_digit_code
         kinds[spec["kind"] == Agency.Kind.DISTRICT] += 1
         assert len(spec["code"]) == 4 and spec["code"].isdigit() and spec["name_en"]
     assert kinds[True] == 50 and kinds[False] == 30
-    assert {s["code"] for s in specs if s["kind"] == Agency.Kind.DISTRICT} == {f"50{n:02d}" for n in range(1, 51)}
+    assert {s["code"] for s in specs if s["kind"] == Agency.Kind.DISTRICT} == {
+        f"50{n:02d}" for n in range(1, 51)
+    }
 
 
 def test_beyond_the_real_agencies_synthetic_ones_get_unique_4_digit_codes_capped_at_9000():

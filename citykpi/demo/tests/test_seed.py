@@ -27,7 +27,7 @@ def parse_seed() -> dict:
 
     def text_after(index: int) -> str:
         # The paragraph under a heading: the next non-empty line unless it is a heading.
-        for line in lines[index + 1:]:
+        for line in lines[index + 1 :]:
             if not line.strip():
                 continue
             return "" if line in headings or line.startswith("รายงานผลฯ") else line
@@ -38,20 +38,20 @@ def parse_seed() -> dict:
             label, rest = line.split(" ", 1)
             page["list_label"], page["name"], page["code"] = label, rest[: -len(" : 0409-0950")], "0409-0950"
         elif line.startswith("ค่าเป้าหมาย ") and " : " in line:
-            page["unit"], page["target"] = line[len("ค่าเป้าหมาย "):].split(" : ")
+            page["unit"], page["target"] = line[len("ค่าเป้าหมาย ") :].split(" : ")
         elif line.startswith("ผลงานที่ทำได้ "):
             page["achieved"] = line.split(" : ")[1]
         elif line.startswith("ประเภทตัวชี้วัด : "):
             page["type"] = line.split(" : ")[1]
             page["level"] = lines[index + 1].strip()[1:-1]
-            page["counter"] = next(x for x in lines[index + 2:] if x.strip())
+            page["counter"] = next(x for x in lines[index + 2 :] if x.strip())
         elif line.startswith("*** สยป."):
             quarter, score = line.rsplit("ไตรมาสที่ ", 1)[1].split(": ")
             page["headline"] = (int(quarter), score)
         elif line.startswith("(* 2.1 / 2.2 *)"):
-            rows = lines[index + 1: index + 17]
+            rows = lines[index + 1 : index + 17]
             for n in range(4):
-                q, result, score, components = rows[4 * n: 4 * n + 4]
+                q, result, score, components = rows[4 * n : 4 * n + 4]
                 c21, c22 = components.split(" / ")
                 page["quarters"].append((int(q), result, score, c21, c22))
         elif line.startswith("รายงานผลฯ ไตรมาสที่ "):
@@ -111,7 +111,10 @@ def test_the_seed_kpis_quarters_carry_the_seed_results_scores_and_narratives(see
     assert assessed == [1, 2]
     assert [r.status for r in quarters[2:]] == ["submitted", "submitted"]
     headline = quarters[max(assessed) - 1]
-    assert (headline.quarter, headline.assessment.score) == (seed_page["headline"][0], Decimal(seed_page["headline"][1]))
+    assert (headline.quarter, headline.assessment.score) == (
+        seed_page["headline"][0],
+        Decimal(seed_page["headline"][1]),
+    )
 
 
 @pytest.mark.django_db
@@ -135,7 +138,7 @@ def test_the_seed_kpis_milestone_levels_follow_its_calculation_method(seed_page)
     kpi = load_seed_kpi()
     levels = list(kpi.milestone_levels.order_by("level").values_list("level", "percent", "points"))
     assert levels == [(n, Decimal(20 * n), Decimal(2 * n)) for n in range(1, 6)]
-    for n, percent, points in levels:
+    for _level, percent, points in levels:
         assert f"ร้อยละ {percent:.0f} ({points:.0f}คะแนน)" in seed_page["calculation_method"]
     for description in kpi.milestone_levels.values_list("description", flat=True):
         assert description in seed_page["definition"]

@@ -28,7 +28,10 @@ def test_the_cascaded_kpis_point_at_their_templates(small_demo):
     assert waste.definition and waste.calculation_method and waste.strategy_nodes.count() == 1
     percent = KpiTemplate.objects.get(name=texts.DRAINAGE_PERCENT_NAME)
     minutes = KpiTemplate.objects.get(name=texts.DRAINAGE_MINUTES_NAME)
-    assert set(Indicator.objects.filter(template=percent).values_list("agency__code", flat=True)) == {"5004", "5007"}
+    assert set(Indicator.objects.filter(template=percent).values_list("agency__code", flat=True)) == {
+        "5004",
+        "5007",
+    }
     assert list(Indicator.objects.filter(template=minutes).values_list("agency__code", "unit__name_th")) == [
         ("5009", "นาที")
     ]
@@ -74,7 +77,9 @@ def test_the_setup_pages_show_the_demo_templates_and_states(small_demo, client, 
     url = reverse("planning:template", args=[waste.pk])
     response = client.get(url)  # the latest year, side by side
     assert response.context["years"] == [2566, 2565]
-    assert len(response.context["rows"]) == Indicator.objects.filter(template=waste, fiscal_year_id=2566).count()
+    assert (
+        len(response.context["rows"]) == Indicator.objects.filter(template=waste, fiscal_year_id=2566).count()
+    )
     response = client.get(url + "?year=all")
     assert len(response.context["rows"]) == Indicator.objects.filter(template=waste).count()
 
@@ -101,7 +106,9 @@ def test_a_cascaded_kpi_is_carried_forward_from_last_years_so_its_result_shows(s
         assert kpi.carried_from.fiscal_year_id == 2565 and kpi.carried_from.agency_id == kpi.agency_id
         assert kpi.carried_from.template_id == waste.pk
         assert checks.last_result(kpi.carried_from) is not None
-    assert not Indicator.objects.filter(template=waste, fiscal_year_id=2565, carried_from__isnull=False).exists()
+    assert not Indicator.objects.filter(
+        template=waste, fiscal_year_id=2565, carried_from__isnull=False
+    ).exists()
 
 
 def test_the_approved_setups_of_the_year_in_progress_pass_every_blocking_check(small_demo):
@@ -109,5 +116,7 @@ def test_the_approved_setups_of_the_year_in_progress_pass_every_blocking_check(s
     for lower-is-better on KPIs where a bigger decrease is better)."""
     from citykpi.planning import checks
 
-    findings = checks.check_indicators(checks.indicators_for_checks(Indicator.objects.filter(fiscal_year_id=2566)))
+    findings = checks.check_indicators(
+        checks.indicators_for_checks(Indicator.objects.filter(fiscal_year_id=2566))
+    )
     assert checks.errors(findings) == []

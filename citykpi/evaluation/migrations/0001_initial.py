@@ -6,29 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reporting', '0001_initial'),
+        ("reporting", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(decimal_places=4, max_digits=7, verbose_name='ผลประเมินตัวชี้วัด')),
-                ('components', models.JSONField(blank=True, default=dict)),
-                ('comment', models.TextField(blank=True)),
-                ('assessed_at', models.DateTimeField(blank=True, null=True)),
-                ('definition_version', models.PositiveIntegerField(default=1)),
-                ('assessor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('quarter_report', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='assessment', to='reporting.quarterreport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.DecimalField(decimal_places=4, max_digits=7, verbose_name="ผลประเมินตัวชี้วัด")),
+                ("components", models.JSONField(blank=True, default=dict)),
+                ("comment", models.TextField(blank=True)),
+                ("assessed_at", models.DateTimeField(blank=True, null=True)),
+                ("definition_version", models.PositiveIntegerField(default=1)),
+                (
+                    "assessor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "quarter_report",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessment",
+                        to="reporting.quarterreport",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 100)), name='assessment_score_0_100')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 0), ("score__lte", 100)),
+                        name="assessment_score_0_100",
+                    )
+                ],
             },
         ),
     ]

@@ -62,8 +62,9 @@ def test_evaluator_returns_a_submitted_quarter_with_a_reason_and_an_audit_row(su
     assert event.reason == "ขาดหลักฐาน" and event.actor == evaluator
     assert event.before["status"] == "submitted" and event.after["status"] == "returned"
     # The agency fixes it and submits again, even after the deadline: it was asked to.
-    reporting.save_report(head_a, submitted, result="55", narrative="แก้แล้ว", version=submitted.version,
-                          now=AFTER_Q2_DEADLINE)
+    reporting.save_report(
+        head_a, submitted, result="55", narrative="แก้แล้ว", version=submitted.version, now=AFTER_Q2_DEADLINE
+    )
     reporting.submit_report(head_a, submitted, now=AFTER_Q2_DEADLINE)
     assert submitted.status == S.SUBMITTED
 
@@ -74,22 +75,35 @@ def test_return_needs_a_reason(submitted, evaluator):
     assert info.value.field == "reason"
 
 
-def test_evaluator_assesses_with_the_years_components_and_the_quarter_locks(submitted, evaluator, head_a, kpi_a):
-    assessment = evaluation.assess(evaluator, submitted, score="๙๕", components=COMPONENTS, comment="ดี", now=IN_Q2)
+def test_evaluator_assesses_with_the_years_components_and_the_quarter_locks(
+    submitted, evaluator, head_a, kpi_a
+):
+    assessment = evaluation.assess(
+        evaluator, submitted, score="๙๕", components=COMPONENTS, comment="ดี", now=IN_Q2
+    )
     assert assessment.score == Decimal("95") and assessment.components == {"2.1": "95", "2.2": "100"}
     assert assessment.definition_version == kpi_a.definition_version and assessment.assessor == evaluator
     submitted.refresh_from_db()
     assert submitted.status == S.ASSESSED
     event = AuditEvent.objects.get(action="report.assess")
-    assert event.after["assessment"]["score"] in ("95", "95.0000") or Decimal(event.after["assessment"]["score"]) == 95
+    assert (
+        event.after["assessment"]["score"] in ("95", "95.0000")
+        or Decimal(event.after["assessment"]["score"]) == 95
+    )
     with pytest.raises(ActionError):
-        reporting.save_report(head_a, submitted, result="60", narrative="", version=submitted.version, now=IN_Q2)
+        reporting.save_report(
+            head_a, submitted, result="60", narrative="", version=submitted.version, now=IN_Q2
+        )
 
 
 @pytest.mark.parametrize(
     ("components", "field"),
-    [({"2.1": "95"}, "components.2.2"), ({"2.1": "95", "2.2": "100", "9.9": "1"}, "components"),
-     ({"2.1": "101", "2.2": "1"}, "components.2.1"), ({"2.1": "x", "2.2": "1"}, "components.2.1")],
+    [
+        ({"2.1": "95"}, "components.2.2"),
+        ({"2.1": "95", "2.2": "100", "9.9": "1"}, "components"),
+        ({"2.1": "101", "2.2": "1"}, "components.2.1"),
+        ({"2.1": "x", "2.2": "1"}, "components.2.1"),
+    ],
 )
 def test_components_must_follow_the_years_scheme(submitted, evaluator, components, field):
     with pytest.raises(ActionError) as info:
@@ -121,8 +135,9 @@ def test_reopen_then_the_agency_edits_and_the_evaluator_assesses_again(submitted
     assert submitted.status == S.REOPENED
     event = AuditEvent.objects.get(action="report.reopen")
     assert event.before["status"] == "assessed" and event.after["status"] == "reopened"
-    reporting.save_report(head_a, submitted, result="45", narrative="แก้", version=submitted.version,
-                          now=AFTER_Q2_DEADLINE)
+    reporting.save_report(
+        head_a, submitted, result="45", narrative="แก้", version=submitted.version, now=AFTER_Q2_DEADLINE
+    )
     evaluation.assess(evaluator, submitted, score="70", components=COMPONENTS, now=AFTER_Q2_DEADLINE)
     assert Assessment.objects.get().score == Decimal("70")
     assert submitted.status == S.ASSESSED
@@ -142,13 +157,20 @@ def test_reopening_a_late_draft_lets_the_agency_report_until_the_date(kpi_a, hea
 
 @pytest.mark.parametrize(
     ("start", "action"),
-    [("not_started", "return"), ("draft", "return"), ("returned", "return"), ("assessed", "return"),
-     ("not_started", "assess"), ("draft", "assess"), ("returned", "assess"), ("assessed", "assess"),
-     ("submitted", "reopen"), ("reopened", "reopen")],
+    [
+        ("not_started", "return"),
+        ("draft", "return"),
+        ("returned", "return"),
+        ("assessed", "return"),
+        ("not_started", "assess"),
+        ("draft", "assess"),
+        ("returned", "assess"),
+        ("assessed", "assess"),
+        ("submitted", "reopen"),
+        ("reopened", "reopen"),
+    ],
 )
-def test_illegal_transitions_are_refused_with_a_bilingual_message(
-    start, action, kpi_a, head_a, evaluator
-):
+def test_illegal_transitions_are_refused_with_a_bilingual_message(start, action, kpi_a, head_a, evaluator):
     report = build(start, kpi_a, head_a, evaluator)
     version, events = report.version, AuditEvent.objects.count()
     call = {

@@ -54,7 +54,10 @@ class Report:
 
     def count(self, action: str, kind: str | None = None) -> int:
         return sum(
-            1 for f in self.files for o in f.outcomes if o.action == action and (kind is None or o.kind == kind)
+            1
+            for f in self.files
+            for o in f.outcomes
+            if o.action == action and (kind is None or o.kind == kind)
         )
 
     @property
@@ -93,7 +96,10 @@ class Report:
         ]
         kinds = sorted({o.kind for f in self.files for o in f.outcomes})
         width = max(len(label) for label, _ in rows) + 2
-        lines = ["สรุปการนำเข้า / Import summary" + (" (ทดลอง ไม่บันทึก / dry run, nothing saved)" if self.dry_run else "")]
+        lines = [
+            "สรุปการนำเข้า / Import summary"
+            + (" (ทดลอง ไม่บันทึก / dry run, nothing saved)" if self.dry_run else "")
+        ]
         lines += [f"  {label:<{width}}{value:>6}" for label, value in rows]
         if kinds:
             lines.append("  ประเภท / kind              created updated unchanged skipped")
@@ -115,15 +121,20 @@ def collect(paths: Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in PAGE_SUFFIXES and not child.name.startswith("."):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in PAGE_SUFFIXES
+                    and not child.name.startswith(".")
+                ):
                     found.append(child)
         else:
             found.append(path)
     return found
 
 
-def import_page(ctx: actions.ImportContext, page: P.ParsedPage, *, fiscal_year: int | None,
-                source_file: str) -> list[actions.Outcome]:
+def import_page(
+    ctx: actions.ImportContext, page: P.ParsedPage, *, fiscal_year: int | None, source_file: str
+) -> list[actions.Outcome]:
     if isinstance(page, P.ParsedKpi):
         return actions.import_kpi(ctx, page, fiscal_year=fiscal_year, source_file=source_file)
     if isinstance(page, P.ParsedCityIndicator):
@@ -147,7 +158,9 @@ def read_text(text: str, *, source_file: str) -> tuple[FileReport, P.ParsedPage 
     return report, page
 
 
-def write_page(ctx: actions.ImportContext, report: FileReport, page: P.ParsedPage, *, fiscal_year: int | None) -> None:
+def write_page(
+    ctx: actions.ImportContext, report: FileReport, page: P.ParsedPage, *, fiscal_year: int | None
+) -> None:
     """Write one parsed page in its own savepoint (a transaction when none is open):
     any failure rolls the page back and is reported on `report`."""
     findings_before = len(ctx.findings)
@@ -160,7 +173,9 @@ def write_page(ctx: actions.ImportContext, report: FileReport, page: P.ParsedPag
         report.warnings.extend(w for w in page.warnings if w not in report.warnings)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
         report.outcomes = []
-        report.error = f"นำเข้าไม่สำเร็จ ไม่มีข้อมูลใดถูกบันทึก / not imported, nothing saved: {type(exc).__name__}: {exc}"
+        report.error = (
+            f"นำเข้าไม่สำเร็จ ไม่มีข้อมูลใดถูกบันทึก / not imported, nothing saved: {type(exc).__name__}: {exc}"
+        )
         # What this file created was rolled back: forget the cached rows, its findings and
         # the KPIs it queued for the data-quality rules.
         ctx.reset()
@@ -170,7 +185,9 @@ def write_page(ctx: actions.ImportContext, report: FileReport, page: P.ParsedPag
             del ctx.pending_findings[pk]
 
 
-def import_text(ctx: actions.ImportContext, text: str, *, fiscal_year: int | None, source_file: str) -> FileReport:
+def import_text(
+    ctx: actions.ImportContext, text: str, *, fiscal_year: int | None, source_file: str
+) -> FileReport:
     """One page: parse, write in one transaction, then its data-quality findings."""
     report, page = read_text(text, source_file=source_file)
     if page is not None:
@@ -205,7 +222,7 @@ def import_paths(
     # A real run commits batch by batch; a dry run wraps them all in one transaction it rolls back.
     with transaction.atomic() if dry_run else nullcontext():
         for start in range(0, len(files), BATCH_FILES):
-            batch = files[start:start + BATCH_FILES]
+            batch = files[start : start + BATCH_FILES]
             # Parsed before the batch's transaction opens: no lock is held while parsing.
             parsed = [_read_file(path) for path in batch]
             with transaction.atomic():

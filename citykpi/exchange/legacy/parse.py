@@ -231,8 +231,31 @@ class ParsedAgencyPage(ParsedPage):
 # --- text extraction -------------------------------------------------------------------------
 
 _BLOCK_TAGS = {
-    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table",
-    "section", "article", "header", "footer", "ul", "ol", "dt", "dd", "title", "hr", "form",
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "ul",
+    "ol",
+    "dt",
+    "dd",
+    "title",
+    "hr",
+    "form",
 }
 
 
@@ -270,8 +293,11 @@ class _TextExtractor(HTMLParser):
 
 def looks_like_html(text: str) -> bool:
     head = text[:2000].lower()
-    return "<html" in head or "<body" in head or "<!doctype html" in head or bool(
-        re.search(r"<(p|div|br|table)[\s>/]", head)
+    return (
+        "<html" in head
+        or "<body" in head
+        or "<!doctype html" in head
+        or bool(re.search(r"<(p|div|br|table)[\s>/]", head))
     )
 
 
@@ -317,7 +343,7 @@ def page_text(text: str) -> tuple[str, list[str]]:
 
 
 def split_name(text: str) -> ParsedName:
-    """"ปี 2564 ๒. ชื่อ" -> label "ปี 2564 ๒.", year "ปี 2564", number "๒.", title "ชื่อ"."""
+    """ "ปี 2564 ๒. ชื่อ" -> label "ปี 2564 ๒.", year "ปี 2564", number "๒.", title "ชื่อ"."""
     text = " ".join(text.split())
     match = NAME_LABEL_RE.match(text)
     if not match or not match.group("title"):
@@ -346,13 +372,17 @@ def split_strategy_line(line: str) -> ParsedStrategyLine | None:
     if not title:
         return None
     return ParsedStrategyLine(
-        path=path, display_number=number, heading_prefix=heading_prefix,
-        title=title, truncated=truncated, raw=line,
+        path=path,
+        display_number=number,
+        heading_prefix=heading_prefix,
+        title=title,
+        truncated=truncated,
+        raw=line,
     )
 
 
 def number_and_tail(text: str) -> tuple[Decimal | None, str, str | None]:
-    """"20 ของประชาชน" -> (20, "ของประชาชน", None); a bad number -> (None, text, problem)."""
+    """ "20 ของประชาชน" -> (20, "ของประชาชน", None); a bad number -> (None, text, problem)."""
     text = text.strip()
     if not text:
         return None, "", None
@@ -418,7 +448,7 @@ def _code_from_address(address: str, pattern: re.Pattern) -> str:
 
 
 def _name_and_code(line: str, pattern: re.Pattern) -> tuple[str, str] | None:
-    """"5. name : 0409-0950" -> ("5. name", "0409-0950")."""
+    """ "5. name : 0409-0950" -> ("5. name", "0409-0950")."""
     match = re.match(r"^(?P<name>.*\S)\s*:\s*(?P<code>\S+)\s*$", line, re.S)
     if not match:
         return None
@@ -460,10 +490,15 @@ def detect_type(address: str, lines: list[str]) -> str:
         return "city_indicator"
     if "myproject" in address or "ความคืบหน้าโครงการ" in head:
         return "project"
-    if re.search(r"index1?01?\.php|index11\.php|index101", address) or "ผลการปฏิบัติราชการประจำปีของหน่วยงาน" in head:
+    if (
+        re.search(r"index1?01?\.php|index11\.php|index101", address)
+        or "ผลการปฏิบัติราชการประจำปีของหน่วยงาน" in head
+    ):
         return "agency"
-    if "mykpi" in address or "รายละเอียดตัวชี้วัด" in head or any(
-        line.startswith(("ค่าเป้าหมาย", "ผลงานที่ทำได้")) for line in lines[:15]
+    if (
+        "mykpi" in address
+        or "รายละเอียดตัวชี้วัด" in head
+        or any(line.startswith(("ค่าเป้าหมาย", "ผลงานที่ทำได้")) for line in lines[:15])
     ):
         return "kpi"
     return "unknown"
@@ -473,9 +508,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("มกราคม", "ม.ค."), ("กุมภาพันธ์", "ก.พ."), ("มีนาคม", "มี.ค."), ("เมษายน", "เม.ย."),
-            ("พฤษภาคม", "พ.ค."), ("มิถุนายน", "มิ.ย."), ("กรกฎาคม", "กรกฏาคม", "ก.ค."), ("สิงหาคม", "ส.ค."),
-            ("กันยายน", "ก.ย."), ("ตุลาคม", "ต.ค."), ("พฤศจิกายน", "พ.ย."), ("ธันวาคม", "ธ.ค."),
+            ("มกราคม", "ม.ค."),
+            ("กุมภาพันธ์", "ก.พ."),
+            ("มีนาคม", "มี.ค."),
+            ("เมษายน", "เม.ย."),
+            ("พฤษภาคม", "พ.ค."),
+            ("มิถุนายน", "มิ.ย."),
+            ("กรกฎาคม", "กรกฏาคม", "ก.ค."),
+            ("สิงหาคม", "ส.ค."),
+            ("กันยายน", "ก.ย."),
+            ("ตุลาคม", "ต.ค."),
+            ("พฤศจิกายน", "พ.ย."),
+            ("ธันวาคม", "ธ.ค."),
         ],
         start=1,
     )
@@ -485,7 +529,9 @@ _THAI_DATE_RE = re.compile(
     rf"(?P<day>[{DIGIT}]{{1,2}})\s*(?P<month>{'|'.join(re.escape(m) for m in sorted(_MONTHS, key=len, reverse=True))})"
     rf"\s*(?:พ\.ศ\.\s*)?(?P<year>25[{DIGIT}]{{2}}|๒๕[{DIGIT}]{{2}})"
 )
-_BUDGET_YEAR_RE = re.compile(rf"ประจำปี(?:งบประมาณ)?\s*(?:พ\.ศ\.\s*)?(?P<year>25[{DIGIT}]{{2}}|๒๕[{DIGIT}]{{2}})")
+_BUDGET_YEAR_RE = re.compile(
+    rf"ประจำปี(?:งบประมาณ)?\s*(?:พ\.ศ\.\s*)?(?P<year>25[{DIGIT}]{{2}}|๒๕[{DIGIT}]{{2}})"
+)
 
 
 def infer_fiscal_year(text: str) -> tuple[int | None, str]:
@@ -556,7 +602,12 @@ def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
             type_seen = True
         elif line.startswith("(ตัวชี้วัดระดับ") or line.startswith("ตัวชี้วัดระดับ"):
             page.result_level = "outcome" if "outcome" in line or "ผลลัพธ์" in line else "output"
-        elif type_seen and re.fullmatch(rf"[{DIGIT}]+", line) and after_headline is None and not page.legacy_counter:
+        elif (
+            type_seen
+            and re.fullmatch(rf"[{DIGIT}]+", line)
+            and after_headline is None
+            and not page.legacy_counter
+        ):
             page.legacy_counter = line
         elif line.startswith("รายละเอียดตัวชี้วัดฯ"):
             pass
@@ -564,7 +615,9 @@ def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
             match = HEADLINE_RE.match(line)
             page.headline_quarter = int(to_arabic_digits(match.group("q")))
             if match.group("score"):
-                page.headline_score = _number(page, match.group("score"), "คะแนนประเมินล่าสุด", "the headline score")
+                page.headline_score = _number(
+                    page, match.group("score"), "คะแนนประเมินล่าสุด", "the headline score"
+                )
             after_headline = i + 1
         elif line.startswith("***") and "ตรวจประเมิน" in line:
             page.warn(f"อ่านบรรทัดผลประเมินไม่ได้: '{line[:80]}'", f"unreadable assessment line: '{line[:80]}'")
@@ -673,16 +726,23 @@ def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
         row.result = _number(page, cells[0], f"ผลงานไตรมาสที่ {quarter}", f"the result of quarter {quarter}")
         row.score = _number(page, cells[1], f"ผลประเมินไตรมาสที่ {quarter}", f"the score of quarter {quarter}")
         if row.score is not None and not 0 <= row.score <= 100:
-            page.warn(f"ผลประเมินไตรมาสที่ {quarter} อยู่นอกช่วง 0-100", f"the score of quarter {quarter} is outside 0-100")
+            page.warn(
+                f"ผลประเมินไตรมาสที่ {quarter} อยู่นอกช่วง 0-100",
+                f"the score of quarter {quarter} is outside 0-100",
+            )
             row.score = None
         parts = [p.strip() for p in cells[2].split("/")]
         if len(parts) == len(names):
             for name, part in zip(names, parts):
-                value = _number(page, part, f"คะแนนย่อย {name} ไตรมาสที่ {quarter}", f"component {name} of quarter {quarter}")
+                value = _number(
+                    page, part, f"คะแนนย่อย {name} ไตรมาสที่ {quarter}", f"component {name} of quarter {quarter}"
+                )
                 if value is not None:
                     row.components[name] = str(value)
         else:
-            page.warn(f"คะแนนย่อยไตรมาสที่ {quarter} อ่านไม่ได้", f"the components of quarter {quarter} are unreadable")
+            page.warn(
+                f"คะแนนย่อยไตรมาสที่ {quarter} อ่านไม่ได้", f"the components of quarter {quarter} are unreadable"
+            )
         i += 4
     return i
 
@@ -756,7 +816,11 @@ def parse_project(address: str, lines: list[str], raw: str) -> ParsedProject:
             page.officers = [name.strip() for name in OFFICER_SPLIT_RE.split(line) if name.strip()]
         elif headline:
             q = int(to_arabic_digits(headline.group("q")))
-            score = _number(page, headline.group("score"), "คะแนนโครงการ", "the project score") if headline.group("score") else None
+            score = (
+                _number(page, headline.group("score"), "คะแนนโครงการ", "the project score")
+                if headline.group("score")
+                else None
+            )
             if score is not None and 1 <= q <= 4 and 0 <= score <= 100:
                 page.scores[q] = score
             elif headline.group("score"):

@@ -5,33 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Provenance',
+            name="Provenance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_id', models.CharField(max_length=40)),
-                ('record_key', models.CharField(max_length=40)),
-                ('kind', models.CharField(choices=[('legacy', 'หน้าเว็บระบบเดิม / Legacy page'), ('xlsx', 'ไฟล์ Excel / Workbook')], default='legacy', max_length=10)),
-                ('source_file', models.CharField(max_length=500, verbose_name='ไฟล์ต้นทาง')),
-                ('address', models.CharField(blank=True, max_length=500, verbose_name='ที่อยู่หน้าเว็บ')),
-                ('page_type', models.CharField(blank=True, max_length=20)),
-                ('imported_at', models.DateTimeField(verbose_name='เวลานำเข้า')),
-                ('raw_text', models.TextField(verbose_name='ข้อความต้นฉบับ')),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('record_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record_id", models.CharField(max_length=40)),
+                ("record_key", models.CharField(max_length=40)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("legacy", "หน้าเว็บระบบเดิม / Legacy page"), ("xlsx", "ไฟล์ Excel / Workbook")],
+                        default="legacy",
+                        max_length=10,
+                    ),
+                ),
+                ("source_file", models.CharField(max_length=500, verbose_name="ไฟล์ต้นทาง")),
+                ("address", models.CharField(blank=True, max_length=500, verbose_name="ที่อยู่หน้าเว็บ")),
+                ("page_type", models.CharField(blank=True, max_length=20)),
+                ("imported_at", models.DateTimeField(verbose_name="เวลานำเข้า")),
+                ("raw_text", models.TextField(verbose_name="ข้อความต้นฉบับ")),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                (
+                    "record_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-imported_at'],
-                'indexes': [models.Index(fields=['record_key'], name='provenance_key_idx')],
-                'constraints': [models.UniqueConstraint(fields=('record_type', 'record_id'), name='provenance_one_per_record')],
+                "ordering": ["-imported_at"],
+                "indexes": [models.Index(fields=["record_key"], name="provenance_key_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("record_type", "record_id"), name="provenance_one_per_record"
+                    )
+                ],
             },
         ),
     ]

@@ -58,7 +58,10 @@ def test_the_batch_saves_the_same_row_and_audit_row_as_save_report(make_report, 
     audit_one = AuditEvent.objects.get(object_id=str(one.pk), action="report.save")
     audit_two = AuditEvent.objects.get(object_id=str(two.pk), action="report.save")
     assert _audit_view(audit_one) == _audit_view(audit_two)
-    assert (audit_two.indicator_code, audit_two.object_repr) == (two.indicator.code, f"{two.indicator.code} Q{QUARTER}")
+    assert (audit_two.indicator_code, audit_two.object_repr) == (
+        two.indicator.code,
+        f"{two.indicator.code} Q{QUARTER}",
+    )
 
 
 @pytest.mark.parametrize("unit_fixture", ["unit_percent", "unit_level"])
@@ -70,24 +73,35 @@ def test_the_write_rules_give_the_same_findings_as_check_report_write(
     report = make_report(agency_a, unit=unit, target=Decimal("5") if unit.kind == "level" else Decimal("80"))
     indicator = report.indicator
     earlier = 1 if QUARTER > 1 else 2
-    QuarterReport.objects.create(indicator=indicator, quarter=earlier, result=Decimal("4"), status="submitted")
+    QuarterReport.objects.create(
+        indicator=indicator, quarter=earlier, result=Decimal("4"), status="submitted"
+    )
     stored = batch._stored_quarters([indicator.pk])[indicator.pk]
     got = batch.write_findings(indicator, QUARTER, Decimal(value), stored, rules.Limits.for_year(YEAR))
     assert got == rules.check_report_write(indicator, QUARTER, Decimal(value))
 
 
-def test_one_refused_row_saves_nothing_and_every_refusal_is_named(make_report, agency_a, agency_b, reporter_a):
-    mine, theirs, stale, big = (make_report(agency_a), make_report(agency_b), make_report(agency_a),
-                                make_report(agency_a))
+def test_one_refused_row_saves_nothing_and_every_refusal_is_named(
+    make_report, agency_a, agency_b, reporter_a
+):
+    mine, theirs, stale, big = (
+        make_report(agency_a),
+        make_report(agency_b),
+        make_report(agency_a),
+        make_report(agency_a),
+    )
     QuarterReport.objects.filter(pk=stale.pk).update(version=3)  # someone saved after the download
     audit_before = AuditEvent.objects.count()
-    saved, errors = batch.save_reports(reporter_a, [
-        batch.Item(3, mine, "10", "", 1),
-        batch.Item(4, theirs, "10", "", 1),
-        batch.Item(5, stale, "10", "", 1),
-        batch.Item(6, big, "1,000", "", 1),
-        batch.Item(7, mine, "20", "", 1),  # the same row twice: the second is stale, as with save_report
-    ])
+    saved, errors = batch.save_reports(
+        reporter_a,
+        [
+            batch.Item(3, mine, "10", "", 1),
+            batch.Item(4, theirs, "10", "", 1),
+            batch.Item(5, stale, "10", "", 1),
+            batch.Item(6, big, "1,000", "", 1),
+            batch.Item(7, mine, "20", "", 1),  # the same row twice: the second is stale, as with save_report
+        ],
+    )
     assert saved == []
     by_key = {e.key: e.error for e in errors}
     assert isinstance(by_key[4], Http404) and isinstance(by_key[5], ConflictError)
@@ -95,7 +109,10 @@ def test_one_refused_row_saves_nothing_and_every_refusal_is_named(make_report, a
     assert isinstance(by_key[7], ConflictError)
     assert set(by_key) == {4, 5, 6, 7}
     assert AuditEvent.objects.count() == audit_before
-    assert QuarterReport.objects.get(pk=mine.pk).result is None and QuarterReport.objects.get(pk=mine.pk).version == 1
+    assert (
+        QuarterReport.objects.get(pk=mine.pk).result is None
+        and QuarterReport.objects.get(pk=mine.pk).version == 1
+    )
 
 
 def test_a_closed_quarter_is_refused_as_save_report_refuses_it(make_report, agency_a, reporter_a):

@@ -3,7 +3,6 @@ idempotence, the dry run, placeholders, repairs, atomic files, the command, fuzz
 
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -43,7 +42,9 @@ def table_values() -> dict[str, list]:
     for model in apps.get_models():
         if model._meta.label_lower in skip:
             continue
-        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in ("updated_at", "created_at")]
+        fields = [
+            f.attname for f in model._meta.concrete_fields if f.attname not in ("updated_at", "created_at")
+        ]
         out[model._meta.label] = sorted(map(repr, model.objects.values_list(*fields)))
     return out
 
@@ -76,12 +77,27 @@ def test_the_seed_imported_into_an_empty_database_keeps_every_fact_of_the_page()
     assert kpi.calculation_method.startswith("ค่าเป้าหมาย ระดับ ๕ วิธีคำนวณ")
     assert kpi.data_collection.startswith("หลักฐานการประเมิน - ร่างแผน")
     assert list(MilestoneLevel.objects.filter(indicator=kpi).values_list("level", "percent", "points")) == [
-        (1, Decimal("20"), Decimal("2")), (2, Decimal("40"), Decimal("4")), (3, Decimal("60"), Decimal("6")),
-        (4, Decimal("80"), Decimal("8")), (5, Decimal("100"), Decimal("10")),
+        (1, Decimal("20"), Decimal("2")),
+        (2, Decimal("40"), Decimal("4")),
+        (3, Decimal("60"), Decimal("6")),
+        (4, Decimal("80"), Decimal("8")),
+        (5, Decimal("100"), Decimal("10")),
     ]
-    quarters = {r.quarter: r for r in QuarterReport.objects.filter(indicator=kpi).select_related("assessment")}
-    assert {q: r.status for q, r in quarters.items()} == {1: "assessed", 2: "assessed", 3: "submitted", 4: "submitted"}
-    assert [quarters[q].result for q in (1, 2, 3, 4)] == [Decimal("20"), Decimal("50"), Decimal("70"), Decimal("100")]
+    quarters = {
+        r.quarter: r for r in QuarterReport.objects.filter(indicator=kpi).select_related("assessment")
+    }
+    assert {q: r.status for q, r in quarters.items()} == {
+        1: "assessed",
+        2: "assessed",
+        3: "submitted",
+        4: "submitted",
+    }
+    assert [quarters[q].result for q in (1, 2, 3, 4)] == [
+        Decimal("20"),
+        Decimal("50"),
+        Decimal("70"),
+        Decimal("100"),
+    ]
     assert [quarters[q].assessment.score for q in (1, 2, 3, 4)] == [95, 100, 100, 100]
     assert quarters[1].assessment.components == {"2.1": "95", "2.2": "100"}
     for q in (1, 2, 3, 4):
@@ -98,7 +114,9 @@ def test_the_seed_imported_into_an_empty_database_keeps_every_fact_of_the_page()
     assert tree["7.3.1.1"].parent == tree["7.3.1"] and tree["7.3.1.1"].display_number == "๗.๓.๑.๑"
     assert StrategyPlan.objects.get(is_primary=True).code == "bma-20y"
     provenance = Provenance.objects.get(record_key="0409-0950")
-    assert provenance.record == kpi and provenance.raw_text == SEED_TEXT and provenance.source_file == str(SEED)
+    assert (
+        provenance.record == kpi and provenance.raw_text == SEED_TEXT and provenance.source_file == str(SEED)
+    )
     assert AuditEvent.objects.filter(indicator_code="0409-0950", source="legacy").exists()
 
 
@@ -109,8 +127,13 @@ def test_the_seeds_public_page_shows_its_facts_when_the_page_exists(client):
     if response.status_code == 200 and response.content.strip() == b"citykpi":
         pytest.skip("the public KPI page is still a placeholder (issue 2)")
     html = response.content.decode()
-    for fact in ("0409-0950", "ระดับความสำเร็จของการจัดทำแผนพัฒนาทักษะด้านดิจิทัล", "ตัวชี้วัดเชิงยุทธศาสตร์",
-                 "การบริหารทรัพยากรบุคคล", "95 / 100"):
+    for fact in (
+        "0409-0950",
+        "ระดับความสำเร็จของการจัดทำแผนพัฒนาทักษะด้านดิจิทัล",
+        "ตัวชี้วัดเชิงยุทธศาสตร์",
+        "การบริหารทรัพยากรบุคคล",
+        "95 / 100",
+    ):
         assert fact in html
 
 
@@ -230,7 +253,9 @@ def test_the_command_prints_each_file_the_summary_and_a_progress_bar():
 @pytest.mark.django_db
 def test_the_command_dry_run_shows_field_by_field_changes_and_saves_nothing():
     out = StringIO()
-    call_command("import-legacy", str(SEED), "--fiscal-year", "2564", "--dry-run", "--no-progress", stdout=out)
+    call_command(
+        "import-legacy", str(SEED), "--fiscal-year", "2564", "--dry-run", "--no-progress", stdout=out
+    )
     assert "target: – -> 5" in out.getvalue() and "dry run" in out.getvalue()
     assert Indicator.objects.count() == 0
 
@@ -239,14 +264,20 @@ PAGES = {p.name: p.read_text(encoding="utf-8") for p in sorted(DATA.glob("*.txt"
 
 
 @pytest.mark.django_db(transaction=False)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     name=st.sampled_from(sorted(PAGES)),
     cut=st.floats(0, 1),
     rnd=st.randoms(use_true_random=False),
     noise=st.binary(max_size=30),
 )
-def test_fuzzed_pages_never_crash_the_import_nor_leave_a_partial_record(tmp_path_factory, name, cut, rnd, noise):
+def test_fuzzed_pages_never_crash_the_import_nor_leave_a_partial_record(
+    tmp_path_factory, name, cut, rnd, noise
+):
     text = PAGES[name][: int(len(PAGES[name]) * cut)]
     lines = text.splitlines()
     if rnd.random() < 0.3:
@@ -260,7 +291,9 @@ def test_fuzzed_pages_never_crash_the_import_nor_leave_a_partial_record(tmp_path
         after = table_counts()
         if report.failed_files:
             assert after == before
-        for outcome in (o for f in report.files for o in f.outcomes if o.kind == "indicator" and o.action == "created"):
+        for outcome in (
+            o for f in report.files for o in f.outcomes if o.kind == "indicator" and o.action == "created"
+        ):
             # A created KPI is whole: its agency and year exist and its quarters are consistent.
             kpi = Indicator.objects.get(code=outcome.key)
             assert kpi.agency_id and kpi.fiscal_year_id == 2564
@@ -302,11 +335,16 @@ def test_a_kpi_on_two_pages_of_one_run_is_checked_once_with_its_final_data(tmp_p
     write(tmp_path, "a.txt", SEED_TEXT)
     write(tmp_path, "b.txt", SEED_TEXT.replace("ผลงานที่ทำได้ ระดับ : 100", "ผลงานที่ทำได้ ระดับ : 4"))
     report = import_paths([tmp_path], fiscal_year=2564)
-    assert [o.action for f in report.files for o in f.outcomes if o.kind == "indicator"] == ["created", "updated"]
+    assert [o.action for f in report.files for o in f.outcomes if o.kind == "indicator"] == [
+        "created",
+        "updated",
+    ]
     assert Indicator.objects.get(code="0409-0950").achieved == Decimal("4")
     from citykpi.quality.rules import findings_for
 
-    checked = sorted((f.rule, f.message) for f in report.findings if f.key == "0409-0950" and f.rule.startswith("Q"))
+    checked = sorted(
+        (f.rule, f.message) for f in report.findings if f.key == "0409-0950" and f.rule.startswith("Q")
+    )
     final = sorted((f.rule, f.message) for f in findings_for(Indicator.objects.get(code="0409-0950")))
     # Once, on the final data: the achieved value 100 of the first page is not reported.
     assert checked == final and final

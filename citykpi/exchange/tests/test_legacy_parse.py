@@ -48,11 +48,18 @@ def test_seed_page_gives_every_field_of_the_kpi():
     assert page.annual_summary == ""
     assert page.data_collection.startswith("หลักฐานการประเมิน")
     assert [(m.level, m.percent, m.points) for m in page.milestones] == [
-        (1, 20, 2), (2, 40, 4), (3, 60, 6), (4, 80, 8), (5, 100, 10)
+        (1, 20, 2),
+        (2, 40, 4),
+        (3, 60, 6),
+        (4, 80, 8),
+        (5, 100, 10),
     ]
     assert page.milestones[0].description.startswith("ศึกษาและจัดทำร่างแผน")
     assert [(s.path, s.heading_prefix, s.truncated) for s in page.strategy] == [
-        ("7", "ด้านที่ ๗ –", False), ("7.3", "๗.๓ -", False), ("7.3.1", "๗.๓.๑", True), ("7.3.1.1", "๗.๓.๑.๑", False),
+        ("7", "ด้านที่ ๗ –", False),
+        ("7.3", "๗.๓ -", False),
+        ("7.3.1", "๗.๓.๑", True),
+        ("7.3.1.1", "๗.๓.๑.๑", False),
     ]
     assert page.strategy[2].title.endswith("และเป็นที่เชื่")
     assert page.warnings == []
@@ -80,7 +87,12 @@ def test_compact_layout_takes_the_code_from_the_address_and_unlabelled_narrative
 def test_city_indicator_project_and_agency_pages_are_recognised():
     city = P.parse_page(PAGES["dp2-mykpi2563_87.txt"])
     assert isinstance(city, P.ParsedCityIndicator)
-    assert (city.pid, city.name.list_label, city.unit_name, city.target_value) == (87, "๑.", "ร้อยละ", Decimal("20"))
+    assert (city.pid, city.name.list_label, city.unit_name, city.target_value) == (
+        87,
+        "๑.",
+        "ร้อยละ",
+        Decimal("20"),
+    )
     assert city.target_text == "20 ของประชาชนที่ทำการสำรวจ" and city.data_kind == "ตัวชี้วัดเป้าประสงค์"
     assert city.catalogue == "โครงการจัดทำฐานข้อมูลตัวชี้วัดการพัฒนาเมือง (2562-2563)"
     assert [s.heading_prefix for s in city.strategy] == ["ด้านที่ ๕ -", "มิติที่ ๕.๕ -", "เป้าหมายที่ ๕.๕.๑"]
@@ -89,14 +101,22 @@ def test_city_indicator_project_and_agency_pages_are_recognised():
     project = P.parse_page(PAGES["monitor-myproject_08000000-3744.txt"])
     assert isinstance(project, P.ParsedProject)
     assert (project.code, project.agency_code, project.agency_name, project.fiscal_year) == (
-        "08000000-3744", "0800", "สำนักอนามัย", 2564)
+        "08000000-3744",
+        "0800",
+        "สำนักอนามัย",
+        2564,
+    )
     assert project.progress == 100 and project.scores == {4: Decimal("100")}
     assert project.officers == ["นางสาวดารณี สืบจากดี", "นายจักราธร สิงหาทอ"]
     assert project.rationale.startswith("กรุงเทพมหานคร โดยสำนักงานป้องกัน")
 
     agency = P.parse_page(PAGES["monitor-index101_50160000.txt"])
     assert isinstance(agency, P.ParsedAgencyPage)
-    assert (agency.long_code, agency.agency_code, agency.dimensions) == ("50160000", "5016", {1: "ด้านประสิทธิผลตามพันธกิจ"})
+    assert (agency.long_code, agency.agency_code, agency.dimensions) == (
+        "50160000",
+        "5016",
+        {1: "ด้านประสิทธิผลตามพันธกิจ"},
+    )
     assert agency.kpis[0].name == "การคัดแยกมูลฝอยที่แหล่งกำเนิด" and agency.kpis[0].negotiated
 
 
@@ -111,16 +131,19 @@ def test_the_html_version_of_a_page_parses_like_its_text(name):
         assert html_page.strategy == text_page.strategy
 
 
-@pytest.mark.parametrize("text,label,year,title", [
-    ("5. ชื่อ", "5.", "", "ชื่อ"),
-    ("4.1 ร้อยละของ", "4.1", "", "ร้อยละของ"),
-    ("ปี 2564 ๒. ระดับความสำเร็จ", "ปี 2564 ๒.", "ปี 2564", "ระดับความสำเร็จ"),
-    ("(1.1) จำนวน", "(1.1)", "", "จำนวน"),
-    ("มิติที่ 3 (3.2) ร้อยละ", "มิติที่ 3 (3.2)", "", "ร้อยละ"),
-    ("5.2 ชื่อ", "5.2", "", "ชื่อ"),
-    ("ร้อยละของผลการดำเนินงาน", "", "", "ร้อยละของผลการดำเนินงาน"),
-    ("2564 ปีแห่งการ", "", "", "2564 ปีแห่งการ"),
-])
+@pytest.mark.parametrize(
+    "text,label,year,title",
+    [
+        ("5. ชื่อ", "5.", "", "ชื่อ"),
+        ("4.1 ร้อยละของ", "4.1", "", "ร้อยละของ"),
+        ("ปี 2564 ๒. ระดับความสำเร็จ", "ปี 2564 ๒.", "ปี 2564", "ระดับความสำเร็จ"),
+        ("(1.1) จำนวน", "(1.1)", "", "จำนวน"),
+        ("มิติที่ 3 (3.2) ร้อยละ", "มิติที่ 3 (3.2)", "", "ร้อยละ"),
+        ("5.2 ชื่อ", "5.2", "", "ชื่อ"),
+        ("ร้อยละของผลการดำเนินงาน", "", "", "ร้อยละของผลการดำเนินงาน"),
+        ("2564 ปีแห่งการ", "", "", "2564 ปีแห่งการ"),
+    ],
+)
 def test_names_split_into_list_label_year_prefix_and_title(text, label, year, title):
     name = P.split_name(text)
     assert (name.list_label, name.year_prefix, name.title) == (label, year, title)
@@ -128,7 +151,8 @@ def test_names_split_into_list_label_year_prefix_and_title(text, label, year, ti
 
 def test_thai_digits_and_thousands_separators_are_normalised():
     text = SEED.replace("ค่าเป้าหมาย ระดับ : 5", "ค่าเป้าหมาย ระดับ : ๕").replace(
-        "ผลงานที่ทำได้ ระดับ : 100", "ผลงานที่ทำได้ ระดับ : 1,407.52")
+        "ผลงานที่ทำได้ ระดับ : 100", "ผลงานที่ทำได้ ระดับ : 1,407.52"
+    )
     text = text.replace(": 0409-0950", ": ๐๔๐๙-๐๙๕๐").replace("\n2\n50.00\n", "\n๒\n๕๐.๐๐\n")
     page = P.parse_page(text)
     assert page.code == "0409-0950" and page.target == 5 and page.achieved == Decimal("1407.52")

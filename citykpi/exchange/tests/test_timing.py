@@ -50,7 +50,10 @@ def test_timing_the_workbook_import_changes_every_row_and_commits_it():
     assert result["errors"] == 0, result["first_error"]
     assert result["rows"] == result["saved_rows"] == 40 and result["committed"]
     assert result["changed_cells"] == 80  # a result and a narrative in every row
-    assert result["audit_rows"] == 40
+    # One audit row per saved row, and one for the refresh of the KPIs' stored findings.
+    assert result["audit_rows"] == 41
+    assert AuditEvent.objects.filter(action="report.save").count() == 40
+    assert AuditEvent.objects.filter(action="quality.refresh").count() == 1
     saved = QuarterReport.objects.filter(quarter=result["quarter"], status="draft", version__gt=1)
     assert saved.count() == 40
 

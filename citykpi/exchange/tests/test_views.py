@@ -63,7 +63,10 @@ def test_another_agencys_template_is_not_found(client, reporter_b, kpi):
 def test_the_template_downloads_as_a_workbook(client, reporter_a, kpi):
     response = login(client, reporter_a).get(f"/exchange/template/?agency=0409&year={YEAR}&quarter={QUARTER}")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
-    assert load_workbook(io.BytesIO(response.content))[DATA_SHEET].cell(row=FIRST_ROW, column=1).value == "0409-0950"
+    assert (
+        load_workbook(io.BytesIO(response.content))[DATA_SHEET].cell(row=FIRST_ROW, column=1).value
+        == "0409-0950"
+    )
 
 
 def test_upload_shows_the_dry_run_and_confirm_saves_it(client, reporter_a, agency_a, kpi):
@@ -88,7 +91,9 @@ def test_an_upload_with_errors_lists_them_and_offers_no_confirm(client, reporter
     assert "ไม่ใช่ตัวเลข" in html and "is not a number" in html and 'name="token"' not in html
 
 
-def test_the_evaluator_exports_the_whole_year_and_a_reporter_only_an_agency(client, evaluator, reporter_a, kpi):
+def test_the_evaluator_exports_the_whole_year_and_a_reporter_only_an_agency(
+    client, evaluator, reporter_a, kpi
+):
     response = login(client, evaluator).get(f"/exchange/export/?year={YEAR}&fmt=csv")
     assert response.status_code == 200 and response.content.startswith("\ufeff".encode())
     assert "0409-0950" in response.content.decode("utf-8-sig")

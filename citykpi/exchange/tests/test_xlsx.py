@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from citykpi.exchange.xlsx import COL, DATA_SHEET, FIRST_ROW, META_SHEET, import_workbook, template_bytes
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib import fiscal
 from citykpi.reporting.models import QuarterReport
-from citykpi.exchange.xlsx import COL, DATA_SHEET, FIRST_ROW, META_SHEET, import_workbook, template_bytes
 
 TODAY = timezone.localdate()
 YEAR, QUARTER = fiscal.fiscal_year_of(TODAY), fiscal.quarter_of(TODAY)
@@ -40,11 +40,13 @@ def kpis(make_indicator, agency_a, agency_b, current_year, unit_level):
     people = Unit.objects.create(name_th="คน", name_en="persons", kind=Unit.Kind.COUNT)
     a2 = make_indicator(agency_a, code="0409-0951", fiscal_year=current_year, unit=people, target=2000)
     b1 = make_indicator(agency_b, code="5047-0001", fiscal_year=current_year)
-    QuarterReport.objects.create(indicator=a2, quarter=QUARTER, result=Decimal("12.5"), narrative="เดิม", status="draft")
+    QuarterReport.objects.create(
+        indicator=a2, quarter=QUARTER, result=Decimal("12.5"), narrative="เดิม", status="draft"
+    )
     return a1, a2, b1
 
 
-def workbook(agency) -> "load_workbook":
+def workbook(agency) -> load_workbook:
     return load_workbook(io.BytesIO(template_bytes(agency, YEAR, QUARTER)))
 
 
@@ -80,7 +82,10 @@ def test_the_template_locks_key_columns_opens_inputs_and_hides_the_meta_sheet(kp
     meta = book[META_SHEET]
     assert meta.sheet_state == "hidden"
     assert [[c.value for c in row] for row in meta.iter_rows(min_row=2, max_row=4, max_col=2)] == [
-        ["agency", "0409"], ["fiscal_year", YEAR], ["quarter", QUARTER]]
+        ["agency", "0409"],
+        ["fiscal_year", YEAR],
+        ["quarter", QUARTER],
+    ]
 
 
 def test_export_then_import_with_no_edits_changes_nothing(kpis, agency_a, reporter_a):
@@ -113,6 +118,7 @@ def test_a_filled_template_is_previewed_cell_by_cell_then_committed(kpis, agency
     assert (first.result, first.status) == (Decimal("3"), "draft")
     assert (second.result, second.narrative, second.version) == (Decimal("1407.52"), "ใหม่", 2)
     from citykpi.audit.models import AuditEvent
+
     assert AuditEvent.objects.filter(source="xlsx", action="report.save").count() == 2
     # The same file again is stale now: the versions moved on.
     again = import_workbook(data, user=reporter_a, commit=False)
@@ -149,8 +155,18 @@ def _error_case(book, case: str):
     raise AssertionError(case)
 
 
-@pytest.mark.parametrize("case", ["wrong type", "unknown code", "another agency's KPI", "a formula",
-                                  "a missing sheet", "a stale version", "over the level scale"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "wrong type",
+        "unknown code",
+        "another agency's KPI",
+        "a formula",
+        "a missing sheet",
+        "a stale version",
+        "over the level scale",
+    ],
+)
 def test_each_bad_workbook_gets_its_message_and_nothing_is_written(kpis, agency_a, reporter_a, case):
     book = workbook(agency_a)
     # A good change beside the bad one: it must not be saved either.
@@ -205,13 +221,22 @@ def test_the_import_xlsx_command_fails_with_the_errors(kpis, agency_a, reporter_
     assert "another agency" in err.getvalue()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_fuzzed_workbooks_never_raise_and_never_write_a_part(kpis, agency_a, reporter_a, data):
     book = workbook(agency_a)
     sheet = book[DATA_SHEET]
-    values = st.one_of(st.none(), st.integers(-10, 10**6), st.floats(allow_nan=True), st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=20),
-                       st.sampled_from(["=A1", "๑๒", "1,407.52", "100.0000", "0409-0950", ""]))
+    values = st.one_of(
+        st.none(),
+        st.integers(-10, 10**6),
+        st.floats(allow_nan=True),
+        st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=20),
+        st.sampled_from(["=A1", "๑๒", "1,407.52", "100.0000", "0409-0950", ""]),
+    )
     for _ in range(data.draw(st.integers(0, 6))):
         row = data.draw(st.integers(1, 8))
         column = data.draw(st.integers(1, len(COL)))

@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0001_initial'),
+        ("indicators", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicator',
-            name='carried_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='carried_to', to='indicators.indicator'),
+            model_name="indicator",
+            name="carried_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="carried_to",
+                to="indicators.indicator",
+            ),
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='plan_version',
+            model_name="indicator",
+            name="plan_version",
             field=models.PositiveIntegerField(default=1),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_indicator_template'),
+        ("indicators", "0003_indicator_template"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='milestonelevel',
-            options={'ordering': ['indicator_id', 'level']},
+            name="milestonelevel",
+            options={"ordering": ["indicator_id", "level"]},
         ),
     ]

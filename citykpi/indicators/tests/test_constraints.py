@@ -45,8 +45,13 @@ def test_an_assessment_score_is_between_0_and_100(make_indicator, agency_a):
 
 def test_a_weight_is_between_0_and_100_in_the_database_and_in_clean(make_indicator, agency_a):
     assert refused(lambda: make_indicator(agency_a, weight=Decimal("101")))
-    kpi = Indicator(agency=agency_a, code="0409-1234", name="x", fiscal_year=FiscalYear.objects.get(year=2566),
-                    weight=Decimal("150"))
+    kpi = Indicator(
+        agency=agency_a,
+        code="0409-1234",
+        name="x",
+        fiscal_year=FiscalYear.objects.get(year=2566),
+        weight=Decimal("150"),
+    )
     with pytest.raises(ValidationError) as excinfo:
         kpi.clean()
     assert "น้ำหนัก" in str(excinfo.value) and "Weight" in str(excinfo.value)
@@ -80,8 +85,11 @@ def test_milestone_levels_and_project_scores_stay_in_range(make_indicator, agenc
     MilestoneLevel.objects.create(indicator=kpi, level=1, percent=20, points=2)
     assert refused(lambda: MilestoneLevel.objects.create(indicator=kpi, level=1, percent=40, points=4))
     project = Project.objects.create(code="04090000-0001", name="p", agency=agency_a, fiscal_year=fiscal_year)
-    assert refused(lambda: Project.objects.create(code="04090000-0002", name="p", agency=agency_a,
-                                                  fiscal_year=fiscal_year, progress=Decimal("101")))
+    assert refused(
+        lambda: Project.objects.create(
+            code="04090000-0002", name="p", agency=agency_a, fiscal_year=fiscal_year, progress=Decimal("101")
+        )
+    )
     assert refused(lambda: ProjectQuarterScore.objects.create(project=project, quarter=5, score=90))
 
 

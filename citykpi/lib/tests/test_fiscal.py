@@ -32,12 +32,15 @@ def test_each_boundary_day_falls_in_the_right_year_and_quarter(day, year_be, qua
     assert day in fiscal.quarter_period(year_be, quarter)
 
 
-@pytest.mark.parametrize("quarter, start, end", [
-    (1, dt.date(2020, 10, 1), dt.date(2020, 12, 31)),
-    (2, dt.date(2021, 1, 1), dt.date(2021, 3, 31)),
-    (3, dt.date(2021, 4, 1), dt.date(2021, 6, 30)),
-    (4, dt.date(2021, 7, 1), dt.date(2021, 9, 30)),
-])
+@pytest.mark.parametrize(
+    "quarter, start, end",
+    [
+        (1, dt.date(2020, 10, 1), dt.date(2020, 12, 31)),
+        (2, dt.date(2021, 1, 1), dt.date(2021, 3, 31)),
+        (3, dt.date(2021, 4, 1), dt.date(2021, 6, 30)),
+        (4, dt.date(2021, 7, 1), dt.date(2021, 9, 30)),
+    ],
+)
 def test_quarter_dates_of_fiscal_year_2564(quarter, start, end):
     period = fiscal.quarter_period(2564, quarter)
     assert (period.start, period.end) == (start, end)

@@ -6,77 +6,232 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('indicators', '0002_indicator_carried_from_indicator_plan_version'),
-        ('strategy', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("indicators", "0002_indicator_carried_from_indicator_plan_version"),
+        ("strategy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiTemplate',
+            name="KpiTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.TextField(verbose_name='ชื่อตัวชี้วัด')),
-                ('name_en', models.TextField(blank=True)),
-                ('direction', models.CharField(choices=[('higher', 'ยิ่งมากยิ่งดี / Higher is better'), ('lower', 'ยิ่งน้อยยิ่งดี / Lower is better'), ('range', 'อยู่ในช่วง / Within a range')], default='higher', max_length=10)),
-                ('kpi_type', models.CharField(choices=[('strategic', 'ตัวชี้วัดเชิงยุทธศาสตร์'), ('routine', 'ตัวชี้วัดงานประจำ'), ('other', 'ตัวชี้วัดอื่น ๆ')], default='strategic', max_length=20)),
-                ('result_level', models.CharField(choices=[('output', 'ตัวชี้วัดระดับผลผลิต (output)'), ('outcome', 'ตัวชี้วัดระดับผลลัพธ์ (outcome)')], default='output', max_length=10)),
-                ('scoring_method', models.CharField(choices=[('milestone', 'ระดับความสำเร็จ / Milestone levels'), ('percent_of_target', 'ร้อยละของเป้าหมาย / Percent of target'), ('bands', 'เกณฑ์การให้คะแนน / Score bands'), ('range', 'ช่วงที่เหมาะสม / Best within a range')], default='percent_of_target', max_length=20)),
-                ('definition', models.TextField(blank=True, verbose_name='นิยาม หรือความหมายของตัวชี้วัด')),
-                ('calculation_method', models.TextField(blank=True, verbose_name='วิธีการคำนวณ หรือ เกณฑ์การประเมิน')),
-                ('data_collection', models.TextField(blank=True, verbose_name='วิธีการการเก็บข้อมูล/แหล่งข้อมูล')),
-                ('milestone_levels', models.JSONField(blank=True, default=list)),
-                ('is_active', models.BooleanField(default=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('strategy_nodes', models.ManyToManyField(blank=True, related_name='+', to='strategy.strategynode')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.TextField(verbose_name="ชื่อตัวชี้วัด")),
+                ("name_en", models.TextField(blank=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("higher", "ยิ่งมากยิ่งดี / Higher is better"),
+                            ("lower", "ยิ่งน้อยยิ่งดี / Lower is better"),
+                            ("range", "อยู่ในช่วง / Within a range"),
+                        ],
+                        default="higher",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "kpi_type",
+                    models.CharField(
+                        choices=[
+                            ("strategic", "ตัวชี้วัดเชิงยุทธศาสตร์"),
+                            ("routine", "ตัวชี้วัดงานประจำ"),
+                            ("other", "ตัวชี้วัดอื่น ๆ"),
+                        ],
+                        default="strategic",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "result_level",
+                    models.CharField(
+                        choices=[
+                            ("output", "ตัวชี้วัดระดับผลผลิต (output)"),
+                            ("outcome", "ตัวชี้วัดระดับผลลัพธ์ (outcome)"),
+                        ],
+                        default="output",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "scoring_method",
+                    models.CharField(
+                        choices=[
+                            ("milestone", "ระดับความสำเร็จ / Milestone levels"),
+                            ("percent_of_target", "ร้อยละของเป้าหมาย / Percent of target"),
+                            ("bands", "เกณฑ์การให้คะแนน / Score bands"),
+                            ("range", "ช่วงที่เหมาะสม / Best within a range"),
+                        ],
+                        default="percent_of_target",
+                        max_length=20,
+                    ),
+                ),
+                ("definition", models.TextField(blank=True, verbose_name="นิยาม หรือความหมายของตัวชี้วัด")),
+                (
+                    "calculation_method",
+                    models.TextField(blank=True, verbose_name="วิธีการคำนวณ หรือ เกณฑ์การประเมิน"),
+                ),
+                ("data_collection", models.TextField(blank=True, verbose_name="วิธีการการเก็บข้อมูล/แหล่งข้อมูล")),
+                ("milestone_levels", models.JSONField(blank=True, default=list)),
+                ("is_active", models.BooleanField(default=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "strategy_nodes",
+                    models.ManyToManyField(blank=True, related_name="+", to="strategy.strategynode"),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="indicators.unit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_active', 'name'],
+                "ordering": ["-is_active", "name"],
             },
         ),
         migrations.CreateModel(
-            name='DefinitionVersion',
+            name="DefinitionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField(default=dict)),
-                ('approved_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='definition_versions', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField(default=dict)),
+                ("approved_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="definition_versions",
+                        to="indicators.indicator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'version'), name='definition_version_unique'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='definition_version_positive')],
+                "ordering": ["indicator", "version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("indicator", "version"), name="definition_version_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("version__gte", 1)), name="definition_version_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Setup',
+            name="Setup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('draft', 'ร่าง / Draft'), ('proposed', 'เสนอแล้ว / Proposed'), ('commented', 'มีข้อเสนอแนะ / Commented'), ('counter_proposed', 'สยป. เสนอปรับ / Counter-proposed'), ('approved', 'อนุมัติแล้ว / Approved'), ('reopened', 'เปิดให้แก้ไข / Reopened')], default='draft', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('last_note', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='setups', to='agencies.agency')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fiscal_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='setups', to='indicators.fiscalyear')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "ร่าง / Draft"),
+                            ("proposed", "เสนอแล้ว / Proposed"),
+                            ("commented", "มีข้อเสนอแนะ / Commented"),
+                            ("counter_proposed", "สยป. เสนอปรับ / Counter-proposed"),
+                            ("approved", "อนุมัติแล้ว / Approved"),
+                            ("reopened", "เปิดให้แก้ไข / Reopened"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("last_note", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="setups",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="setups",
+                        to="indicators.fiscalyear",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['fiscal_year', 'agency__code'],
-                'indexes': [models.Index(fields=['fiscal_year', 'state'], name='setup_year_state_idx')],
-                'constraints': [models.UniqueConstraint(fields=('agency', 'fiscal_year'), name='setup_one_per_agency_year')],
+                "ordering": ["fiscal_year", "agency__code"],
+                "indexes": [models.Index(fields=["fiscal_year", "state"], name="setup_year_state_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "fiscal_year"), name="setup_one_per_agency_year"
+                    )
+                ],
             },
         ),
     ]

@@ -33,8 +33,9 @@ def year_2567(db) -> FiscalYear:
 
 @pytest.fixture
 def unit_minutes(db) -> Unit:
-    return Unit.objects.create(name_th="นาที", name_en="minutes", kind=Unit.Kind.PHYSICAL,
-                               suggests_lower_is_better=True)
+    return Unit.objects.create(
+        name_th="นาที", name_en="minutes", kind=Unit.Kind.PHYSICAL, suggests_lower_is_better=True
+    )
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def template(evaluator, unit_percent):
 def set_plan(indicator: Indicator, *values) -> None:
     for quarter, value in enumerate(values, start=1):
         QuarterReport.objects.update_or_create(
-            indicator=indicator, quarter=quarter,
+            indicator=indicator,
+            quarter=quarter,
             defaults={"planned_target": Decimal(str(value)) if value is not None else None},
         )
 

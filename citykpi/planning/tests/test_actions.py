@@ -22,7 +22,12 @@ def test_a_template_is_assigned_to_several_agencies_each_with_its_own_code_and_p
     evaluator, template, districts, fiscal_year
 ):
     created = actions.assign_template(
-        evaluator, template, fiscal_year=2566, agencies=districts[:3], target="๓๐", plan=["5", "10", "20", "30"],
+        evaluator,
+        template,
+        fiscal_year=2566,
+        agencies=districts[:3],
+        target="๓๐",
+        plan=["5", "10", "20", "30"],
         weight="10",
     )
     assert [i.code for i in created] == ["5001-0001", "5002-0001", "5003-0001"]
@@ -31,13 +36,17 @@ def test_a_template_is_assigned_to_several_agencies_each_with_its_own_code_and_p
         assert indicator.template == template
         assert indicator.name == template.name and indicator.unit == template.unit
         assert indicator.target == Decimal("30") and indicator.weight == Decimal("10")
-        plan = dict(QuarterReport.objects.filter(indicator=indicator).values_list("quarter", "planned_target"))
+        plan = dict(
+            QuarterReport.objects.filter(indicator=indicator).values_list("quarter", "planned_target")
+        )
         assert plan == {1: Decimal("5"), 2: Decimal("10"), 3: Decimal("20"), 4: Decimal("30")}
         assert AuditEvent.objects.filter(action="kpi.assign", indicator_code=indicator.code).count() == 1
     assert Setup.objects.filter(fiscal_year_id=2566, state="draft").count() == 3
 
 
-def test_assigning_continues_the_serials_of_an_agency_across_years(evaluator, template, districts, make_indicator):
+def test_assigning_continues_the_serials_of_an_agency_across_years(
+    evaluator, template, districts, make_indicator
+):
     make_indicator(districts[0], code="5001-0950")
     [indicator] = actions.assign_template(evaluator, template, fiscal_year=2566, agencies=[districts[0]])
     assert indicator.code == "5001-0951"
@@ -52,7 +61,9 @@ def test_assigning_twice_to_the_same_agency_and_year_is_refused(evaluator, templ
     assert Indicator.objects.filter(template=template).count() == 2  # nothing half-written
 
 
-def test_only_the_evaluator_creates_and_assigns_templates(reporter_a, head_a, template, districts, fiscal_year):
+def test_only_the_evaluator_creates_and_assigns_templates(
+    reporter_a, head_a, template, districts, fiscal_year
+):
     for user in (reporter_a, head_a):
         with pytest.raises(PermissionDenied):
             actions.create_template(user, name="x")
@@ -64,7 +75,12 @@ def test_a_template_change_reaches_only_the_assignments_not_yet_approved(
     evaluator, template, districts, fiscal_year
 ):
     first, second = actions.assign_template(
-        evaluator, template, fiscal_year=2566, agencies=districts[:2], target="30", plan=[5, 10, 20, 30],
+        evaluator,
+        template,
+        fiscal_year=2566,
+        agencies=districts[:2],
+        target="30",
+        plan=[5, 10, 20, 30],
         weight="100",
     )
     setup = Setup.objects.get(agency=districts[0], fiscal_year_id=2566)
@@ -73,7 +89,10 @@ def test_a_template_change_reaches_only_the_assignments_not_yet_approved(
     actions.approve(evaluator, setup)
 
     change = actions.update_template(
-        evaluator, template, version=template.version, name="ร้อยละของขยะที่คัดแยกแล้ว (ปรับปรุง)",
+        evaluator,
+        template,
+        version=template.version,
+        name="ร้อยละของขยะที่คัดแยกแล้ว (ปรับปรุง)",
         milestone_levels=[{"level": 1, "percent": "20", "points": "2", "description": "เริ่ม"}],
     )
     assert change.updated == [second.code] and change.frozen == [first.code]
@@ -113,12 +132,14 @@ def test_carry_forward_copies_definitions_proposes_targets_and_leaves_the_old_ye
     QuarterReport.objects.filter(indicator=higher, quarter=2).update(result=Decimal("92.5"))
     QuarterReport.objects.filter(indicator=higher, quarter=3).update(result=Decimal("99"), status="draft")
     higher.strategy_nodes.add(strategy_node)
-    milestone = make_indicator(agency_a, unit=unit_level, target=Decimal("5"), weight=Decimal("50"),
-                               scoring_method="milestone")
+    milestone = make_indicator(
+        agency_a, unit=unit_level, target=Decimal("5"), weight=Decimal("50"), scoring_method="milestone"
+    )
     set_plan(milestone, 1, 2, 4, 5)
     for level in range(1, 6):
-        MilestoneLevel.objects.create(indicator=milestone, level=level, percent=20 * level, points=2 * level,
-                                      description=f"ขั้นที่ {level}")
+        MilestoneLevel.objects.create(
+            indicator=milestone, level=level, percent=20 * level, points=2 * level, description=f"ขั้นที่ {level}"
+        )
     before = [_fields(higher), _fields(milestone)]
 
     result = actions.carry_forward(evaluator, from_year=2566, to_year="๒๕๖๗", agencies=[agency_a])
@@ -146,15 +167,18 @@ def test_carry_forward_twice_skips_what_was_already_carried(evaluator, agency_a,
 
 
 def test_carry_forward_of_a_template_covers_all_its_agencies(evaluator, template, districts, fiscal_year):
-    actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts[:4], target="20",
-                            plan=[5, 10, 15, 20])
+    actions.assign_template(
+        evaluator, template, fiscal_year=2566, agencies=districts[:4], target="20", plan=[5, 10, 15, 20]
+    )
     result = actions.carry_forward(evaluator, from_year=2566, to_year=2567, template=template)
     assert sorted(i.agency.code for i in result.created) == ["5001", "5002", "5003", "5004"]
     assert all(i.template == template and i.target == Decimal("20") for i in result.created)
 
 
 def test_an_agency_carries_forward_only_its_own_kpis(reporter_a, reporter_b, agency_a, agency_b, ready_kpis):
-    assert len(actions.carry_forward(reporter_a, from_year=2566, to_year=2567, agencies=[agency_a]).created) == 2
+    assert (
+        len(actions.carry_forward(reporter_a, from_year=2566, to_year=2567, agencies=[agency_a]).created) == 2
+    )
     with pytest.raises(PermissionDenied):
         actions.carry_forward(reporter_b, from_year=2566, to_year=2567, agencies=[agency_a])
     with pytest.raises(PermissionDenied):
@@ -206,8 +230,9 @@ def test_a_change_after_reopening_is_recorded_with_its_reason_and_a_new_version(
     assert indicator.definition_version == 2
     change = AuditEvent.objects.get(action="plan.update", indicator_code=indicator.code)
     assert Decimal(change.before["target"]) == 80 and Decimal(change.after["target"]) == 85
-    assert AuditEvent.objects.filter(action="kpi.reopen", indicator_code=indicator.code,
-                                     reason="ผู้ว่าฯ สั่งปรับเป้าหมาย").exists()
+    assert AuditEvent.objects.filter(
+        action="kpi.reopen", indicator_code=indicator.code, reason="ผู้ว่าฯ สั่งปรับเป้าหมาย"
+    ).exists()
     actions.update_plan(reporter_a, indicator, weight="60")  # a second change stays in version 2
     indicator.refresh_from_db()
     assert indicator.definition_version == 2

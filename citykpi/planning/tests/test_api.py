@@ -27,16 +27,32 @@ def test_the_evaluator_creates_a_template_and_assigns_it_to_districts(
     client, evaluator, districts, fiscal_year, unit_percent
 ):
     headers = _auth(evaluator)
-    response = client.post("/api/v1/templates", {
-        "name": "ร้อยละของขยะที่คัดแยก", "unit_id": unit_percent.pk, "scoring_method": "milestone",
-        "milestone_levels": [{"level": 1, "percent": "20", "points": "2", "description": "เริ่ม"}],
-    }, content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/templates",
+        {
+            "name": "ร้อยละของขยะที่คัดแยก",
+            "unit_id": unit_percent.pk,
+            "scoring_method": "milestone",
+            "milestone_levels": [{"level": 1, "percent": "20", "points": "2", "description": "เริ่ม"}],
+        },
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 201, response.content
     template_id = response.json()["id"]
-    response = client.post(f"/api/v1/templates/{template_id}/assign", {
-        "fiscal_year": 2566, "agencies": ["5001"], "all_districts": True, "target": "๓๐",
-        "plan": [5, 10, 20, 30], "weight": 10,
-    }, content_type="application/json", **headers)
+    response = client.post(
+        f"/api/v1/templates/{template_id}/assign",
+        {
+            "fiscal_year": 2566,
+            "agencies": ["5001"],
+            "all_districts": True,
+            "target": "๓๐",
+            "plan": [5, 10, 20, 30],
+            "weight": 10,
+        },
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 201, response.content
     assert len(response.json()) == 6 and response.json()[0]["plan"]["4"] == "30.0000"
     detail = client.get(f"/api/v1/templates/{template_id}", **headers).json()
@@ -48,8 +64,12 @@ def test_agency_users_may_not_create_or_assign_templates(client, reporter_a, tem
     headers = _auth(reporter_a)
     response = client.post("/api/v1/templates", {"name": "x"}, content_type="application/json", **headers)
     assert response.status_code == 403 and "message_en" in response.json()
-    response = client.post(f"/api/v1/templates/{template.pk}/assign", {"fiscal_year": 2566, "agencies": ["0409"]},
-                           content_type="application/json", **headers)
+    response = client.post(
+        f"/api/v1/templates/{template.pk}/assign",
+        {"fiscal_year": 2566, "agencies": ["0409"]},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 403
 
 
@@ -59,27 +79,46 @@ def test_the_plan_is_read_and_written_with_a_version_and_a_stale_write_is_a_409(
     code = ready_kpis[0].code
     plan = client.get(f"/api/v1/kpis/{code}/plan", **_auth(reporter_a)).json()
     assert plan["version"] == 1 and plan["plan"]["4"] == "80.0000" and plan["state"] == "draft"
-    response = client.put(f"/api/v1/kpis/{code}/plan", {"target": "85", "plan": {"4": "85"}, "version": 1},
-                          content_type="application/json", **_auth(reporter_a))
+    response = client.put(
+        f"/api/v1/kpis/{code}/plan",
+        {"target": "85", "plan": {"4": "85"}, "version": 1},
+        content_type="application/json",
+        **_auth(reporter_a),
+    )
     assert response.status_code == 200 and response.json()["version"] == 2
-    response = client.put(f"/api/v1/kpis/{code}/plan", {"target": "70", "plan": {"4": "70"}, "version": 1},
-                          content_type="application/json", **_auth(head_a))
+    response = client.put(
+        f"/api/v1/kpis/{code}/plan",
+        {"target": "70", "plan": {"4": "70"}, "version": 1},
+        content_type="application/json",
+        **_auth(head_a),
+    )
     assert response.status_code == 409
     assert Decimal(response.json()["current"]["target"]) == Decimal("85")
     assert Indicator.objects.get(code=code).target == Decimal("85")
 
 
 def test_a_bad_plan_value_names_its_field(client, reporter_a, ready_kpis):
-    response = client.put(f"/api/v1/kpis/{ready_kpis[0].code}/plan", {"plan": {"2": "สิบ"}},
-                          content_type="application/json", **_auth(reporter_a))
+    response = client.put(
+        f"/api/v1/kpis/{ready_kpis[0].code}/plan",
+        {"plan": {"2": "สิบ"}},
+        content_type="application/json",
+        **_auth(reporter_a),
+    )
     assert response.status_code == 400 and response.json()["field"] == "plan_q2"
 
 
 def test_another_agencys_plan_and_setup_are_not_found(client, reporter_b, agency_a, ready_kpis):
     headers = _auth(reporter_b)
     assert client.get(f"/api/v1/kpis/{ready_kpis[0].code}/plan", **headers).status_code == 404
-    assert client.put(f"/api/v1/kpis/{ready_kpis[0].code}/plan", {"target": 1},
-                      content_type="application/json", **headers).status_code == 404
+    assert (
+        client.put(
+            f"/api/v1/kpis/{ready_kpis[0].code}/plan",
+            {"target": 1},
+            content_type="application/json",
+            **headers,
+        ).status_code
+        == 404
+    )
     assert client.post("/api/v1/setups/0409/2566/propose", **headers).status_code == 404
 
 
@@ -90,14 +129,23 @@ def test_propose_approve_reopen_over_the_api(client, reporter_a, evaluator, agen
     assert client.post("/api/v1/setups/0409/2566/propose", **_auth(evaluator)).status_code == 403
     response = client.post("/api/v1/setups/0409/2566/approve", **_auth(evaluator))
     assert response.status_code == 200 and response.json()["state"] == "approved"
-    response = client.put(f"/api/v1/kpis/{ready_kpis[0].code}/plan", {"weight": 50},
-                          content_type="application/json", **_auth(reporter_a))
+    response = client.put(
+        f"/api/v1/kpis/{ready_kpis[0].code}/plan",
+        {"weight": 50},
+        content_type="application/json",
+        **_auth(reporter_a),
+    )
     assert response.status_code == 400 and "approved" in response.json()["message_en"]
-    response = client.post("/api/v1/setups/0409/2566/reopen", {"reason": ""}, content_type="application/json",
-                           **_auth(evaluator))
+    response = client.post(
+        "/api/v1/setups/0409/2566/reopen", {"reason": ""}, content_type="application/json", **_auth(evaluator)
+    )
     assert response.status_code == 400 and response.json()["field"] == "reason"
-    response = client.post("/api/v1/setups/0409/2566/reopen", {"reason": "ปรับน้ำหนัก"},
-                           content_type="application/json", **_auth(evaluator))
+    response = client.post(
+        "/api/v1/setups/0409/2566/reopen",
+        {"reason": "ปรับน้ำหนัก"},
+        content_type="application/json",
+        **_auth(evaluator),
+    )
     assert response.status_code == 200 and response.json()["state"] == "reopened"
     assert AuditEvent.objects.get(action="setup.reopen").source == "api"
 

@@ -13,8 +13,12 @@ from django.test import Client
 from citykpi.indicators.models import Indicator
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
@@ -41,8 +45,15 @@ def test_the_evaluator_assigns_a_template_to_five_districts(
     session = Client()
     session.force_login(evaluator)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     page = context.new_page()
 
     page.goto(f"{live_server.url}/setup/templates/")
@@ -75,8 +86,15 @@ def _context_for(browser, live_server, settings, user):
     session = Client()
     session.force_login(user)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": session.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     return context
 
 
@@ -93,8 +111,15 @@ def test_the_evaluator_sets_up_a_new_year_cascades_a_template_to_every_district_
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # Last year two districts carried the template as their only KPI.
-    actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts[:2], target="20",
-                            plan=["5", "10", "15", "20"], weight="100")
+    actions.assign_template(
+        evaluator,
+        template,
+        fiscal_year=2566,
+        agencies=districts[:2],
+        target="20",
+        plan=["5", "10", "15", "20"],
+        weight="100",
+    )
     evaluator_page = _context_for(browser, live_server, settings, evaluator).new_page()
 
     # 1. Carry 2566 forward: the form proposes 2567.

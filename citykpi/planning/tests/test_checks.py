@@ -69,8 +69,12 @@ def test_a_target_below_last_years_result_is_a_warning_with_the_number(
     agency_a, ready_kpis, make_indicator, year_2567
 ):
     last_year = ready_kpis[0]
-    QuarterReport.objects.filter(indicator=last_year, quarter=4).update(result=Decimal("88"), status="assessed")
-    new = make_indicator(agency_a, fiscal_year=year_2567, target=Decimal("85"), weight=100, carried_from=last_year)
+    QuarterReport.objects.filter(indicator=last_year, quarter=4).update(
+        result=Decimal("88"), status="assessed"
+    )
+    new = make_indicator(
+        agency_a, fiscal_year=year_2567, target=Decimal("85"), weight=100, carried_from=last_year
+    )
     set_plan(new, 20, 40, 60, 85)
     [finding] = checks.check_setup(agency_a, 2567)
     assert finding.check_id == "target.below_last_year" and not finding.is_error

@@ -18,7 +18,9 @@ def _run(*args: str, verbosity: int = 1) -> str:
     return out.getvalue()
 
 
-def test_the_command_carries_every_agency_forward_as_the_system(agency_a, agency_b, ready_kpis, make_indicator):
+def test_the_command_carries_every_agency_forward_as_the_system(
+    agency_a, agency_b, ready_kpis, make_indicator
+):
     make_indicator(agency_b)
     output = _run("--from", "2566", "--to", "๒๕๖๗")
     assert Indicator.objects.filter(fiscal_year_id=2567).count() == 3
@@ -30,7 +32,9 @@ def test_the_command_carries_every_agency_forward_as_the_system(agency_a, agency
     assert Indicator.objects.filter(fiscal_year_id=2566).count() == 3  # last year untouched
 
 
-def test_the_command_limits_to_the_agencies_given_and_lists_the_codes(agency_a, agency_b, ready_kpis, make_indicator):
+def test_the_command_limits_to_the_agencies_given_and_lists_the_codes(
+    agency_a, agency_b, ready_kpis, make_indicator
+):
     make_indicator(agency_b)
     output = _run("--from", "2566", "--to", "2567", "--agency", "0409", verbosity=2)
     created = list(Indicator.objects.filter(fiscal_year_id=2567).values_list("agency__code", flat=True))

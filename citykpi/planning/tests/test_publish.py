@@ -128,7 +128,10 @@ def test_agency_staff_see_no_publish_form_and_cannot_post_it(client, reporter_a,
     client.force_login(reporter_a)
     body = client.get(reverse("planning:overview") + "?year=2567").content.decode()
     assert 'name="override_reason"' not in body
-    assert client.post(reverse("planning:publish_year", args=[2567]), {"override_reason": "x"}).status_code == 403
+    assert (
+        client.post(reverse("planning:publish_year", args=[2567]), {"override_reason": "x"}).status_code
+        == 403
+    )
     assert FiscalYear.objects.get(pk=2567).is_published is False
 
 
@@ -147,7 +150,9 @@ def _auth(user) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(user)}"}
 
 
-def test_the_api_publishes_a_year_and_reports_what_stays_open(client, evaluator, reporter_a, agency_a, year_2567):
+def test_the_api_publishes_a_year_and_reports_what_stays_open(
+    client, evaluator, reporter_a, agency_a, year_2567
+):
     _approve(agency_a, reporter_a, evaluator)
     url = "/api/v1/fiscal-years/2567/publish"
     state = client.get("/api/v1/fiscal-years/2567/setup", **_auth(evaluator)).json()
@@ -155,10 +160,15 @@ def test_the_api_publishes_a_year_and_reports_what_stays_open(client, evaluator,
     refused = client.post(url, {}, content_type="application/json", **_auth(evaluator))
     assert refused.status_code == 400
     assert refused.json()["field"] == "override_reason" and refused.json()["unapproved"] == ["5047"]
-    assert client.post(url, {"override_reason": "x"}, content_type="application/json",
-                       **_auth(reporter_a)).status_code == 403
-    done = client.post(url, {"override_reason": "งบประมาณผ่านแล้ว"}, content_type="application/json",
-                       **_auth(evaluator))
+    assert (
+        client.post(
+            url, {"override_reason": "x"}, content_type="application/json", **_auth(reporter_a)
+        ).status_code
+        == 403
+    )
+    done = client.post(
+        url, {"override_reason": "งบประมาณผ่านแล้ว"}, content_type="application/json", **_auth(evaluator)
+    )
     assert done.status_code == 200, done.content
     assert done.json()["is_published"] is True and done.json()["unapproved"] == ["5047"]
     assert AuditEvent.objects.get(action="fiscal_year.publish").source == "api"

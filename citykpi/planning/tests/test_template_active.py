@@ -29,7 +29,9 @@ def test_a_deactivated_template_cannot_be_assigned_and_its_assignments_stay(
     assert event.reason == "รวมกับตัวชี้วัดอื่น" and event.after == {"is_active": False, "version": 2}
 
 
-def test_activating_again_allows_assignment_and_a_repeat_is_a_no_op(evaluator, template, districts, fiscal_year):
+def test_activating_again_allows_assignment_and_a_repeat_is_a_no_op(
+    evaluator, template, districts, fiscal_year
+):
     actions.set_template_active(evaluator, template, active=False)
     actions.set_template_active(evaluator, template, active=False)
     actions.set_template_active(evaluator, template, active=True)
@@ -59,7 +61,9 @@ def test_only_the_evaluator_deactivates(reporter_a, head_a, template):
     assert template.is_active is True
 
 
-def test_the_template_page_deactivates_and_the_list_and_assign_pages_say_so(client, evaluator, template, fiscal_year):
+def test_the_template_page_deactivates_and_the_list_and_assign_pages_say_so(
+    client, evaluator, template, fiscal_year
+):
     client.force_login(evaluator)
     url = reverse("planning:template_active", args=[template.pk])
     assert client.get(url).status_code == 405
@@ -77,21 +81,32 @@ def test_the_template_page_deactivates_and_the_list_and_assign_pages_say_so(clie
 
 def test_agency_staff_cannot_use_the_deactivate_form(client, reporter_a, template):
     client.force_login(reporter_a)
-    assert client.post(reverse("planning:template_active", args=[template.pk]), {"active": "0"}).status_code == 403
+    assert (
+        client.post(reverse("planning:template_active", args=[template.pk]), {"active": "0"}).status_code
+        == 403
+    )
     template.refresh_from_db()
     assert template.is_active is True
 
 
 def test_the_api_deactivates_and_activates_a_template(client, evaluator, reporter_a, template):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(evaluator)}"}
-    response = client.post(f"/api/v1/templates/{template.pk}/deactivate", {"reason": "ซ้ำ"},
-                           content_type="application/json", **headers)
+    response = client.post(
+        f"/api/v1/templates/{template.pk}/deactivate",
+        {"reason": "ซ้ำ"},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 200 and response.json()["is_active"] is False
     assert AuditEvent.objects.get(action="template.deactivate").source == "api"
     # Without a body at all, as `curl -X POST` sends it.
-    refused = client.post(f"/api/v1/templates/{template.pk}/activate", content_type="application/json",
-                          HTTP_AUTHORIZATION=f"Bearer {issue_token(reporter_a)}")
+    refused = client.post(
+        f"/api/v1/templates/{template.pk}/activate",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {issue_token(reporter_a)}",
+    )
     assert refused.status_code == 403
-    response = client.post(f"/api/v1/templates/{template.pk}/activate", content_type="application/json",
-                           **headers)
+    response = client.post(
+        f"/api/v1/templates/{template.pk}/activate", content_type="application/json", **headers
+    )
     assert response.status_code == 200 and response.json()["is_active"] is True

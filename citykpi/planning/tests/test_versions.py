@@ -9,7 +9,9 @@ from citykpi.planning.versions import definition_at, snapshot
 from citykpi.reporting.models import QuarterReport
 
 
-def test_an_earlier_report_reads_the_definition_it_was_made_under(reporter_a, evaluator, agency_a, ready_kpis):
+def test_an_earlier_report_reads_the_definition_it_was_made_under(
+    reporter_a, evaluator, agency_a, ready_kpis
+):
     indicator = ready_kpis[0]
     setup = actions.setup_of(agency_a, 2566)
     actions.propose(reporter_a, setup)
@@ -42,10 +44,22 @@ def test_bulk_snapshots_equal_one_at_a_time_snapshots_in_a_few_queries(
     from citykpi.indicators.models import Indicator
     from citykpi.planning import actions, versions
 
-    actions.update_template(evaluator, template, strategy_nodes=[strategy_node], scoring_method="milestone",
-                            milestone_levels=[{"level": 1, "percent": "20", "points": "2", "description": "ก"}])
-    actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts, target="30",
-                            plan=["5", "10", "20", "30"], weight="10")
+    actions.update_template(
+        evaluator,
+        template,
+        strategy_nodes=[strategy_node],
+        scoring_method="milestone",
+        milestone_levels=[{"level": 1, "percent": "20", "points": "2", "description": "ก"}],
+    )
+    actions.assign_template(
+        evaluator,
+        template,
+        fiscal_year=2566,
+        agencies=districts,
+        target="30",
+        plan=["5", "10", "20", "30"],
+        weight="10",
+    )
     expected = {i.pk: versions.snapshot(i) for i in Indicator.objects.all()}
     with django_assert_max_num_queries(12):
         found = {i.pk: data for i, data in versions.snapshots(Indicator.objects.all(), chunk=4)}

@@ -11,7 +11,6 @@ from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import Indicator
 from citykpi.planning import actions
 from citykpi.planning.models import KpiTemplate, Setup
-from citykpi.planning.tests.conftest import set_plan
 
 
 def _agency_url(agency, year=2566):
@@ -23,9 +22,14 @@ def _action_url(agency, verb, year=2566):
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client, agency_a, ready_kpis, template):
-    for url in [reverse("planning:overview"), _agency_url(agency_a), reverse("planning:templates"),
-                reverse("planning:template", args=[template.pk]), reverse("planning:carry_forward"),
-                reverse("planning:kpi", args=[ready_kpis[0].code])]:
+    for url in [
+        reverse("planning:overview"),
+        _agency_url(agency_a),
+        reverse("planning:templates"),
+        reverse("planning:template", args=[template.pk]),
+        reverse("planning:carry_forward"),
+        reverse("planning:kpi", args=[ready_kpis[0].code]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
     response = client.post(_action_url(agency_a, "propose"))
@@ -58,8 +62,11 @@ def test_wrong_methods_are_refused(client, evaluator, agency_a, ready_kpis, temp
 def test_agency_users_may_not_manage_templates(client, reporter_a, template):
     client.force_login(reporter_a)
     assert client.get(reverse("planning:templates")).status_code == 200
-    for url in [reverse("planning:template_create"), reverse("planning:template_edit", args=[template.pk]),
-                reverse("planning:template_assign", args=[template.pk])]:
+    for url in [
+        reverse("planning:template_create"),
+        reverse("planning:template_edit", args=[template.pk]),
+        reverse("planning:template_assign", args=[template.pk]),
+    ]:
         assert client.get(url).status_code == 403
         assert client.post(url, {}).status_code == 403
 
@@ -84,8 +91,15 @@ def test_the_agency_saves_targets_plans_and_weights_with_thai_digits_and_propose
     with django_assert_max_num_queries(14):
         assert client.get(_agency_url(agency_a)).status_code == 200
     kpi = ready_kpis[0]
-    data = {f"k{kpi.pk}-target": "๙๐", f"k{kpi.pk}-q1": "20", f"k{kpi.pk}-q2": "40", f"k{kpi.pk}-q3": "60",
-            f"k{kpi.pk}-q4": "90", f"k{kpi.pk}-weight": "60", f"k{kpi.pk}-version": str(kpi.plan_version)}
+    data = {
+        f"k{kpi.pk}-target": "๙๐",
+        f"k{kpi.pk}-q1": "20",
+        f"k{kpi.pk}-q2": "40",
+        f"k{kpi.pk}-q3": "60",
+        f"k{kpi.pk}-q4": "90",
+        f"k{kpi.pk}-weight": "60",
+        f"k{kpi.pk}-version": str(kpi.plan_version),
+    }
     response = client.post(_agency_url(agency_a), data)
     assert response.status_code == 302
     kpi.refresh_from_db()
@@ -98,8 +112,14 @@ def test_the_agency_saves_targets_plans_and_weights_with_thai_digits_and_propose
 def test_a_refused_save_keeps_what_was_typed_and_changes_nothing(client, reporter_a, agency_a, ready_kpis):
     client.force_login(reporter_a)
     first, second = ready_kpis
-    data = {f"k{first.pk}-target": "95", f"k{first.pk}-q4": "95", f"k{first.pk}-weight": "60",
-            f"k{second.pk}-target": "100", f"k{second.pk}-q4": "abc", f"k{second.pk}-weight": "40"}
+    data = {
+        f"k{first.pk}-target": "95",
+        f"k{first.pk}-q4": "95",
+        f"k{first.pk}-weight": "60",
+        f"k{second.pk}-target": "100",
+        f"k{second.pk}-q4": "abc",
+        f"k{second.pk}-weight": "40",
+    }
     response = client.post(_agency_url(agency_a), data)
     assert response.status_code == 400
     body = response.content.decode()
@@ -108,7 +128,9 @@ def test_a_refused_save_keeps_what_was_typed_and_changes_nothing(client, reporte
     assert first.target == Decimal("80")  # the whole form or nothing
 
 
-def test_the_evaluator_approves_and_the_page_says_it_is_frozen(client, reporter_a, evaluator, agency_a, ready_kpis):
+def test_the_evaluator_approves_and_the_page_says_it_is_frozen(
+    client, reporter_a, evaluator, agency_a, ready_kpis
+):
     actions.propose(reporter_a, actions.setup_of(agency_a, 2566))
     client.force_login(evaluator)
     response = client.post(_action_url(agency_a, "approve"), follow=True)
@@ -135,17 +157,34 @@ def test_the_evaluator_creates_a_template_and_assigns_it_to_all_districts_plus_a
     client, evaluator, districts, agency_a, fiscal_year, unit_percent
 ):
     client.force_login(evaluator)
-    response = client.post(reverse("planning:template_create"), {
-        "name": "ร้อยละของจุดเสี่ยงน้ำท่วมที่ได้รับการแก้ไข", "unit": unit_percent.pk, "direction": "higher",
-        "kpi_type": "routine", "result_level": "outcome", "scoring_method": "milestone",
-        "milestone_levels": "1 | 20 | 2 | ศึกษา\n2 | 40 | 4 | วางแผน\n๓ | 60 | 6",
-    })
+    response = client.post(
+        reverse("planning:template_create"),
+        {
+            "name": "ร้อยละของจุดเสี่ยงน้ำท่วมที่ได้รับการแก้ไข",
+            "unit": unit_percent.pk,
+            "direction": "higher",
+            "kpi_type": "routine",
+            "result_level": "outcome",
+            "scoring_method": "milestone",
+            "milestone_levels": "1 | 20 | 2 | ศึกษา\n2 | 40 | 4 | วางแผน\n๓ | 60 | 6",
+        },
+    )
     template = KpiTemplate.objects.get()
     assert response.status_code == 302 and len(template.milestone_levels) == 3
-    response = client.post(reverse("planning:template_assign", args=[template.pk]), {
-        "fiscal_year": 2566, "all_districts": "on", "agencies": [agency_a.pk], "target": "80",
-        "q1": "20", "q2": "40", "q3": "60", "q4": "80", "weight": "10",
-    })
+    response = client.post(
+        reverse("planning:template_assign", args=[template.pk]),
+        {
+            "fiscal_year": 2566,
+            "all_districts": "on",
+            "agencies": [agency_a.pk],
+            "target": "80",
+            "q1": "20",
+            "q2": "40",
+            "q3": "60",
+            "q4": "80",
+            "weight": "10",
+        },
+    )
     assert response.status_code == 302
     codes = sorted(Indicator.objects.filter(template=template).values_list("agency__code", flat=True))
     assert codes == ["0409", "5001", "5002", "5003", "5004", "5005", "5006"]
@@ -153,7 +192,9 @@ def test_the_evaluator_creates_a_template_and_assigns_it_to_all_districts_plus_a
     assert response.status_code == 200 and len(response.context["rows"]) == 7
 
 
-def test_the_kpi_page_shows_an_earlier_approved_definition(client, reporter_a, evaluator, agency_a, ready_kpis):
+def test_the_kpi_page_shows_an_earlier_approved_definition(
+    client, reporter_a, evaluator, agency_a, ready_kpis
+):
     kpi = ready_kpis[0]
     setup = actions.setup_of(agency_a, 2566)
     actions.propose(reporter_a, setup)
@@ -184,16 +225,29 @@ def test_cascading_to_all_districts_skips_those_that_already_carry_the_template(
 ):
     actions.assign_template(evaluator, template, fiscal_year=2566, agencies=districts[:2])
     client.force_login(evaluator)
-    response = client.post(reverse("planning:template_assign", args=[template.pk]), {
-        "fiscal_year": 2566, "all_districts": "on", "target": "30", "q1": "5", "q2": "10", "q3": "20", "q4": "30",
-        "weight": "10",
-    }, follow=True)
+    response = client.post(
+        reverse("planning:template_assign", args=[template.pk]),
+        {
+            "fiscal_year": 2566,
+            "all_districts": "on",
+            "target": "30",
+            "q1": "5",
+            "q2": "10",
+            "q3": "20",
+            "q4": "30",
+            "weight": "10",
+        },
+        follow=True,
+    )
     body = response.content.decode()
     assert "มอบหมายให้ 4 หน่วยงานแล้ว (2 หน่วยงานมีตัวชี้วัดนี้อยู่แล้ว จึงข้ามไป)" in body
     assert Indicator.objects.filter(template=template, fiscal_year_id=2566).count() == 6
     assert response.redirect_chain[-1][0].endswith("?year=2566")
-    response = client.post(reverse("planning:template_assign", args=[template.pk]),
-                           {"fiscal_year": 2566, "all_districts": "on"}, follow=True)
+    response = client.post(
+        reverse("planning:template_assign", args=[template.pk]),
+        {"fiscal_year": 2566, "all_districts": "on"},
+        follow=True,
+    )
     assert "ได้รับตัวชี้วัดนี้ในปีงบประมาณ 2566 แล้ว" in response.content.decode()
 
 

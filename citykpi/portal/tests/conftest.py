@@ -132,10 +132,15 @@ def portal_seed_kpi(db, seed_page: SeedPage) -> Indicator:
         name_en="Bangkok Civil Service Development Institute",
         abbreviation="สพข.",
     )
-    unit = Unit.objects.get_or_create(name_th=seed_page.unit, defaults={"name_en": "level", "kind": Unit.Kind.LEVEL})[0]
+    unit = Unit.objects.get_or_create(
+        name_th=seed_page.unit, defaults={"name_en": "level", "kind": Unit.Kind.LEVEL}
+    )[0]
     plan = StrategyPlan.objects.create(
-        code="bma-20y", name_th="แผนพัฒนากรุงเทพมหานคร ระยะ 20 ปี", name_en="BMA 20-year plan",
-        level_names=["ด้าน", "มิติ", "เป้าหมาย", "ตัวชี้วัดย่อย"], is_primary=True,
+        code="bma-20y",
+        name_th="แผนพัฒนากรุงเทพมหานคร ระยะ 20 ปี",
+        name_en="BMA 20-year plan",
+        level_names=["ด้าน", "มิติ", "เป้าหมาย", "ตัวชี้วัดย่อย"],
+        is_primary=True,
     )
     parent = None
     for line, path in zip(seed_page.strategy_lines, ["7", "7.3", "7.3.1", "7.3.1.1"]):
@@ -147,16 +152,30 @@ def portal_seed_kpi(db, seed_page: SeedPage) -> Indicator:
             if title.startswith("- "):
                 prefix, title = prefix + " -", title[2:]
         parent = StrategyNode.objects.create(
-            plan=plan, parent=parent, path=path, heading_prefix=prefix, title=title,
+            plan=plan,
+            parent=parent,
+            path=path,
+            heading_prefix=prefix,
+            title=title,
             title_truncated=title.endswith("%"),
         )
     kpi = Indicator.objects.create(
-        code=seed_page.code, agency=agency, fiscal_year=year, list_label=seed_page.list_label,
-        name=seed_page.name, unit=unit, target=Decimal(seed_page.target), achieved=Decimal(seed_page.achieved),
-        kpi_type=TYPE_BY_LABEL[seed_page.kpi_type], result_level=LEVEL_BY_LABEL[seed_page.level],
-        definition=seed_page.definition, calculation_method=seed_page.calculation,
-        data_collection=seed_page.collection, annual_summary=seed_page.summary,
-        scoring_method=Indicator.Method.MILESTONE, legacy_counter=seed_page.counter,
+        code=seed_page.code,
+        agency=agency,
+        fiscal_year=year,
+        list_label=seed_page.list_label,
+        name=seed_page.name,
+        unit=unit,
+        target=Decimal(seed_page.target),
+        achieved=Decimal(seed_page.achieved),
+        kpi_type=TYPE_BY_LABEL[seed_page.kpi_type],
+        result_level=LEVEL_BY_LABEL[seed_page.level],
+        definition=seed_page.definition,
+        calculation_method=seed_page.calculation,
+        data_collection=seed_page.collection,
+        annual_summary=seed_page.summary,
+        scoring_method=Indicator.Method.MILESTONE,
+        legacy_counter=seed_page.counter,
     )
     kpi.strategy_nodes.add(parent)
     for level in range(1, 6):
@@ -170,8 +189,11 @@ def portal_seed_kpi(db, seed_page: SeedPage) -> Indicator:
             else QuarterReport.Status.SUBMITTED
         )
         report = QuarterReport.objects.create(
-            indicator=kpi, quarter=row.quarter, result=Decimal(row.result),
-            narrative=seed_page.narratives[row.quarter], status=status,
+            indicator=kpi,
+            quarter=row.quarter,
+            result=Decimal(row.result),
+            narrative=seed_page.narratives[row.quarter],
+            status=status,
         )
         c21, c22 = (part.strip() for part in row.components.split("/"))
         Assessment.objects.create(
@@ -219,22 +241,35 @@ def kpi_world(db):
             state["n"] += 1
             n = state["n"]
             kpi = Indicator.objects.create(
-                code=f"{state['agency'].code}-{1000 + n}", agency=state["agency"], fiscal_year=state["year"],
-                name=f"ตัวชี้วัดจำนวน {n}", unit=state["unit"], target=Decimal("80"),
-                dimension=state["dimensions"][n % 2], is_negotiated=n % 3 == 0,
+                code=f"{state['agency'].code}-{1000 + n}",
+                agency=state["agency"],
+                fiscal_year=state["year"],
+                name=f"ตัวชี้วัดจำนวน {n}",
+                unit=state["unit"],
+                target=Decimal("80"),
+                dimension=state["dimensions"][n % 2],
+                is_negotiated=n % 3 == 0,
             )
             kpi.strategy_nodes.add(*state["nodes"])
             for quarter in (1, 2, 3, 4):
                 report = QuarterReport.objects.create(
-                    indicator=kpi, quarter=quarter, result=Decimal(20 * quarter),
-                    planned_target=Decimal(20 * quarter), narrative=f"รายงาน {quarter}",
+                    indicator=kpi,
+                    quarter=quarter,
+                    result=Decimal(20 * quarter),
+                    planned_target=Decimal(20 * quarter),
+                    narrative=f"รายงาน {quarter}",
                     status=QuarterReport.Status.ASSESSED if quarter < 3 else QuarterReport.Status.DRAFT,
                 )
                 if quarter < 3:
-                    Assessment.objects.create(quarter_report=report, score=Decimal("90"), components={"2.1": "90", "2.2": "90"})
+                    Assessment.objects.create(
+                        quarter_report=report, score=Decimal("90"), components={"2.1": "90", "2.2": "90"}
+                    )
             MilestoneLevel.objects.create(indicator=kpi, level=1, percent=20, points=2)
             project = Project.objects.create(
-                code=f"03000000-{n:04d}", name=f"โครงการ {n}", agency=state["agency"], fiscal_year=state["year"],
+                code=f"03000000-{n:04d}",
+                name=f"โครงการ {n}",
+                agency=state["agency"],
+                fiscal_year=state["year"],
                 progress=Decimal("50"),
             )
             project.indicators.add(kpi)

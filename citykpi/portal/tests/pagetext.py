@@ -24,7 +24,9 @@ def assert_in_order(text: str, expected: list[str]) -> None:
     for piece in expected:
         piece = squash(piece)
         found = text.find(piece, position)
-        assert found >= 0, f"not found after position {position}: {piece[:120]!r}\n...{text[position:position + 300]!r}"
+        assert found >= 0, (
+            f"not found after position {position}: {piece[:120]!r}\n...{text[position : position + 300]!r}"
+        )
         position = found + len(piece)
 
 

@@ -28,12 +28,16 @@ def test_the_agency_page_can_group_by_strategy_area(client, kpi_world):
     assert "๑ มหานครปลอดภัย (2)" in text
 
 
-def test_the_agency_page_shows_the_year_asked_for_and_explains_a_year_it_does_not_have(client, make_indicator, agency_a, fiscal_year):
+def test_the_agency_page_shows_the_year_asked_for_and_explains_a_year_it_does_not_have(
+    client, make_indicator, agency_a, fiscal_year
+):
     old = make_indicator(agency_a, fiscal_year=FiscalYear.objects.create(year=2565))
     new = make_indicator(agency_a)
     url = reverse("portal:agency", args=["0409"])
     assert [k.code for g in client.get(url).context["groups"] for k in g["indicators"]] == [new.code]
-    assert [k.code for g in client.get(url, {"year": "2565"}).context["groups"] for k in g["indicators"]] == [old.code]
+    assert [k.code for g in client.get(url, {"year": "2565"}).context["groups"] for k in g["indicators"]] == [
+        old.code
+    ]
     response = client.get(url, {"year": "abc", "group": "nonsense"})
     assert response.status_code == 200
     assert "ไม่มีข้อมูลปีงบประมาณ “abc”" in visible_text(response.content.decode())
@@ -46,7 +50,9 @@ def test_an_unknown_agency_code_is_a_thai_404(client, agency_a, code):
     assert "ไม่พบหน้าที่ต้องการ" in response.content.decode()
 
 
-def test_the_agency_page_query_count_does_not_grow_with_the_data(client, kpi_world, django_assert_max_num_queries):
+def test_the_agency_page_query_count_does_not_grow_with_the_data(
+    client, kpi_world, django_assert_max_num_queries
+):
     kpi_world(3)
     url = reverse("portal:agency", args=["0300"])
     for group in ("dimension", "strategy"):

@@ -10,8 +10,12 @@ import pytest
 from django.conf import settings
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
@@ -30,7 +34,9 @@ def browser():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_citizen_reads_the_seed_kpi_page_on_a_desktop_and_on_a_phone(live_server, browser, seed_page, settings, request):
+def test_a_citizen_reads_the_seed_kpi_page_on_a_desktop_and_on_a_phone(
+    live_server, browser, seed_page, settings, request
+):
     # The live server speaks plain HTTP: cookies (CSRF for the language switch) must not be Secure-only.
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False
     request.getfixturevalue("portal_seed_kpi")
@@ -38,7 +44,9 @@ def test_a_citizen_reads_the_seed_kpi_page_on_a_desktop_and_on_a_phone(live_serv
     url = f"{live_server.url}/kpi/{seed_page.code}/"
 
     # A Thai reader's browser (the site follows Accept-Language until ThaiFirstMiddleware is installed).
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, java_script_enabled=False, locale="th-TH")
+    page = browser.new_page(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False, locale="th-TH"
+    )
     page.goto(url)
     assert page.title().startswith(seed_page.code)
     body = page.inner_text("main")
@@ -48,7 +56,9 @@ def test_a_citizen_reads_the_seed_kpi_page_on_a_desktop_and_on_a_phone(live_serv
     assert page.evaluate("getComputedStyle(document.body).lineHeight") != "normal"
     page.screenshot(path=str(SCREENSHOTS / "kpi-0409-0950.png"), full_page=True)
 
-    phone = browser.new_page(viewport={"width": 360, "height": 780}, device_scale_factor=2, is_mobile=True, locale="th-TH")
+    phone = browser.new_page(
+        viewport={"width": 360, "height": 780}, device_scale_factor=2, is_mobile=True, locale="th-TH"
+    )
     phone.goto(url)
     # Nothing wider than the phone: no sideways scrolling of the page itself.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

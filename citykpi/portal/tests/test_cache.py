@@ -20,7 +20,9 @@ def clean_cache(settings):
     cache.clear()
 
 
-def test_a_public_page_is_served_from_the_cache_the_second_time(client, make_indicator, agency_a, django_assert_max_num_queries):
+def test_a_public_page_is_served_from_the_cache_the_second_time(
+    client, make_indicator, agency_a, django_assert_max_num_queries
+):
     kpi = make_indicator(agency_a)
     url = reverse("portal:kpi", args=[kpi.code])
     first = client.get(url)
@@ -36,7 +38,7 @@ def test_a_write_through_the_actions_shows_at_once(client, make_indicator, agenc
     kpi = make_indicator(agency_a, target=Decimal("100"))
     url = reverse("portal:kpi", args=[kpi.code])
     assert "77.00" not in client.get(url).content.decode()
-    in_quarter_1 = dt.datetime(2022, 12, 1, 10, tzinfo=dt.timezone.utc)  # FY 2566 Q1, before its deadline
+    in_quarter_1 = dt.datetime(2022, 12, 1, 10, tzinfo=dt.UTC)  # FY 2566 Q1, before its deadline
     report = reporting_actions.get_quarter(kpi, 1)
     report = reporting_actions.save_report(
         head_a, report, result="77", narrative="ผลไตรมาสแรก", version=report.version, now=in_quarter_1
@@ -47,7 +49,9 @@ def test_a_write_through_the_actions_shows_at_once(client, make_indicator, agenc
     assert "77.00" in after.content.decode()
 
 
-def test_signed_in_users_and_english_readers_get_their_own_pages(client, make_indicator, agency_a, reporter_a):
+def test_signed_in_users_and_english_readers_get_their_own_pages(
+    client, make_indicator, agency_a, reporter_a
+):
     kpi = make_indicator(agency_a)
     url = reverse("portal:kpi", args=[kpi.code])
     client.get(url)

@@ -10,7 +10,9 @@ from citykpi.portal import views
 from citykpi.portal.tests.pagetext import visible_text
 
 
-@pytest.mark.parametrize("path", ["/kpi/0409-9999/", "/kpi/nonsense/", "/kpi/0409-9999/print/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/kpi/0409-9999/", "/kpi/nonsense/", "/kpi/0409-9999/print/", "/no-such-page/"]
+)
 def test_unknown_codes_get_the_thai_404_page_with_a_way_home(client, db, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -39,9 +41,18 @@ def test_the_english_switch_shows_english_labels_and_back_to_thai(client, portal
     response = client.post("/i18n/setlang/", {"language": "en", "next": url})
     assert response.status_code == 302 and response["Location"] == url
     english = visible_text(client.get(url).content.decode())
-    for label in ("Indicator details", "Target level : 5", "Achieved level : 100", "KPI type : Strategic KPI",
-                  "Results against quarterly targets", "Progress report, quarter 1", "Definition",
-                  "Supports the Bangkok strategy", "City development indicator database", "Quarter 2: 100"):
+    for label in (
+        "Indicator details",
+        "Target level : 5",
+        "Achieved level : 100",
+        "KPI type : Strategic KPI",
+        "Results against quarterly targets",
+        "Progress report, quarter 1",
+        "Definition",
+        "Supports the Bangkok strategy",
+        "City development indicator database",
+        "Quarter 2: 100",
+    ):
         assert label in english
     assert "ค่าเป้าหมาย ระดับ :" not in english  # the data stays Thai; the labels switch
     client.post("/i18n/setlang/", {"language": "th", "next": url})

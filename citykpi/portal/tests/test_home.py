@@ -27,7 +27,9 @@ def test_the_home_page_defaults_to_the_latest_published_year(client, make_indica
     assert response.context["filters"].year.year == 2566
     assert codes_on(client.get(reverse("portal:home"), {"year": "2565"})) == [old.code]
     assert codes_on(client.get(reverse("portal:home"), {"year": "๒๕๖๕"})) == [old.code]
-    assert sorted(codes_on(client.get(reverse("portal:home"), {"year": "all"}))) == sorted([current.code, old.code])
+    assert sorted(codes_on(client.get(reverse("portal:home"), {"year": "all"}))) == sorted(
+        [current.code, old.code]
+    )
 
 
 def test_filters_by_agency_type_level_and_words_of_the_name(client, make_indicator, agency_a, agency_b):
@@ -92,10 +94,22 @@ def test_the_home_page_is_paginated_with_a_total_count(client, kpi_world):
 @pytest.mark.parametrize(
     "params",
     [
-        {"year": "abc"}, {"year": "99999999999999999999"}, {"page": "-1"}, {"page": "abc"}, {"page": "99999"},
-        {"agency": "9999"}, {"agency": "abc"}, {"node": "abc"}, {"node": "99999999999999999999999"},
-        {"node": "-5"}, {"type": "nope"}, {"level": "<script>"}, {"status": "x"}, {"q": "%_\\'\""},
-        {"q": "x" * 5000}, {"year": "all", "page": "0"},
+        {"year": "abc"},
+        {"year": "99999999999999999999"},
+        {"page": "-1"},
+        {"page": "abc"},
+        {"page": "99999"},
+        {"agency": "9999"},
+        {"agency": "abc"},
+        {"node": "abc"},
+        {"node": "99999999999999999999999"},
+        {"node": "-5"},
+        {"type": "nope"},
+        {"level": "<script>"},
+        {"status": "x"},
+        {"q": "%_\\'\""},
+        {"q": "x" * 5000},
+        {"year": "all", "page": "0"},
     ],
 )
 def test_malformed_parameters_never_give_a_server_error(client, kpi_world, params):
@@ -113,7 +127,9 @@ def test_an_unknown_agency_or_year_is_explained_and_ignored(client, kpi_world):
     assert response.context["total"] == 2
 
 
-def test_the_home_page_query_count_does_not_grow_with_the_data(client, kpi_world, django_assert_max_num_queries):
+def test_the_home_page_query_count_does_not_grow_with_the_data(
+    client, kpi_world, django_assert_max_num_queries
+):
     kpi_world(3)
     with django_assert_max_num_queries(14) as few:
         client.get(reverse("portal:home"))

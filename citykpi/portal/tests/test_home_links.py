@@ -19,7 +19,10 @@ def codes_on(response) -> list[str]:
 
 def _reported(indicator, quarter: int, planned: str, result: str) -> None:
     QuarterReport.objects.create(
-        indicator=indicator, quarter=quarter, planned_target=Decimal(planned), result=Decimal(result),
+        indicator=indicator,
+        quarter=quarter,
+        planned_target=Decimal(planned),
+        result=Decimal(result),
         status=QuarterReport.Status.SUBMITTED,
     )
 
@@ -70,3 +73,18 @@ def test_the_home_page_offers_the_downloads_and_the_kpi_page_its_pdf(client, mak
     assert reverse("printing:kpi_pdf", args=[kpi.code]) in page
     agency_page = client.get(reverse("portal:agency", args=["0409"])).content.decode()
     assert reverse("printing:agency_report", args=["0409"]) in agency_page
+
+
+def test_the_dashboards_dimension_links_filter_the_list(client, make_indicator, agency_a):
+    from citykpi.indicators.models import EvaluationDimension
+
+    first = EvaluationDimension.objects.create(number=1, name_th="ด้านประสิทธิผลตามพันธกิจ")
+    EvaluationDimension.objects.create(number=2, name_th="ด้านคุณภาพการให้บริการ")
+    mine = make_indicator(agency_a, dimension=first)
+    make_indicator(agency_a)
+    home = reverse("portal:home")
+    assert codes_on(client.get(home, {"dimension": "1"})) == [mine.code]
+    assert codes_on(client.get(home, {"dimension": "๑"})) == [mine.code]
+    unknown = client.get(home, {"dimension": "9"})
+    assert unknown.status_code == 200 and unknown.context["filters"].notices
+    assert 'name="dimension"' in client.get(home).content.decode()

@@ -11,15 +11,20 @@ from django.urls import reverse
 from citykpi.reporting.models import QuarterReport
 
 
-def test_the_kpi_page_and_its_print_page_show_the_planned_against_result_chart(client, make_indicator, agency_a):
+def test_the_kpi_page_and_its_print_page_show_the_planned_against_result_chart(
+    client, make_indicator, agency_a
+):
     kpi = make_indicator(agency_a, target=Decimal("100"))
     QuarterReport.objects.create(
-        indicator=kpi, quarter=1, planned_target=Decimal("25"), result=Decimal("31"),
+        indicator=kpi,
+        quarter=1,
+        planned_target=Decimal("25"),
+        result=Decimal("31"),
         status=QuarterReport.Status.SUBMITTED,
     )
     for name in ("portal:kpi", "portal:kpi_print"):
         markup = client.get(reverse(name, args=[kpi.code])).content.decode()
-        chart = markup[markup.index("<svg"): markup.index("</svg>")]
+        chart = markup[markup.index("<svg") : markup.index("</svg>")]
         assert "ผลงานเทียบกับเป้าหมายรายไตรมาส" in chart
         assert "ไตรมาส 1: เป้าหมายสะสม 25, ผลงาน 31" in chart
 

@@ -47,7 +47,9 @@ def assert_page_shows_the_seed(markup: str, seed) -> None:
     text = visible_text(markup)
     assert_in_order(text, seed_facts_in_order(seed))
     # The unlabelled legacy counter is shown as it is, with a title saying its meaning is unknown.
-    assert re.search(r'class="legacy-counter" title="[^"]*ไม่ทราบความหมาย[^"]*">' + re.escape(seed.counter) + "<", markup)
+    assert re.search(
+        r'class="legacy-counter" title="[^"]*ไม่ทราบความหมาย[^"]*">' + re.escape(seed.counter) + "<", markup
+    )
     rows = table_rows(markup, "quarter-table")
     assert [row[0] for row in rows] == ["1", "2", "3", "4"]
     for row, seed_row in zip(rows, seed.rows):
@@ -68,20 +70,28 @@ def test_the_seed_kpi_page_shows_every_fact_of_the_seed_in_order(client, seed_kp
     assert_page_shows_the_seed(response.content.decode(), seed_page)
 
 
-def test_the_seed_kpi_page_links_to_print_home_back_and_the_city_indicators_of_its_area(client, seed_kpi, seed_page):
+def test_the_seed_kpi_page_links_to_print_home_back_and_the_city_indicators_of_its_area(
+    client, seed_kpi, seed_page
+):
     markup = client.get(reverse("portal:kpi", args=[seed_page.code])).content.decode()
     assert f'href="{reverse("portal:kpi_print", args=[seed_page.code])}"' in markup
     assert f'href="{reverse("portal:home")}">หน้าแรก<' in markup
     assert ">ย้อนกลับ<" in markup
     area = seed_kpi.strategy_nodes.get().plan.nodes.get(path="7")
-    assert f'{reverse("portal:city_indicators")}?node={area.pk}' in markup
+    assert f"{reverse('portal:city_indicators')}?node={area.pk}" in markup
 
 
-def test_the_print_page_shows_the_same_facts_in_an_a4_layout_with_the_sarabun_font(client, seed_kpi, seed_page):
+def test_the_print_page_shows_the_same_facts_in_an_a4_layout_with_the_sarabun_font(
+    client, seed_kpi, seed_page
+):
     response = client.get(reverse("portal:kpi_print", args=[seed_page.code]))
     assert response.status_code == 200
     markup = response.content.decode()
-    facts = [fact for fact in seed_facts_in_order(seed_page) if fact not in ("รายละเอียดตัวชี้วัดฯ : พิมพ์ข้อมูล", "ฐานข้อมูลประกอบตัวชี้วัดการพัฒนาเมือง")]
+    facts = [
+        fact
+        for fact in seed_facts_in_order(seed_page)
+        if fact not in ("รายละเอียดตัวชี้วัดฯ : พิมพ์ข้อมูล", "ฐานข้อมูลประกอบตัวชี้วัดการพัฒนาเมือง")
+    ]
     assert_in_order(visible_text(markup), facts)
     assert "/static/portal/fonts/Sarabun-Regular.ttf" in markup
     assert "/static/portal/print.css" in markup
@@ -122,7 +132,9 @@ def test_the_headline_moves_when_a_later_quarter_is_assessed(client, portal_seed
 
 def test_a_kpi_without_any_assessment_says_so_and_shows_dashes(client, make_indicator, agency_a):
     kpi = make_indicator(agency_a)
-    QuarterReport.objects.create(indicator=kpi, quarter=1, result=Decimal("12.5"), status=QuarterReport.Status.SUBMITTED)
+    QuarterReport.objects.create(
+        indicator=kpi, quarter=1, result=Decimal("12.5"), status=QuarterReport.Status.SUBMITTED
+    )
     markup = client.get(reverse("portal:kpi", args=[kpi.code])).content.decode()
     assert "ยังไม่ได้ตรวจประเมิน" in visible_text(markup)
     rows = table_rows(markup, "quarter-table")
@@ -130,14 +142,26 @@ def test_a_kpi_without_any_assessment_says_so_and_shows_dashes(client, make_indi
     assert rows[1][2:] == ["–", "–", "–"]
 
 
-def test_drafts_and_returned_quarters_never_show_their_results_narratives_or_scores(client, make_indicator, agency_a):
+def test_drafts_and_returned_quarters_never_show_their_results_narratives_or_scores(
+    client, make_indicator, agency_a
+):
     kpi = make_indicator(agency_a)
     draft = QuarterReport.objects.create(
-        indicator=kpi, quarter=1, result=Decimal("33.3"), narrative="ร่างลับยังไม่ส่ง", status=QuarterReport.Status.DRAFT
+        indicator=kpi,
+        quarter=1,
+        result=Decimal("33.3"),
+        narrative="ร่างลับยังไม่ส่ง",
+        status=QuarterReport.Status.DRAFT,
     )
-    Assessment.objects.create(quarter_report=draft, score=Decimal("77"), components={"2.1": "71", "2.2": "72"})
+    Assessment.objects.create(
+        quarter_report=draft, score=Decimal("77"), components={"2.1": "71", "2.2": "72"}
+    )
     QuarterReport.objects.create(
-        indicator=kpi, quarter=2, result=Decimal("44.4"), narrative="ส่งกลับแก้ไข", status=QuarterReport.Status.RETURNED
+        indicator=kpi,
+        quarter=2,
+        result=Decimal("44.4"),
+        narrative="ส่งกลับแก้ไข",
+        status=QuarterReport.Status.RETURNED,
     )
     markup = client.get(reverse("portal:kpi", args=[kpi.code])).content.decode()
     for secret in ("33.30", "ร่างลับยังไม่ส่ง", "77", "71 / 72", "44.40", "ส่งกลับแก้ไข"):
@@ -148,7 +172,10 @@ def test_drafts_and_returned_quarters_never_show_their_results_narratives_or_sco
 def test_narratives_with_script_tags_are_escaped(client, make_indicator, agency_a):
     kpi = make_indicator(agency_a, definition="<b>นิยาม</b>")
     QuarterReport.objects.create(
-        indicator=kpi, quarter=1, narrative='<script>alert("x")</script> ผลงาน', status=QuarterReport.Status.SUBMITTED
+        indicator=kpi,
+        quarter=1,
+        narrative='<script>alert("x")</script> ผลงาน',
+        status=QuarterReport.Status.SUBMITTED,
     )
     markup = client.get(reverse("portal:kpi", args=[kpi.code])).content.decode()
     assert '<script>alert("x")</script>' not in markup
@@ -177,11 +204,26 @@ def test_other_plans_nodes_and_supporting_projects_are_listed(client, kpi_world)
     kpi = kpi_world(1)[0]
     markup = client.get(reverse("portal:kpi", args=[kpi.code])).content.decode()
     text = visible_text(markup)
-    assert_in_order(text, ["สนับสนุนยุทธศาสตร์กรุงเทพมหานครฯ", ":๑ มหานครปลอดภัย", ":๑.๑ ปลอดมลพิษ", "นโยบายผู้ว่าฯ", ":๓ เดินทางดี", "โครงการ/กิจกรรมที่สนับสนุนตัวชี้วัด", "03000000-0001", "โครงการ 1", "50"])
+    assert_in_order(
+        text,
+        [
+            "สนับสนุนยุทธศาสตร์กรุงเทพมหานครฯ",
+            ":๑ มหานครปลอดภัย",
+            ":๑.๑ ปลอดมลพิษ",
+            "นโยบายผู้ว่าฯ",
+            ":๓ เดินทางดี",
+            "โครงการ/กิจกรรมที่สนับสนุนตัวชี้วัด",
+            "03000000-0001",
+            "โครงการ 1",
+            "50",
+        ],
+    )
     assert reverse("portal:project", args=["03000000-0001"]) in markup
 
 
-def test_the_kpi_page_context_is_built_in_a_constant_number_of_queries(kpi_world, django_assert_max_num_queries):
+def test_the_kpi_page_context_is_built_in_a_constant_number_of_queries(
+    kpi_world, django_assert_max_num_queries
+):
     from citykpi.portal.kpi_page import public_indicators
 
     kpi = public_indicators().get(code=kpi_world(1)[0].code)
@@ -191,7 +233,9 @@ def test_the_kpi_page_context_is_built_in_a_constant_number_of_queries(kpi_world
     assert len(context["quarter_rows"]) == 4
 
 
-def test_the_kpi_page_query_count_does_not_grow_with_the_data(client, kpi_world, django_assert_max_num_queries):
+def test_the_kpi_page_query_count_does_not_grow_with_the_data(
+    client, kpi_world, django_assert_max_num_queries
+):
     first = kpi_world(3)[0]
     url = reverse("portal:kpi", args=[first.code])
     with django_assert_max_num_queries(8) as few:

@@ -25,10 +25,18 @@ def test_the_project_page_shows_the_legacy_pages_facts_in_order(client, kpi_worl
     assert_in_order(
         visible_text(markup),
         [
-            "โครงการ 1 : 03000000-0001", "สำนักยุทธศาสตร์และประเมินผล : (2566)", "ความคืบหน้าโครงการ ร้อยละ 100",
-            "นางสาวดารณี สืบจากดี", "นายจักราธร สิงหาทอ", "*** สยป. ประเมินโครงการ : ไตรมาสที่ 4 100",
-            "หลักการและเหตุผล", "หลักการ <b>สำคัญ</b>", "วัตถุประสงค์", "เพื่อสนับสนุนชุมชน",
-            "ตัวชี้วัดที่โครงการนี้สนับสนุน", kpi.code,
+            "โครงการ 1 : 03000000-0001",
+            "สำนักยุทธศาสตร์และประเมินผล : (2566)",
+            "ความคืบหน้าโครงการ ร้อยละ 100",
+            "นางสาวดารณี สืบจากดี",
+            "นายจักราธร สิงหาทอ",
+            "*** สยป. ประเมินโครงการ : ไตรมาสที่ 4 100",
+            "หลักการและเหตุผล",
+            "หลักการ <b>สำคัญ</b>",
+            "วัตถุประสงค์",
+            "เพื่อสนับสนุนชุมชน",
+            "ตัวชี้วัดที่โครงการนี้สนับสนุน",
+            kpi.code,
         ],
     )
     assert "<b>สำคัญ</b>" not in markup
@@ -42,7 +50,9 @@ def test_an_unknown_or_unpublished_project_is_a_404(client, kpi_world):
     assert client.get("/project/%3Cscript%3E/").status_code == 404
 
 
-def test_the_project_page_query_count_does_not_grow_with_the_data(client, kpi_world, django_assert_max_num_queries):
+def test_the_project_page_query_count_does_not_grow_with_the_data(
+    client, kpi_world, django_assert_max_num_queries
+):
     kpis = kpi_world(3)
     project = Project.objects.get(code="03000000-0001")
     project.indicators.add(*kpis)

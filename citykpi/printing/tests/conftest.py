@@ -44,8 +44,12 @@ def pdf_text(pdf: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
         handle.flush()
-        return subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", handle.name, "-"],
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["pdftotext", "-layout", "-enc", "UTF-8", handle.name, "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -61,8 +65,22 @@ def pdf_page_png(pdf: bytes, page: int, out: Path, dpi: int = 110) -> Path:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
         handle.flush()
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
-                        handle.name, str(out.with_suffix(""))], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                str(dpi),
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                handle.name,
+                str(out.with_suffix("")),
+            ],
+            check=True,
+        )
     return out
 
 
@@ -73,20 +91,39 @@ def _fallback_seed_kpi():
     from citykpi.indicators.models import FiscalYear, Indicator, Unit
     from citykpi.reporting.models import QuarterReport
 
-    agency, _ = Agency.objects.get_or_create(code="0409", defaults={"name_th": "สถาบันพัฒนาข้าราชการกรุงเทพมหานคร"})
+    agency, _ = Agency.objects.get_or_create(
+        code="0409", defaults={"name_th": "สถาบันพัฒนาข้าราชการกรุงเทพมหานคร"}
+    )
     year, _ = FiscalYear.objects.get_or_create(year=2564)
     unit, _ = Unit.objects.get_or_create(name_th="ระดับ", defaults={"kind": Unit.Kind.LEVEL})
     kpi = Indicator.objects.create(
-        code="0409-0950", agency=agency, fiscal_year=year, list_label="5.", name=SEED_NAME, unit=unit,
-        target=Decimal("5"), achieved=Decimal("100"), legacy_counter="0",
+        code="0409-0950",
+        agency=agency,
+        fiscal_year=year,
+        list_label="5.",
+        name=SEED_NAME,
+        unit=unit,
+        target=Decimal("5"),
+        achieved=Decimal("100"),
+        legacy_counter="0",
         definition="นิยาม ความสำเร็จของการจัดทำแผนพัฒนาทักษะด้านดิจิทัล แบ่งเป็น 5 ระดับ",
     )
-    for quarter, result, score, status in [(1, "20", "95", "assessed"), (2, "50", "100", "assessed"),
-                                           (3, "70", "100", "submitted"), (4, "100", "100", "submitted")]:
-        report = QuarterReport.objects.create(indicator=kpi, quarter=quarter, result=Decimal(result), status=status,
-                                              narrative=f"รายงานผลไตรมาส {quarter}")
-        Assessment.objects.create(quarter_report=report, score=Decimal(score),
-                                  components={"2.1": score, "2.2": "100"})
+    for quarter, result, score, status in [
+        (1, "20", "95", "assessed"),
+        (2, "50", "100", "assessed"),
+        (3, "70", "100", "submitted"),
+        (4, "100", "100", "submitted"),
+    ]:
+        report = QuarterReport.objects.create(
+            indicator=kpi,
+            quarter=quarter,
+            result=Decimal(result),
+            status=status,
+            narrative=f"รายงานผลไตรมาส {quarter}",
+        )
+        Assessment.objects.create(
+            quarter_report=report, score=Decimal(score), components={"2.1": score, "2.2": "100"}
+        )
     return kpi
 
 
@@ -103,5 +140,7 @@ def seed_kpi(db):
 def plain_static_files(settings):
     # Pages that extend base.html ({% static %}) need a manifest under the production
     # storage; the tests have not run collectstatic.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from citykpi.printing.tests.conftest import SCREENSHOTS, SEED_NAME, normalise, pdf_page_png, pdf_pages, pdf_text
+from citykpi.printing.tests.conftest import (
+    SCREENSHOTS,
+    SEED_NAME,
+    normalise,
+    pdf_page_png,
+    pdf_pages,
+    pdf_text,
+)
 from citykpi.reporting.models import QuarterReport
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +64,9 @@ def test_seed_kpi_pdf_embeds_only_the_packaged_sarabun_font(client, seed_kpi):
 
 def test_kpi_pdf_never_shows_a_draft_narrative(client, agency_a, make_indicator):
     kpi = make_indicator(agency_a, name="ตัวชี้วัดที่มีร่าง")
-    QuarterReport.objects.create(indicator=kpi, quarter=1, status="draft", result=Decimal("77"),
-                                 narrative="ข้อความร่างห้ามเผยแพร่")
+    QuarterReport.objects.create(
+        indicator=kpi, quarter=1, status="draft", result=Decimal("77"), narrative="ข้อความร่างห้ามเผยแพร่"
+    )
     text = normalise(pdf_text(client.get(f"/kpi/{kpi.code}/pdf/").content))
     assert normalise("ตัวชี้วัดที่มีร่าง") in text
     assert normalise("ข้อความร่างห้ามเผยแพร่") not in text
@@ -76,8 +84,13 @@ def test_agency_report_has_cover_contents_summary_and_one_section_per_kpi(
 ):
     kpis = [make_indicator(agency_a, name=f"ตัวชี้วัดของสถาบัน ลำดับ {n}") for n in range(1, 8)]
     for n, kpi in enumerate(kpis):
-        QuarterReport.objects.create(indicator=kpi, quarter=1, status="submitted", result=Decimal(10 + n),
-                                     narrative=f"รายงานไตรมาสหนึ่งของตัวชี้วัด {n}")
+        QuarterReport.objects.create(
+            indicator=kpi,
+            quarter=1,
+            status="submitted",
+            result=Decimal(10 + n),
+            narrative=f"รายงานไตรมาสหนึ่งของตัวชี้วัด {n}",
+        )
     make_indicator(agency_a, name="ตัวชี้วัดที่ไม่เผยแพร่", is_published=False)
     make_indicator(agency_b, name="ตัวชี้วัดของเขตอื่น")
     with django_assert_max_num_queries(14):
@@ -106,7 +119,7 @@ def test_agency_report_has_cover_contents_summary_and_one_section_per_kpi(
 def test_agency_report_queries_do_not_grow_with_the_number_of_kpis(
     client, agency_a, make_indicator, django_assert_max_num_queries
 ):
-    for n in range(30):
+    for _ in range(30):
         make_indicator(agency_a)
     with django_assert_max_num_queries(14):
         assert client.get("/agency/0409/report.pdf?year=2566").status_code == 200

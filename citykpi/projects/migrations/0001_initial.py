@@ -5,65 +5,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('indicators', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("indicators", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='รหัสโครงการ')),
-                ('name', models.TextField(verbose_name='ชื่อโครงการ/กิจกรรม')),
-                ('progress', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='ความคืบหน้า ร้อยละ')),
-                ('budget', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='งบประมาณ (บาท)')),
-                ('officers', models.TextField(blank=True, verbose_name='ผู้รับผิดชอบ')),
-                ('rationale', models.TextField(blank=True, verbose_name='หลักการและเหตุผล')),
-                ('objectives', models.TextField(blank=True, verbose_name='วัตถุประสงค์')),
-                ('is_published', models.BooleanField(default=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='agencies.agency')),
-                ('fiscal_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='indicators.fiscalyear')),
-                ('indicators', models.ManyToManyField(blank=True, related_name='projects', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="รหัสโครงการ")),
+                ("name", models.TextField(verbose_name="ชื่อโครงการ/กิจกรรม")),
+                (
+                    "progress",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=6, null=True, verbose_name="ความคืบหน้า ร้อยละ"
+                    ),
+                ),
+                (
+                    "budget",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=16, null=True, verbose_name="งบประมาณ (บาท)"
+                    ),
+                ),
+                ("officers", models.TextField(blank=True, verbose_name="ผู้รับผิดชอบ")),
+                ("rationale", models.TextField(blank=True, verbose_name="หลักการและเหตุผล")),
+                ("objectives", models.TextField(blank=True, verbose_name="วัตถุประสงค์")),
+                ("is_published", models.BooleanField(default=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="indicators.fiscalyear",
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.ManyToManyField(blank=True, related_name="projects", to="indicators.indicator"),
+                ),
             ],
             options={
-                'ordering': ['fiscal_year', 'code'],
+                "ordering": ["fiscal_year", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectQuarterScore',
+            name="ProjectQuarterScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quarter', models.PositiveSmallIntegerField()),
-                ('score', models.DecimalField(decimal_places=4, max_digits=7)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarter_scores', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quarter", models.PositiveSmallIntegerField()),
+                ("score", models.DecimalField(decimal_places=4, max_digits=7)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quarter_scores",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'quarter'],
+                "ordering": ["project", "quarter"],
             },
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['agency', 'fiscal_year'], name='project_agency_year_idx'),
+            model_name="project",
+            index=models.Index(fields=["agency", "fiscal_year"], name="project_agency_year_idx"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__isnull', True), models.Q(('progress__gte', 0), ('progress__lte', 100)), _connector='OR'), name='project_progress_0_100'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("progress__isnull", True),
+                    models.Q(("progress__gte", 0), ("progress__lte", 100)),
+                    _connector="OR",
+                ),
+                name="project_progress_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectquarterscore',
-            constraint=models.UniqueConstraint(fields=('project', 'quarter'), name='project_score_one_per_quarter'),
+            model_name="projectquarterscore",
+            constraint=models.UniqueConstraint(
+                fields=("project", "quarter"), name="project_score_one_per_quarter"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectquarterscore',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='project_score_quarter_1_4'),
+            model_name="projectquarterscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quarter__gte", 1), ("quarter__lte", 4)), name="project_score_quarter_1_4"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectquarterscore',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 100)), name='project_score_0_100'),
+            model_name="projectquarterscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0), ("score__lte", 100)), name="project_score_0_100"
+            ),
         ),
     ]

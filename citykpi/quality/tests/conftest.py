@@ -17,7 +17,8 @@ def add_quarters(indicator, rows, status=QuarterReport.Status.SUBMITTED):
     made = []
     for quarter, planned, result, score in rows:
         report = QuarterReport.objects.create(
-            indicator=indicator, quarter=quarter,
+            indicator=indicator,
+            quarter=quarter,
             planned_target=None if planned is None else Decimal(str(planned)),
             result=None if result is None else Decimal(str(result)),
             status=QuarterReport.Status.ASSESSED if score is not None else status,
@@ -33,9 +34,13 @@ def add_quarters(indicator, rows, status=QuarterReport.Status.SUBMITTED):
 def seed_kpi(make_indicator, agency_a, unit_level) -> Indicator:
     """The seed page as the legacy site published it: a 5-level KPI with an achieved 100."""
     kpi = make_indicator(
-        agency_a, code="0409-0950", list_label="5.",
+        agency_a,
+        code="0409-0950",
+        list_label="5.",
         name="ระดับความสำเร็จของการจัดทำแผนพัฒนาทักษะด้านดิจิทัลของข้าราชการกรุงเทพมหานคร",
-        unit=unit_level, target=Decimal("5"), achieved=Decimal("100"),
+        unit=unit_level,
+        target=Decimal("5"),
+        achieved=Decimal("100"),
         scoring_method=Indicator.Method.MILESTONE,
     )
     for level in range(1, 6):

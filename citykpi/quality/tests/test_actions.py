@@ -16,7 +16,9 @@ from citykpi.reporting.signals import report_changed
 pytestmark = pytest.mark.django_db
 
 
-def test_refreshing_a_year_stores_every_finding_and_writes_one_audit_row(evaluator, seed_kpi, make_indicator, agency_b):
+def test_refreshing_a_year_stores_every_finding_and_writes_one_audit_row(
+    evaluator, seed_kpi, make_indicator, agency_b
+):
     make_indicator(agency_b, unit=None)
     summary = refresh_year(evaluator, 2566)
     assert summary.indicators == 2

@@ -18,7 +18,9 @@ def login(client, user):
     assert client.login(username=user.username, password=PASSWORD)
 
 
-def test_the_seed_kpis_staff_page_lists_its_level_scale_errors_in_both_languages(client, reporter_a, seed_kpi):
+def test_the_seed_kpis_staff_page_lists_its_level_scale_errors_in_both_languages(
+    client, reporter_a, seed_kpi
+):
     login(client, reporter_a)
     html = client.get(f"/work/kpi/{seed_kpi.code}/").content.decode()
     assert 'id="quality"' in html
@@ -28,8 +30,10 @@ def test_the_seed_kpis_staff_page_lists_its_level_scale_errors_in_both_languages
     assert {severity for severity, body in rows if "Q001-level-out-of-scale" in body} == {"error"}
     # The message in Thai, and in English beside it, on the same row.
     achieved = next(body for body in level_rows if "ผลงานที่ทำได้ มีค่า 100" in body)
-    assert "The achieved value, 100, is outside the KPI&#x27;s level scale 0-5" in achieved or \
-        "The achieved value, 100, is outside the KPI's level scale 0-5" in achieved
+    assert (
+        "The achieved value, 100, is outside the KPI&#x27;s level scale 0-5" in achieved
+        or "The achieved value, 100, is outside the KPI's level scale 0-5" in achieved
+    )
     # A quarter's finding links to that quarter's form.
     assert f"/work/kpi/{seed_kpi.code}/q/4/" in html
 
@@ -62,7 +66,9 @@ def test_the_evaluator_gets_a_link_to_the_agencys_quality_report_and_the_reporte
     assert link not in client.get(f"/work/kpi/{seed_kpi.code}/").content.decode()
 
 
-def test_the_staff_page_stays_within_a_fixed_number_of_queries(client, reporter_a, seed_kpi, django_assert_max_num_queries):
+def test_the_staff_page_stays_within_a_fixed_number_of_queries(
+    client, reporter_a, seed_kpi, django_assert_max_num_queries
+):
     login(client, reporter_a)
     with django_assert_max_num_queries(25):
         assert client.get(f"/work/kpi/{seed_kpi.code}/").status_code == 200

@@ -26,8 +26,14 @@ def _level_kpis(make_indicator, agency, unit_level, count, start=1):
     """`count` level-scale KPIs with an achieved value of 100 (one Q001 error each)."""
     made = []
     for n in range(start, start + count):
-        kpi = make_indicator(agency, code=f"{agency.code}-{n:04d}", unit=unit_level, target=D(5), achieved=D(100),
-                             scoring_method=Indicator.Method.MILESTONE)
+        kpi = make_indicator(
+            agency,
+            code=f"{agency.code}-{n:04d}",
+            unit=unit_level,
+            target=D(5),
+            achieved=D(100),
+            scoring_method=Indicator.Method.MILESTONE,
+        )
         made.append(kpi)
     return made
 
@@ -37,8 +43,15 @@ def test_refreshing_many_kpis_stores_the_findings_of_each_and_leaves_the_others_
 ):
     others = _level_kpis(make_indicator, agency_b, unit_level, 3)
     untouched = make_indicator(agency_b, code="5047-0999", unit=None)
-    FindingRecord.objects.create(indicator=untouched, fiscal_year_id=2566, agency=agency_b,
-                                 rule="Q007-unit-missing", severity="warning", message_th="x", message_en="x")
+    FindingRecord.objects.create(
+        indicator=untouched,
+        fiscal_year_id=2566,
+        agency=agency_b,
+        rule="Q007-unit-missing",
+        severity="warning",
+        message_th="x",
+        message_en="x",
+    )
     summary = refresh_indicators([seed_kpi, *[k.pk for k in others]])
     assert summary.indicators == 4 and summary.year == 2566
     assert FindingRecord.objects.filter(indicator=seed_kpi, rule="Q001-level-out-of-scale").count() == 5
@@ -61,16 +74,25 @@ def test_refreshing_many_replaces_old_findings_instead_of_adding_to_them(seed_kp
     assert not FindingRecord.objects.filter(indicator=seed_kpi, rule="Q001-level-out-of-scale").exists()
 
 
-def test_refreshing_many_writes_one_audit_row_per_fiscal_year(seed_kpi, make_indicator, agency_b, unit_level,
-                                                               evaluator):
+def test_refreshing_many_writes_one_audit_row_per_fiscal_year(
+    seed_kpi, make_indicator, agency_b, unit_level, evaluator
+):
     year_2567 = FiscalYear.objects.create(year=2567)
-    other_year = make_indicator(agency_b, code="5047-0100", fiscal_year=year_2567, unit=unit_level, target=D(5),
-                                achieved=D(100), scoring_method=Indicator.Method.MILESTONE)
+    other_year = make_indicator(
+        agency_b,
+        code="5047-0100",
+        fiscal_year=year_2567,
+        unit=unit_level,
+        target=D(5),
+        achieved=D(100),
+        scoring_method=Indicator.Method.MILESTONE,
+    )
     summary = refresh_indicators([seed_kpi, other_year], evaluator, source="xlsx")
     assert summary.year == 0 and summary.indicators == 2
     events = list(AuditEvent.objects.filter(action="quality.refresh").order_by("object_id"))
     assert [(e.object_id, e.after["indicators"], e.after["errors"], e.source, e.actor) for e in events] == [
-        ("2566", 1, 5, "xlsx", evaluator), ("2567", 1, 1, "xlsx", evaluator),
+        ("2566", 1, 5, "xlsx", evaluator),
+        ("2567", 1, 1, "xlsx", evaluator),
     ]
 
 
@@ -111,7 +133,9 @@ def _stored(*fields):
     return sorted(FindingRecord.objects.values_list(*fields), key=repr)
 
 
-def test_the_bulk_refresh_agrees_with_the_year_refresh(seed_kpi, make_indicator, agency_b, unit_level, evaluator):
+def test_the_bulk_refresh_agrees_with_the_year_refresh(
+    seed_kpi, make_indicator, agency_b, unit_level, evaluator
+):
     _level_kpis(make_indicator, agency_b, unit_level, 3)
     make_indicator(agency_b, code="5047-0999", unit=None)
     refresh_year(evaluator, 2566)
@@ -140,15 +164,12 @@ def test_the_demo_load_stores_the_findings_of_every_year(fast_password_hashing, 
     assert _stored("indicator_id", "rule", "quarter", "field") == stored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="citykpi.reporting.actions.save_report sends report_changed only for a reopened quarter; "
-    "it must announce every save (remove this marker with that change)",
-)
 def test_saving_a_draft_refreshes_the_kpis_findings(
     make_indicator, agency_a, unit_level, reporter_a, today_in_q2_2566, django_capture_on_commit_callbacks
 ):
-    seed_kpi = make_indicator(agency_a, unit=unit_level, target=D(5), scoring_method=Indicator.Method.MILESTONE)
+    seed_kpi = make_indicator(
+        agency_a, unit=unit_level, target=D(5), scoring_method=Indicator.Method.MILESTONE
+    )
     add_quarters(seed_kpi, [(1, 1, 1, None)])
     refresh_indicators([seed_kpi])
     assert not FindingRecord.objects.filter(indicator=seed_kpi, rule="Q004-achieved-differs-latest").exists()
@@ -156,8 +177,14 @@ def test_saving_a_draft_refreshes_the_kpis_findings(
     seed_kpi.save()
     report = reporting.get_quarter(seed_kpi, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        reporting.save_report(reporter_a, report, result="2", narrative="ร่าง", version=report.version,
-                              now=timezone.make_aware(dt.datetime.combine(today_in_q2_2566, dt.time(10))))
+        reporting.save_report(
+            reporter_a,
+            report,
+            result="2",
+            narrative="ร่าง",
+            version=report.version,
+            now=timezone.make_aware(dt.datetime.combine(today_in_q2_2566, dt.time(10))),
+        )
     assert QuarterReport.objects.get(indicator=seed_kpi, quarter=2).status == QuarterReport.Status.DRAFT
     # The achieved value (1) now differs from the latest quarter's result (2): stored at once.
     assert FindingRecord.objects.filter(indicator=seed_kpi, rule="Q004-achieved-differs-latest").exists()

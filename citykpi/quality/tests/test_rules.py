@@ -33,8 +33,13 @@ def test_a_clean_kpi_has_no_findings(clean_kpi):
 
 def test_the_seed_kpi_is_flagged_for_its_level_scale_defect(seed_kpi):
     found = [f for f in findings_for(seed_kpi) if f.rule == "Q001-level-out-of-scale"]
-    assert {(f.field, f.quarter) for f in found} == {("achieved", None), ("result", 1), ("result", 2),
-                                                      ("result", 3), ("result", 4)}
+    assert {(f.field, f.quarter) for f in found} == {
+        ("achieved", None),
+        ("result", 1),
+        ("result", 2),
+        ("result", 3),
+        ("result", 4),
+    }
     achieved = next(f for f in found if f.field == "achieved")
     assert achieved.severity == "error"
     assert "100" in achieved.message_th and "0-5" in achieved.message_en
@@ -107,7 +112,9 @@ def test_a_score_of_100_on_a_result_of_0_contradicts_it(make_indicator, agency_a
     assert [f.quarter for f in found] == [1]
 
 
-def test_a_milestone_quarter_on_its_plan_scored_high_is_no_contradiction(make_indicator, agency_a, unit_level):
+def test_a_milestone_quarter_on_its_plan_scored_high_is_no_contradiction(
+    make_indicator, agency_a, unit_level
+):
     """Level 1 of 5 in Q1, where the plan says level 1, earns a high quarter score (the seed's 95)."""
     kpi = make_indicator(agency_a, unit=unit_level, target=D(5), scoring_method=Indicator.Method.MILESTONE)
     add_quarters(kpi, [(1, 1, 1, 95), (2, 2, 1, 100), (3, None, 3, 90)])
@@ -125,7 +132,9 @@ def test_a_missing_unit_is_flagged_and_a_number_inside_the_unit_too(make_indicat
     assert not {"Q007-unit-missing", "Q008-number-in-unit"} & rules_of(make_indicator(agency_a))
 
 
-def test_a_title_cut_short_with_a_percent_sign_is_flagged_on_kpis_and_strategy_nodes(make_indicator, agency_a):
+def test_a_title_cut_short_with_a_percent_sign_is_flagged_on_kpis_and_strategy_nodes(
+    make_indicator, agency_a
+):
     plan = StrategyPlan.objects.create(code="bma", name_th="แผน", is_primary=True)
     cut = StrategyNode.objects.create(
         plan=plan, path="7.3.1", title="บุคลากรกรุงเทพมหานครเป็นผู้ปฏิบัติงานแบบมืออาชีพ มีคุณธรรม และเป็นที่เชื่%"
@@ -198,7 +207,9 @@ def test_the_write_check_warns_when_a_new_result_is_below_the_previous_quarter(m
     assert check_report_write(kpi, 2, "60") == []
 
 
-def test_the_write_check_blocks_a_percent_far_above_100_and_leaves_stored_rows_alone(make_indicator, agency_a):
+def test_the_write_check_blocks_a_percent_far_above_100_and_leaves_stored_rows_alone(
+    make_indicator, agency_a
+):
     kpi = make_indicator(agency_a, target=D(80))
     add_quarters(kpi, [(1, None, 20, None)])
     found = check_report_write(kpi, 1, "1,407.52")

@@ -50,7 +50,9 @@ def test_a_milestone_result_outside_its_levels_is_refused_not_scored():
 
 
 def test_a_custom_level_table_scores_by_its_own_percentages():
-    rule = Rule(method=MILESTONE, levels=(Level(1, D(50), D(5)), Level(2, D(80), D(8)), Level(3, D(100), D(10))))
+    rule = Rule(
+        method=MILESTONE, levels=(Level(1, D(50), D(5)), Level(2, D(80), D(8)), Level(3, D(100), D(10)))
+    )
     assert [score_value(rule, D(n)).percent for n in (1, 2, 3)] == [D(50), D(80), D(100)]
     with pytest.raises(scoring.ScoringError):
         score_value(rule, D(4))
@@ -88,7 +90,13 @@ def test_lower_is_better_score_bands_descend():
 def test_a_range_is_best_in_the_middle_and_falls_off_both_sides():
     rule = Rule(method=RANGE, range_low=D(85), range_high=D(95), tolerance=D(10))
     assert [score_value(rule, D(v)).percent for v in (85, 90, 95, 80, 100, 60, 120)] == [
-        100, 100, 100, 50, 50, 0, 0
+        100,
+        100,
+        100,
+        50,
+        50,
+        0,
+        0,
     ]
 
 
@@ -113,7 +121,12 @@ def test_the_year_uses_the_achieved_value_else_the_latest_result():
 
 def test_status_follows_configurable_thresholds():
     strict = scoring.Thresholds(on_track=D(90), at_risk=D(70))
-    assert [scoring.status(D(v), strict) for v in (95, 90, 75, 69)] == ["on_track", "on_track", "at_risk", "off_track"]
+    assert [scoring.status(D(v), strict) for v in (95, 90, 75, 69)] == [
+        "on_track",
+        "on_track",
+        "at_risk",
+        "off_track",
+    ]
     assert scoring.status(None) == "no_data"
     with pytest.raises(ValueError):
         scoring.Thresholds(on_track=D(50), at_risk=D(60))
@@ -154,17 +167,23 @@ def test_agency_score_leaves_out_unscored_kpis_and_says_so():
 
 
 def test_roll_ups_by_strategy_node_count_each_kpi_for_its_ancestors():
-    rolled = scoring.roll_up_by_node([(["7.3.1.1"], D(100), D(50)), (["7.3.2"], D(50), D(50)), (["5.1"], D(10), None)])
+    rolled = scoring.roll_up_by_node(
+        [(["7.3.1.1"], D(100), D(50)), (["7.3.2"], D(50), D(50)), (["5.1"], D(10), None)]
+    )
     assert rolled["7"].value == D(75) and rolled["7.3.1"].value == D(100) and rolled["5"].value == D(10)
 
 
 def test_roll_ups_by_evaluation_dimension():
-    rolled = scoring.roll_up_by_dimension([(1, D(100), D(30)), (1, D(0), D(10)), (2, D(50), D(60)), (None, D(1), D(1))])
+    rolled = scoring.roll_up_by_dimension(
+        [(1, D(100), D(30)), (1, D(0), D(10)), (2, D(50), D(60)), (None, D(1), D(1))]
+    )
     assert rolled[1].value == D(75) and rolled[2].value == D(50) and None not in rolled
 
 
 def test_evaluate_never_raises_and_keeps_what_it_could_not_score():
-    result = scoring.evaluate(SEED_RULE, [QuarterInput(1, result=D(20)), QuarterInput(2, result=D(2))], D(100))
+    result = scoring.evaluate(
+        SEED_RULE, [QuarterInput(1, result=D(20)), QuarterInput(2, result=D(2))], D(100)
+    )
     assert 1 in result.problems and result.quarters[2].percent == D(40)
     assert result.year is None and result.year_problem is not None
     assert result.status == "off_track"
@@ -179,11 +198,15 @@ positive = st.decimals(min_value=D("0.01"), max_value=10000, places=2)
 def rules():
     percent = st.builds(
         lambda t, d, cap: Rule(method=PERCENT_OF_TARGET, target=t, direction=d, cap=cap),
-        positive, st.sampled_from(["higher", LOWER]), st.sampled_from([D(100), D(120), D(150)]),
+        positive,
+        st.sampled_from(["higher", LOWER]),
+        st.sampled_from([D(100), D(120), D(150)]),
     )
     rng = st.builds(
         lambda lo, width, tol: Rule(method=RANGE, range_low=lo, range_high=lo + width, tolerance=tol),
-        values, positive, st.one_of(st.none(), positive),
+        values,
+        positive,
+        st.one_of(st.none(), positive),
     )
     return st.one_of(percent, rng, st.just(BANDS_RULE))
 
@@ -219,8 +242,13 @@ def test_scores_are_monotone_in_the_result_in_the_rules_direction(rule, a, b):
         assert s_low <= s_high
 
 
-@given(st.lists(st.tuples(st.decimals(min_value=0, max_value=100, places=2), st.integers(min_value=1, max_value=60)),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.decimals(min_value=0, max_value=100, places=2), st.integers(min_value=1, max_value=60)),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_weights_that_sum_to_100_give_a_score_within_the_range_of_the_kpi_scores(rows):
     raw = [w for _, w in rows]
     total = sum(raw)

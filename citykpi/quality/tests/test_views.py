@@ -25,15 +25,17 @@ def test_a_reporter_may_not_see_the_report(client, reporter_a):
     assert client.get("/quality/").status_code == 403
 
 
-def test_the_evaluator_sees_counts_by_rule_and_agency_with_links(client, evaluator, seed_kpi, make_indicator, agency_b):
+def test_the_evaluator_sees_counts_by_rule_and_agency_with_links(
+    client, evaluator, seed_kpi, make_indicator, agency_b
+):
     make_indicator(agency_b, unit=None)
     refresh_year(evaluator, 2566)
     login(client, evaluator)
     response = client.get("/quality/?year=2566")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "?year=2566&amp;rule=Q001-level-out-of-scale&amp;severity=error\">5</a>" in html
-    assert "?year=2566&amp;agency=0409\">0409" in html and "?year=2566&amp;agency=5047\">5047" in html
+    assert '?year=2566&amp;rule=Q001-level-out-of-scale&amp;severity=error">5</a>' in html
+    assert '?year=2566&amp;agency=0409">0409' in html and '?year=2566&amp;agency=5047">5047' in html
     assert "0409-0950" in html
 
 

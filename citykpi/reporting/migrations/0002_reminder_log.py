@@ -6,26 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0001_initial'),
+        ("reporting", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderLog',
+            name="ReminderLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_on', models.DateField()),
-                ('kind', models.CharField(choices=[('due', 'ใกล้ครบกำหนด / Due'), ('overdue', 'เลยกำหนด / Overdue'), ('returned', 'ส่งกลับแก้ไข / Returned')], max_length=20)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('quarter_report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='reporting.quarterreport')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sent_on", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("due", "ใกล้ครบกำหนด / Due"),
+                            ("overdue", "เลยกำหนด / Overdue"),
+                            ("returned", "ส่งกลับแก้ไข / Returned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "quarter_report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="reporting.quarterreport",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_on'],
-                'constraints': [models.UniqueConstraint(fields=('quarter_report', 'user', 'sent_on'), name='reminder_once_a_day_per_person')],
+                "ordering": ["-sent_on"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("quarter_report", "user", "sent_on"), name="reminder_once_a_day_per_person"
+                    )
+                ],
             },
         ),
     ]

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0004_alter_milestonelevel_options'),
-        ('reporting', '0002_reminder_log'),
+        ("indicators", "0004_alter_milestonelevel_options"),
+        ("reporting", "0002_reminder_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='quarterreport',
-            index=models.Index(fields=['indicator', 'status'], name='quarter_report_ind_status_idx'),
+            model_name="quarterreport",
+            index=models.Index(fields=["indicator", "status"], name="quarter_report_ind_status_idx"),
         ),
     ]

@@ -77,8 +77,13 @@ def test_anonymous_user_is_refused(kpi_a):
 
 @pytest.mark.parametrize(
     ("value", "unit_fixture"),
-    [("101", "unit_percent"), ("-1", "unit_percent"), ("6", "unit_level"), ("abc", "unit_percent"),
-     ("1.00001", "unit_percent")],
+    [
+        ("101", "unit_percent"),
+        ("-1", "unit_percent"),
+        ("6", "unit_level"),
+        ("abc", "unit_percent"),
+        ("1.00001", "unit_percent"),
+    ],
 )
 def test_results_outside_the_units_scale_are_refused_naming_the_field(
     make_indicator, agency_a, reporter_a, value, unit_fixture, request
@@ -96,8 +101,9 @@ def test_results_outside_the_units_scale_are_refused_naming_the_field(
 def test_percent_over_100_is_accepted_where_the_unit_allows_it(make_indicator, agency_a, reporter_a):
     from citykpi.indicators.models import Unit
 
-    unit = Unit.objects.create(name_th="ร้อยละที่เพิ่มขึ้น", kind=Unit.Kind.PERCENT, scale_min=0, scale_max=100,
-                               allows_over_100=True)
+    unit = Unit.objects.create(
+        name_th="ร้อยละที่เพิ่มขึ้น", kind=Unit.Kind.PERCENT, scale_min=0, scale_max=100, allows_over_100=True
+    )
     report = actions.get_quarter(make_indicator(agency_a, unit=unit), 2)
     save(reporter_a, report, result="135.5")
     assert report.result == Decimal("135.5")
@@ -126,7 +132,9 @@ def test_the_form_closes_after_the_deadline(kpi_a, reporter_a):
     assert "15 เมษายน 2566" in info.value.message_th
 
 
-def test_head_submits_and_the_signal_fires_after_commit(kpi_a, reporter_a, head_a, django_capture_on_commit_callbacks):
+def test_head_submits_and_the_signal_fires_after_commit(
+    kpi_a, reporter_a, head_a, django_capture_on_commit_callbacks
+):
     seen = []
     report_changed.connect(lambda **kw: seen.append(kw["action"]), weak=False, dispatch_uid="t-submit")
     try:

@@ -42,8 +42,10 @@ def plain_zip() -> bytes:
 def evidence_storage(settings, tmp_path):
     settings.STORAGES = {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "evidence")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "evidence")},
+        },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path / "evidence"
@@ -56,13 +58,29 @@ def upload(reporter, kpi, name, content):
 
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
-    [("a.pdf", PDF, "application/pdf"), ("a.png", PNG, "image/png"), ("a.jpg", JPEG, "image/jpeg"),
-     ("a.docx", ooxml("word/document.xml"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-     ("a.xlsx", ooxml("xl/workbook.xml"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-     ("a.pptx", ooxml("ppt/presentation.xml"),
-      "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-     ("a.doc", OLE2, "application/msword"), ("a.xls", OLE2, "application/vnd.ms-excel"),
-     ("no-extension", PDF, "application/pdf")],
+    [
+        ("a.pdf", PDF, "application/pdf"),
+        ("a.png", PNG, "image/png"),
+        ("a.jpg", JPEG, "image/jpeg"),
+        (
+            "a.docx",
+            ooxml("word/document.xml"),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            "a.xlsx",
+            ooxml("xl/workbook.xml"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "a.pptx",
+            ooxml("ppt/presentation.xml"),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+        ("a.doc", OLE2, "application/msword"),
+        ("a.xls", OLE2, "application/vnd.ms-excel"),
+        ("no-extension", PDF, "application/pdf"),
+    ],
 )
 def test_accepted_types_are_detected_from_the_content(kpi_a, reporter_a, name, content, content_type):
     evidence = upload(reporter_a, kpi_a, name, content)
@@ -74,8 +92,12 @@ def test_accepted_types_are_detected_from_the_content(kpi_a, reporter_a, name, c
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100), ("photo.png", b"<html><script>x</script></html>"),
-     ("sheet.xlsx", plain_zip()), ("evil.pdf", b"GIF89a" + b"\x00" * 50)],
+    [
+        ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100),
+        ("photo.png", b"<html><script>x</script></html>"),
+        ("sheet.xlsx", plain_zip()),
+        ("evil.pdf", b"GIF89a" + b"\x00" * 50),
+    ],
 )
 def test_a_wrong_type_under_a_right_name_is_refused(kpi_a, reporter_a, name, content):
     with pytest.raises(ActionError) as info:
@@ -100,8 +122,13 @@ def test_a_file_over_the_limit_is_refused(kpi_a, reporter_a, settings):
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\win.ini.pdf", "win.ini.pdf"),
-     ("/abs/path/รายงาน ไตรมาส ๒.pdf", "รายงาน ไตรมาส ๒.pdf"), ("..", "evidence"), ("a\x00b.pdf", "ab.pdf")],
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\win.ini.pdf", "win.ini.pdf"),
+        ("/abs/path/รายงาน ไตรมาส ๒.pdf", "รายงาน ไตรมาส ๒.pdf"),
+        ("..", "evidence"),
+        ("a\x00b.pdf", "ab.pdf"),
+    ],
 )
 def test_names_lose_their_folders_and_keep_their_thai(raw, clean):
     assert clean_name(raw) == clean
@@ -122,7 +149,9 @@ def test_another_agency_cannot_attach_evidence(kpi_a, reporter_b):
         upload(reporter_b, kpi_a, "a.pdf", PDF)
 
 
-def test_evidence_is_private_until_published_then_public_with_its_thai_name(kpi_a, reporter_a, head_a, reporter_b):
+def test_evidence_is_private_until_published_then_public_with_its_thai_name(
+    kpi_a, reporter_a, head_a, reporter_b
+):
     evidence = upload(reporter_a, kpi_a, "รายงาน ผล.pdf", PDF)
     url = f"/work/evidence/{evidence.pk}/"
     assert Client().get(url).status_code == 404

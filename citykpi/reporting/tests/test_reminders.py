@@ -13,7 +13,7 @@ from citykpi.reporting.models import ReminderLog
 from citykpi.reporting.tests.conftest import IN_Q2
 
 # FY 2566 deadlines by default: Q1 15 Jan 2023, Q2 15 Apr 2023.
-APRIL_10 = dt.date(2023, 4, 10)   # Q2 due in 5 days, Q1 overdue
+APRIL_10 = dt.date(2023, 4, 10)  # Q2 due in 5 days, Q1 overdue
 
 
 @pytest.fixture(autouse=True)
@@ -21,8 +21,9 @@ def locmem_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def test_reporters_and_heads_get_due_and_overdue_quarters_once_a_day(kpi_a, kpi_b, reporter_a, head_a,
-                                                                    reporter_b, evaluator):
+def test_reporters_and_heads_get_due_and_overdue_quarters_once_a_day(
+    kpi_a, kpi_b, reporter_a, head_a, reporter_b, evaluator
+):
     call_command("remind", today=APRIL_10.isoformat())
     recipients = sorted(m.to[0] for m in mail.outbox)
     assert recipients == ["head-a@example.test", "reporter-a@example.test", "reporter-b@example.test"]
@@ -38,7 +39,9 @@ def test_reporters_and_heads_get_due_and_overdue_quarters_once_a_day(kpi_a, kpi_
 
 def test_submitted_quarters_and_far_deadlines_are_not_reminded(kpi_a, head_a):
     report = actions.get_quarter(kpi_a, 1)
-    actions.save_report(head_a, report, result="10", narrative="", version=1, now=IN_Q2.replace(month=1, day=10))
+    actions.save_report(
+        head_a, report, result="10", narrative="", version=1, now=IN_Q2.replace(month=1, day=10)
+    )
     actions.submit_report(head_a, report, now=IN_Q2.replace(month=1, day=10))
     call_command("remind", today="2023-02-15")  # Q1 submitted; Q2 due only on 15 April
     assert mail.outbox == []

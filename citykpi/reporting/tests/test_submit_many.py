@@ -22,8 +22,9 @@ def drafted(kpi, user, quarter=2, result="40"):
     return report
 
 
-def test_the_head_submits_every_selected_quarter_with_one_audit_row_each(make_indicator, agency_a, head_a,
-                                                                          reporter_a):
+def test_the_head_submits_every_selected_quarter_with_one_audit_row_each(
+    make_indicator, agency_a, head_a, reporter_a
+):
     reports = [drafted(make_indicator(agency_a), reporter_a) for _ in range(3)]
     done = actions.submit_many(head_a, {r.pk: r.version for r in reports}, now=IN_Q2)
     assert sorted(r.pk for r in done) == sorted(r.pk for r in reports)
@@ -45,8 +46,9 @@ def test_one_stale_version_submits_nothing_and_names_the_kpi(make_indicator, age
     assert not AuditEvent.objects.filter(action="report.submit").exists()
 
 
-def test_a_quarter_without_a_result_refuses_the_whole_batch_with_its_code(make_indicator, agency_a, head_a,
-                                                                           reporter_a):
+def test_a_quarter_without_a_result_refuses_the_whole_batch_with_its_code(
+    make_indicator, agency_a, head_a, reporter_a
+):
     ready = drafted(make_indicator(agency_a), reporter_a)
     empty = drafted(make_indicator(agency_a), reporter_a, result="")
     with pytest.raises(ActionError) as info:

@@ -5,48 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='StrategyPlan',
+            name="StrategyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name_th', models.CharField(max_length=255)),
-                ('name_en', models.CharField(blank=True, max_length=255)),
-                ('level_names', models.JSONField(blank=True, default=list)),
-                ('start_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('is_primary', models.BooleanField(default=False, help_text='The plan shown as สนับสนุนยุทธศาสตร์กรุงเทพมหานครฯ on KPI pages.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name_th", models.CharField(max_length=255)),
+                ("name_en", models.CharField(blank=True, max_length=255)),
+                ("level_names", models.JSONField(blank=True, default=list)),
+                ("start_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("end_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "is_primary",
+                    models.BooleanField(
+                        default=False, help_text="The plan shown as สนับสนุนยุทธศาสตร์กรุงเทพมหานครฯ on KPI pages."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'code'],
+                "ordering": ["-is_primary", "code"],
             },
         ),
         migrations.CreateModel(
-            name='StrategyNode',
+            name="StrategyNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=40, verbose_name='เลขลำดับ')),
-                ('depth', models.PositiveSmallIntegerField()),
-                ('display_number', models.CharField(blank=True, max_length=40)),
-                ('heading_prefix', models.CharField(blank=True, max_length=80)),
-                ('title', models.TextField()),
-                ('title_en', models.TextField(blank=True)),
-                ('title_truncated', models.BooleanField(default=False)),
-                ('sort_key', models.CharField(editable=False, max_length=80)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='strategy.strategynode')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='nodes', to='strategy.strategyplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=40, verbose_name="เลขลำดับ")),
+                ("depth", models.PositiveSmallIntegerField()),
+                ("display_number", models.CharField(blank=True, max_length=40)),
+                ("heading_prefix", models.CharField(blank=True, max_length=80)),
+                ("title", models.TextField()),
+                ("title_en", models.TextField(blank=True)),
+                ("title_truncated", models.BooleanField(default=False)),
+                ("sort_key", models.CharField(editable=False, max_length=80)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="strategy.strategynode",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="nodes",
+                        to="strategy.strategyplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'sort_key'],
-                'indexes': [models.Index(fields=['plan', 'sort_key'], name='strategy_node_sort_idx')],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'path'), name='strategy_node_unique_path'), models.CheckConstraint(condition=models.Q(('depth__gte', 1)), name='strategy_node_depth_positive')],
+                "ordering": ["plan", "sort_key"],
+                "indexes": [models.Index(fields=["plan", "sort_key"], name="strategy_node_sort_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("plan", "path"), name="strategy_node_unique_path"),
+                    models.CheckConstraint(
+                        condition=models.Q(("depth__gte", 1)), name="strategy_node_depth_positive"
+                    ),
+                ],
             },
         ),
     ]

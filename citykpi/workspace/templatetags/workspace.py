@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def pick(label: str) -> str:
-    """"ไทย / English" choice labels -> the active language's half."""
+    """ "ไทย / English" choice labels -> the active language's half."""
     thai, sep, english = str(label).partition(" / ")
     if not sep:
         return thai

@@ -24,8 +24,10 @@ def evidence_storage(settings, tmp_path):
     settings.STORAGES = {
         # Templates use {% static %}; the manifest exists only after collectstatic.
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "evidence")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "evidence")},
+        },
     }
     return tmp_path / "evidence"
 
@@ -51,8 +53,10 @@ def current_year(db) -> FiscalYear:
     today = timezone.localdate()
     return FiscalYear.objects.create(
         year=fiscal_year_of(today),
-        q1_deadline=today + dt.timedelta(days=30), q2_deadline=today + dt.timedelta(days=120),
-        q3_deadline=today + dt.timedelta(days=210), q4_deadline=today + dt.timedelta(days=300),
+        q1_deadline=today + dt.timedelta(days=30),
+        q2_deadline=today + dt.timedelta(days=120),
+        q3_deadline=today + dt.timedelta(days=210),
+        q4_deadline=today + dt.timedelta(days=300),
     )
 
 

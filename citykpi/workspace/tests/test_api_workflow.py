@@ -37,8 +37,10 @@ def api_setup(settings):
 def current_year(db):
     today = timezone.localdate()
     return FiscalYear.objects.create(
-        year=fiscal_year_of(today), q1_deadline=today + dt.timedelta(days=30),
-        q2_deadline=today + dt.timedelta(days=120), q3_deadline=today + dt.timedelta(days=210),
+        year=fiscal_year_of(today),
+        q1_deadline=today + dt.timedelta(days=30),
+        q2_deadline=today + dt.timedelta(days=120),
+        q3_deadline=today + dt.timedelta(days=210),
         q4_deadline=today + dt.timedelta(days=300),
     )
 
@@ -49,8 +51,11 @@ def kpi_a(make_indicator, agency_a, current_year):
 
 
 def token_for(user) -> str:
-    response = Client().post("/api/v1/auth/token", {"username": user.username, "password": PASSWORD},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": user.username, "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
@@ -94,8 +99,9 @@ def test_a_token_is_issued_for_a_good_password_and_stored_hashed(reporter_a):
 
 
 def test_a_wrong_password_gets_401_in_both_languages(reporter_a):
-    response = Client().post("/api/v1/auth/token", {"username": "reporter-a", "password": "nope"},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token", {"username": "reporter-a", "password": "nope"}, content_type="application/json"
+    )
     assert response.status_code == 401
     body = response.json()
     assert body["message_th"] and body["message_en"] and body["field"] == "password"
@@ -104,10 +110,16 @@ def test_a_wrong_password_gets_401_in_both_languages(reporter_a):
 def test_token_requests_are_throttled_like_the_login(reporter_a, settings):
     settings.LOGIN_FAILURE_LIMIT = 3
     for _ in range(3):
-        Client().post("/api/v1/auth/token", {"username": "reporter-a", "password": "bad"},
-                      content_type="application/json")
-    response = Client().post("/api/v1/auth/token", {"username": "reporter-a", "password": PASSWORD},
-                             content_type="application/json")
+        Client().post(
+            "/api/v1/auth/token",
+            {"username": "reporter-a", "password": "bad"},
+            content_type="application/json",
+        )
+    response = Client().post(
+        "/api/v1/auth/token",
+        {"username": "reporter-a", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 429
     assert "นาที" in response.json()["message_th"]
 
@@ -123,8 +135,11 @@ def test_without_a_token_the_workflow_answers_401_json(kpi_a):
 def test_a_real_server_also_answers_401_not_a_csrf_403_without_a_token(kpi_a):
     """The test client skips CSRF unless told; a real server does not."""
     strict = Client(enforce_csrf_checks=True)
-    response = strict.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
-                          content_type="application/json")
+    response = strict.put(
+        base(kpi_a) + "/report",
+        {"result": "1", "narrative": "", "version": 1},
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response.json()["message_th"]
     submit = strict.post(base(kpi_a) + "/submit", {}, content_type="application/json")
@@ -134,8 +149,11 @@ def test_a_real_server_also_answers_401_not_a_csrf_403_without_a_token(kpi_a):
 def test_a_browser_session_calling_the_api_still_needs_its_csrf_token(kpi_a, reporter_a):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(reporter_a)
-    response = strict.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
-                          content_type="application/json")
+    response = strict.put(
+        base(kpi_a) + "/report",
+        {"result": "1", "narrative": "", "version": 1},
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -171,12 +189,13 @@ MATRIX = {
 
 
 @pytest.mark.parametrize("persona", [None, *PERSONAS])
-def test_each_persona_gets_the_right_status_from_every_endpoint(persona, request, make_indicator, agency_a,
-                                                                current_year, head_a):
+def test_each_persona_gets_the_right_status_from_every_endpoint(
+    persona, request, make_indicator, agency_a, current_year, head_a
+):
     client = as_persona(request, persona)
-    kpi1 = make_indicator(agency_a, fiscal_year=current_year)   # for report and submit
-    kpi2 = make_indicator(agency_a, fiscal_year=current_year)   # submitted: for return
-    kpi3 = make_indicator(agency_a, fiscal_year=current_year)   # submitted: for assessment, then reopen
+    kpi1 = make_indicator(agency_a, fiscal_year=current_year)  # for report and submit
+    kpi2 = make_indicator(agency_a, fiscal_year=current_year)  # submitted: for return
+    kpi3 = make_indicator(agency_a, fiscal_year=current_year)  # submitted: for assessment, then reopen
     submitted(kpi2, head_a)
     submitted(kpi3, head_a)
     put = client.put(base(kpi1) + "/report", {"result": "๑๐", "narrative": "x", "version": 1})
@@ -186,12 +205,16 @@ def test_each_persona_gets_the_right_status_from_every_endpoint(persona, request
     ret = client.post(base(kpi2) + "/return", {"reason": "ขาดหลักฐาน"})
     ass = client.post(base(kpi3) + "/assessment", {"score": 90, "components": {"2.1": 90, "2.2": "๑๐๐"}})
     if ass.status_code != 200:
-        from citykpi.evaluation import actions as evaluation
-        from citykpi.conftest import _user
         from citykpi.accounts.models import Role
+        from citykpi.conftest import _user
+        from citykpi.evaluation import actions as evaluation
 
-        evaluation.assess(_user("ev2", Role.EVALUATOR), reporting.get_quarter(kpi3, 1), score="1",
-                          components={"2.1": "1", "2.2": "1"})
+        evaluation.assess(
+            _user("ev2", Role.EVALUATOR),
+            reporting.get_quarter(kpi3, 1),
+            score="1",
+            components={"2.1": "1", "2.2": "1"},
+        )
     reo = client.post(base(kpi3) + "/reopen", {"reason": "ตรวจใหม่"})
     got = tuple(r.status_code for r in (put, sub, ret, ass, reo))
     assert got == MATRIX[persona], [r.content for r in (put, sub, ret, ass, reo)]
@@ -208,19 +231,30 @@ def test_a_whole_quarter_over_the_api_with_audit_rows_marked_api(kpi_a, head_a, 
     assert head.post(base(kpi_a) + "/submit", {"version": 2}).json()["status"] == "submitted"
     assert ev.post(base(kpi_a) + "/return", {"reason": "ขาดหลักฐาน"}).json()["return_reason"] == "ขาดหลักฐาน"
     version = QuarterReport.objects.get().version
-    assert head.put(base(kpi_a) + "/report", {"result": 45, "narrative": "แก้แล้ว", "version": version}).status_code == 200
+    assert (
+        head.put(
+            base(kpi_a) + "/report", {"result": 45, "narrative": "แก้แล้ว", "version": version}
+        ).status_code
+        == 200
+    )
     assert head.post(base(kpi_a) + "/submit").status_code == 200
-    scored = ev.post(base(kpi_a) + "/assessment", {"score": "95", "components": {"2.1": 95, "2.2": 100},
-                                                   "comment": "ดี"})
+    scored = ev.post(
+        base(kpi_a) + "/assessment", {"score": "95", "components": {"2.1": 95, "2.2": 100}, "comment": "ดี"}
+    )
     assert scored.status_code == 200
-    assert scored.json()["components"] == {"2.1": "95", "2.2": "100"} and scored.json()["status"] == "assessed"
+    assert (
+        scored.json()["components"] == {"2.1": "95", "2.2": "100"} and scored.json()["status"] == "assessed"
+    )
     assert set(AuditEvent.objects.values_list("source", flat=True)) == {"api"}
     assert AuditEvent.objects.count() == 6
 
 
 def test_the_second_client_gets_409_and_the_first_change_stands(kpi_a, head_a, reporter_a):
     first, second = Api(token_for(head_a)), Api(token_for(reporter_a))
-    assert first.put(base(kpi_a) + "/report", {"result": "60", "narrative": "หัวหน้า", "version": 1}).status_code == 200
+    assert (
+        first.put(base(kpi_a) + "/report", {"result": "60", "narrative": "หัวหน้า", "version": 1}).status_code
+        == 200
+    )
     late = second.put(base(kpi_a) + "/report", {"result": "10", "narrative": "ผู้รายงาน", "version": 1})
     assert late.status_code == 409
     body = late.json()
@@ -241,22 +275,29 @@ def test_bad_input_names_the_field(kpi_a, head_a, evaluator):
 
 
 def test_an_unknown_kpi_is_404(head_a, db):
-    response = Api(token_for(head_a)).put("/api/v1/kpis/0409-999999/quarters/1/report",
-                                          {"result": "1", "narrative": "", "version": 1})
+    response = Api(token_for(head_a)).put(
+        "/api/v1/kpis/0409-999999/quarters/1/report", {"result": "1", "narrative": "", "version": 1}
+    )
     assert response.status_code == 404 and response.json()["field"] == "code"
 
 
 def test_the_session_user_must_send_the_csrf_token(kpi_a, head_a):
     client = Client(enforce_csrf_checks=True)
     client.login(username=head_a.username, password=PASSWORD)
-    refused = client.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
-                         content_type="application/json")
+    refused = client.put(
+        base(kpi_a) + "/report",
+        {"result": "1", "narrative": "", "version": 1},
+        content_type="application/json",
+    )
     assert refused.status_code == 403
     assert not QuarterReport.objects.filter(status=S.DRAFT).exists()
     client.get("/work/")  # any page with a form sets the CSRF cookie
-    accepted = client.put(base(kpi_a) + "/report", {"result": "1", "narrative": "", "version": 1},
-                          content_type="application/json",
-                          headers={"X-CSRFToken": client.cookies["csrftoken"].value})
+    accepted = client.put(
+        base(kpi_a) + "/report",
+        {"result": "1", "narrative": "", "version": 1},
+        content_type="application/json",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
     assert accepted.status_code == 200
 
 

@@ -56,9 +56,7 @@ def test_the_assessment_page_shows_target_unit_direction_and_the_calculation_met
     assert '<details id="calculation">' in page and "ผู้เข้าอบรมทั้งหมด × 100" in page
 
 
-def test_the_four_quarters_table_shows_plan_result_status_and_score(
-    kpi_a, head_a, evaluator, login
-):
+def test_the_four_quarters_table_shows_plan_result_status_and_score(kpi_a, head_a, evaluator, login):
     first = submitted_quarter(kpi_a, head_a, quarter=1, result="30", planned="20")
     evaluation.assess(evaluator, first, score="77", components=COMPONENTS)
     submitted_quarter(kpi_a, head_a, quarter=2, result="45", planned="50")
@@ -90,8 +88,13 @@ def test_a_level_kpi_reported_as_a_percent_gets_no_suggestion_but_an_error_findi
 ):
     from citykpi.indicators.models import Indicator
 
-    kpi = make_indicator(agency_a, fiscal_year=current_year, unit=unit_level, target=Decimal(5),
-                         scoring_method=Indicator.Method.MILESTONE)
+    kpi = make_indicator(
+        agency_a,
+        fiscal_year=current_year,
+        unit=unit_level,
+        target=Decimal(5),
+        scoring_method=Indicator.Method.MILESTONE,
+    )
     report = reporting.get_quarter(kpi, 1)
     # The seed's case: a 5-level KPI with "100"; stored directly as a legacy import would.
     QuarterReport.objects.filter(pk=report.pk).update(result=Decimal(100), status=S.SUBMITTED)
@@ -122,8 +125,9 @@ def test_the_narrative_and_the_evidence_are_on_the_page(kpi_a, head_a, evaluator
     assert "อบรมครบ 3 รุ่น" in page and "รายชื่อผู้เข้าอบรม.pdf" in page
 
 
-def test_the_components_of_the_fiscal_years_scheme_are_the_form_fields(kpi_a, current_year, head_a,
-                                                                        evaluator, login):
+def test_the_components_of_the_fiscal_years_scheme_are_the_form_fields(
+    kpi_a, current_year, head_a, evaluator, login
+):
     current_year.assessment_components = ["1", "2", "3"]
     current_year.save()
     submitted_quarter(kpi_a, head_a)
@@ -186,14 +190,20 @@ def test_save_and_next_moves_through_the_filtered_queue_keeping_its_filters(queu
     client = login(evaluator)
     next_qs = "agency=0409&status=submitted"
     queue = client.get(reverse("workspace:queue"), {"agency": "0409", "status": "submitted"})
-    assert f"?next=agency%3D0409%26status%3Dsubmitted" in queue.content.decode()
+    assert "?next=agency%3D0409%26status%3Dsubmitted" in queue.content.decode()
     first = reports[0]
     page = assess_page(client, first.indicator, next=next_qs).content.decode()
     assert 'name="next" value="agency=0409&amp;status=submitted"' in page
     response = client.post(
         reverse("workspace:assess", args=[first.indicator.code, 1]),
-        {"action": "assess", "score": "90", **{f"component_{k}": v for k, v in COMPONENTS.items()},
-         "version": first.version, "next": next_qs, "then": "next"},
+        {
+            "action": "assess",
+            "score": "90",
+            **{f"component_{k}": v for k, v in COMPONENTS.items()},
+            "version": first.version,
+            "next": next_qs,
+            "then": "next",
+        },
     )
     assert response.status_code == 302
     target = urlparse(response["Location"])
@@ -209,10 +219,17 @@ def test_return_and_next_also_moves_on(queue_of_three, evaluator, login):
     client = login(evaluator)
     response = client.post(
         reverse("workspace:assess", args=[reports[0].indicator.code, 1]),
-        {"action": "return", "reason": "ขาดหลักฐาน", "version": reports[0].version,
-         "next": "agency=0409", "then": "next"},
+        {
+            "action": "return",
+            "reason": "ขาดหลักฐาน",
+            "version": reports[0].version,
+            "next": "agency=0409",
+            "then": "next",
+        },
     )
-    assert urlparse(response["Location"]).path == reverse("workspace:assess", args=[reports[1].indicator.code, 1])
+    assert urlparse(response["Location"]).path == reverse(
+        "workspace:assess", args=[reports[1].indicator.code, 1]
+    )
     assert QuarterReport.objects.get(pk=reports[0].pk).status == S.RETURNED
 
 
@@ -224,8 +241,14 @@ def test_the_last_one_in_the_queue_goes_back_to_the_queue_with_a_message(queue_o
     client = login(evaluator)
     response = client.post(
         reverse("workspace:assess", args=[last.indicator.code, 1]),
-        {"action": "assess", "score": "70", **{f"component_{k}": v for k, v in COMPONENTS.items()},
-         "version": last.version, "next": "agency=0409", "then": "next"},
+        {
+            "action": "assess",
+            "score": "70",
+            **{f"component_{k}": v for k, v in COMPONENTS.items()},
+            "version": last.version,
+            "next": "agency=0409",
+            "then": "next",
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("workspace:queue") + "?agency=0409"
@@ -236,8 +259,15 @@ def test_a_failed_save_stays_on_the_page_with_the_queue_filters(queue_of_three, 
     reports, _other = queue_of_three
     response = login(evaluator).post(
         reverse("workspace:assess", args=[reports[0].indicator.code, 1]),
-        {"action": "assess", "score": "101", "component_2.1": "1", "component_2.2": "1",
-         "version": reports[0].version, "next": "agency=0409", "then": "next"},
+        {
+            "action": "assess",
+            "score": "101",
+            "component_2.1": "1",
+            "component_2.2": "1",
+            "version": reports[0].version,
+            "next": "agency=0409",
+            "then": "next",
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -249,8 +279,13 @@ def test_next_is_only_a_queue_filter_never_a_place_to_redirect_to(queue_of_three
     reports, _other = queue_of_three
     response = login(evaluator).post(
         reverse("workspace:assess", args=[reports[0].indicator.code, 1]),
-        {"action": "return", "reason": "ขาด", "version": reports[0].version,
-         "next": "https://evil.example/?agency=0409&x=<b>", "then": "stay"},
+        {
+            "action": "return",
+            "reason": "ขาด",
+            "version": reports[0].version,
+            "next": "https://evil.example/?agency=0409&x=<b>",
+            "then": "stay",
+        },
     )
     assert response["Location"].startswith("/work/kpi/")
     assert "evil" not in response["Location"]
@@ -260,8 +295,13 @@ def test_save_without_next_stays_on_the_same_quarter(queue_of_three, evaluator, 
     reports, _other = queue_of_three
     response = login(evaluator).post(
         reverse("workspace:assess", args=[reports[0].indicator.code, 1]),
-        {"action": "assess", "score": "90", **{f"component_{k}": v for k, v in COMPONENTS.items()},
-         "version": reports[0].version, "then": "stay"},
+        {
+            "action": "assess",
+            "score": "90",
+            **{f"component_{k}": v for k, v in COMPONENTS.items()},
+            "version": reports[0].version,
+            "then": "stay",
+        },
     )
     assert response["Location"] == reverse("workspace:assess", args=[reports[0].indicator.code, 1])
 
@@ -285,7 +325,9 @@ def test_the_queue_sorts_by_waiting_time_both_ways(queue_of_three, evaluator, lo
     client = login(evaluator)
     oldest_first = [r.pk for r in client.get(reverse("workspace:queue")).context["page"]]
     assert oldest_first == [other.pk] + [r.pk for r in reports]
-    newest_first = [r.pk for r in client.get(reverse("workspace:queue"), {"sort": "-waiting"}).context["page"]]
+    newest_first = [
+        r.pk for r in client.get(reverse("workspace:queue"), {"sort": "-waiting"}).context["page"]
+    ]
     assert newest_first == list(reversed(oldest_first))
     page = client.get(reverse("workspace:queue")).content.decode()
     assert "30 วัน" in page  # agency B's quarter has waited 30 days
@@ -308,8 +350,16 @@ def test_an_executive_sees_the_queue_without_assess_links(queue_of_three, execut
     assert "/assess/" not in page
 
 
-def test_the_queues_queries_do_not_grow_with_rows(queue_of_three, make_indicator, agency_a, current_year,
-                                                  head_a, evaluator, login, django_assert_max_num_queries):
+def test_the_queues_queries_do_not_grow_with_rows(
+    queue_of_three,
+    make_indicator,
+    agency_a,
+    current_year,
+    head_a,
+    evaluator,
+    login,
+    django_assert_max_num_queries,
+):
     client = login(evaluator)
     with django_assert_max_num_queries(14) as few:
         client.get(reverse("workspace:queue"))
@@ -327,8 +377,14 @@ def test_the_assess_forms_need_the_csrf_token(kpi_a, head_a, evaluator):
     client = Client(enforce_csrf_checks=True)
     client.login(username=evaluator.username, password=PASSWORD)
     url = reverse("workspace:assess", args=[kpi_a.code, 1])
-    data = {"action": "assess", "score": "90", "component_2.1": "90", "component_2.2": "90",
-            "version": report.version, "then": "next"}
+    data = {
+        "action": "assess",
+        "score": "90",
+        "component_2.1": "90",
+        "component_2.2": "90",
+        "version": report.version,
+        "then": "next",
+    }
     assert client.post(url, data).status_code == 403
     assert QuarterReport.objects.get(pk=report.pk).status == S.SUBMITTED
 

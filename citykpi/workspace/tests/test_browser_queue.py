@@ -16,7 +16,14 @@ S = QuarterReport.Status
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_head_submits_all_then_the_evaluator_scores_the_queue_one_after_another(
-    live_server, browser, settings, make_indicator, agency_a, current_year, reporter_a, head_a,  # noqa: F811
+    live_server,
+    browser,  # noqa: F811 (the fixture imported above)
+    settings,
+    make_indicator,
+    agency_a,
+    current_year,
+    reporter_a,
+    head_a,
     evaluator,
 ):
     settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = False  # the live server is plain HTTP

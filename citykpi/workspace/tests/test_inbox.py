@@ -33,8 +33,9 @@ def ready_form(reports):
     return data
 
 
-def test_the_head_sees_what_waits_for_submission_ready_and_not_ready(drafts, make_indicator, agency_a,
-                                                                      current_year, reporter_a, head_a, login):
+def test_the_head_sees_what_waits_for_submission_ready_and_not_ready(
+    drafts, make_indicator, agency_a, current_year, reporter_a, head_a, login
+):
     empty = drafted(make_indicator(agency_a, fiscal_year=current_year), reporter_a, result="")
     response = login(head_a).get(reverse("workspace:inbox"))
     assert sorted(i["report"].pk for i in response.context["ready"]) == sorted(r.pk for r in drafts)
@@ -118,8 +119,9 @@ def test_submit_ready_needs_the_csrf_token(drafts, head_a):
     assert not QuarterReport.objects.filter(status=S.SUBMITTED).exists()
 
 
-def test_the_heads_inbox_queries_do_not_grow_with_kpis(make_indicator, agency_a, current_year, reporter_a,
-                                                       head_a, login, django_assert_max_num_queries):
+def test_the_heads_inbox_queries_do_not_grow_with_kpis(
+    make_indicator, agency_a, current_year, reporter_a, head_a, login, django_assert_max_num_queries
+):
     for _ in range(2):
         drafted(make_indicator(agency_a, fiscal_year=current_year), reporter_a)
     client = login(head_a)
@@ -134,8 +136,13 @@ def test_the_heads_inbox_queries_do_not_grow_with_kpis(make_indicator, agency_a,
 
 @pytest.mark.parametrize(
     ("persona", "sees_queue"),
-    [("reporter_a", False), ("head_a", False), ("evaluator", True), ("executive", False),
-     ("administrator", True)],
+    [
+        ("reporter_a", False),
+        ("head_a", False),
+        ("evaluator", True),
+        ("executive", False),
+        ("administrator", True),
+    ],
 )
 def test_the_queue_link_shows_only_to_those_who_work_the_queue(persona, sees_queue, request, login):
     page = login(request.getfixturevalue(persona)).get(reverse("workspace:inbox")).content.decode()

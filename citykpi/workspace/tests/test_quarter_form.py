@@ -31,8 +31,9 @@ def assessed_q1(kpi, head, evaluator, result="40"):
     return report
 
 
-def test_the_form_shows_this_quarters_plan_and_the_earlier_results(kpi_a, head_a, evaluator, reporter_a,
-                                                                     login):
+def test_the_form_shows_this_quarters_plan_and_the_earlier_results(
+    kpi_a, head_a, evaluator, reporter_a, login
+):
     assessed_q1(kpi_a, head_a, evaluator, result="40")
     q2 = reporting.get_quarter(kpi_a, 2)
     QuarterReport.objects.filter(pk=q2.pk).update(planned_target=Decimal("55"))
@@ -61,12 +62,14 @@ def test_the_deadline_today_is_said_plainly(kpi_a, reporter_a, current_year, log
     assert "ครบกำหนดวันนี้" in login(reporter_a).get(url(kpi_a)).content.decode()
 
 
-def test_a_cumulative_result_that_goes_down_is_saved_with_a_warning_shown(kpi_a, head_a, evaluator,
-                                                                             reporter_a, login):
+def test_a_cumulative_result_that_goes_down_is_saved_with_a_warning_shown(
+    kpi_a, head_a, evaluator, reporter_a, login
+):
     assessed_q1(kpi_a, head_a, evaluator, result="40")
     client = login(reporter_a)
-    response = client.post(url(kpi_a, 2), {"action": "save", "result": "30", "narrative": "ลดลง", "version": 1},
-                           follow=True)
+    response = client.post(
+        url(kpi_a, 2), {"action": "save", "result": "30", "narrative": "ลดลง", "version": 1}, follow=True
+    )
     assert QuarterReport.objects.get(indicator=kpi_a, quarter=2).result == Decimal("30")
     page = response.content.decode()
     assert "บันทึกร่างแล้ว" in page
@@ -74,8 +77,9 @@ def test_a_cumulative_result_that_goes_down_is_saved_with_a_warning_shown(kpi_a,
 
 
 def test_a_save_without_doubts_shows_no_warning(kpi_a, reporter_a, login):
-    response = login(reporter_a).post(url(kpi_a), {"action": "save", "result": "30", "narrative": "",
-                                                   "version": 1}, follow=True)
+    response = login(reporter_a).post(
+        url(kpi_a), {"action": "save", "result": "30", "narrative": "", "version": 1}, follow=True
+    )
     assert "โปรดตรวจสอบ" not in response.content.decode()
 
 
@@ -116,16 +120,18 @@ def test_the_reporter_removes_an_evidence_file_from_the_list(kpi_a, reporter_a, 
     assert evidence.is_removed
 
 
-def test_the_quarter_forms_queries_stay_bounded(kpi_a, head_a, evaluator, reporter_a, login,
-                                                django_assert_max_num_queries):
+def test_the_quarter_forms_queries_stay_bounded(
+    kpi_a, head_a, evaluator, reporter_a, login, django_assert_max_num_queries
+):
     assessed_q1(kpi_a, head_a, evaluator)
     client = login(reporter_a)
     with django_assert_max_num_queries(12):
         assert client.get(url(kpi_a, 2)).status_code == 200
 
 
-def test_a_returned_quarter_past_its_deadline_is_not_shown_as_overdue(kpi_a, head_a, evaluator, reporter_a,
-                                                                       current_year, login):
+def test_a_returned_quarter_past_its_deadline_is_not_shown_as_overdue(
+    kpi_a, head_a, evaluator, reporter_a, current_year, login
+):
     report = reporting.get_quarter(kpi_a, 1)
     reporting.save_report(head_a, report, result="20", narrative="", version=report.version)
     reporting.submit_report(head_a, report)

@@ -48,7 +48,9 @@ def ensure_postgres_database(url: str, *, drop: bool = False) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, "")).replace("postgres://", "postgresql://", 1)
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, "")).replace(
+        "postgres://", "postgresql://", 1
+    )
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and drop:
@@ -74,13 +76,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=list(SCALES), default="city")
-        parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default=None,
-                            help="default: both for city and smaller, postgres for national")
+        parser.add_argument(
+            "--db",
+            choices=["sqlite", "postgres", "both"],
+            default=None,
+            help="default: both for city and smaller, postgres for national",
+        )
         parser.add_argument("--out", default=None, help="the report (default docs/benchmarks.md)")
-        parser.add_argument("--workdir", default=None, help="datasets, static files, logs (default var/bench)")
-        parser.add_argument("--database-url", default=None, help="use this database instead of the default bench one")
+        parser.add_argument(
+            "--workdir", default=None, help="datasets, static files, logs (default var/bench)"
+        )
+        parser.add_argument(
+            "--database-url", default=None, help="use this database instead of the default bench one"
+        )
         parser.add_argument("--builder", choices=["auto", "generator", "own"], default="auto")
-        parser.add_argument("--rebuild", action="store_true", help="drop the benchmark database and build it again")
+        parser.add_argument(
+            "--rebuild", action="store_true", help="drop the benchmark database and build it again"
+        )
         parser.add_argument("--workers", type=int, default=default_workers())
         parser.add_argument("--worker-class", default="sync")
         parser.add_argument("--threads", type=int, default=1)
@@ -104,7 +116,9 @@ class Command(BaseCommand):
         out = Path(o["out"] or Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
         if o["db"] is None and "sqlite" in dbs and not o["database_url"] and not postgres_reachable():
             # `make bench` on a machine without PostgreSQL still measures SQLite.
-            self.stderr.write("PostgreSQL is not reachable: measuring SQLite only (the deadline goal needs PostgreSQL)")
+            self.stderr.write(
+                "PostgreSQL is not reachable: measuring SQLite only (the deadline goal needs PostgreSQL)"
+            )
             dbs = ["sqlite"]
         runs = []
         for db in dbs:
@@ -122,7 +136,7 @@ class Command(BaseCommand):
         if url.startswith("sqlite:///"):
             if o["rebuild"]:
                 for suffix in ("", "-wal", "-shm"):
-                    Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+                    Path(url[len("sqlite:///") :] + suffix).unlink(missing_ok=True)
         else:
             ensure_postgres_database(url, drop=o["rebuild"])
         run_dir = workdir / f"{scale.name}-{db}"
@@ -153,9 +167,27 @@ class Command(BaseCommand):
         if o["out"]:
             shown += ["--out", o["out"]]
         cmd = [
-            sys.executable, "-m", "citykpi", "bench", "--inner", "--scale", scale.name, "--workdir", str(run_dir),
-            "--result", str(result), "--builder", o["builder"], "--workers", str(o["workers"]),
-            "--worker-class", o["worker_class"], "--threads", str(o["threads"]), "--note", shlex.join(shown),
+            sys.executable,
+            "-m",
+            "citykpi",
+            "bench",
+            "--inner",
+            "--scale",
+            scale.name,
+            "--workdir",
+            str(run_dir),
+            "--result",
+            str(result),
+            "--builder",
+            o["builder"],
+            "--workers",
+            str(o["workers"]),
+            "--worker-class",
+            o["worker_class"],
+            "--threads",
+            str(o["threads"]),
+            "--note",
+            shlex.join(shown),
         ]
         self.stdout.write(f"== {db}: {url}")
         started = time.monotonic()
@@ -169,8 +201,13 @@ class Command(BaseCommand):
         from citykpi.bench.runner import Options, Run
 
         options = Options(
-            scale=scale, workdir=workdir, builder=o["builder"], workers=o["workers"], worker_class=o["worker_class"],
-            threads=o["threads"], command=o["note"] or f"citykpi bench --scale {scale.name}",
+            scale=scale,
+            workdir=workdir,
+            builder=o["builder"],
+            workers=o["workers"],
+            worker_class=o["worker_class"],
+            threads=o["threads"],
+            command=o["note"] or f"citykpi bench --scale {scale.name}",
         )
 
         def say(message: str) -> None:
@@ -179,6 +216,3 @@ class Command(BaseCommand):
 
         results = Run(options, say).execute()
         Path(o["result"]).write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
-
-
-

@@ -27,11 +27,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="do nothing when KPIs exist")
-        parser.add_argument("--reset", action="store_true", help="delete every row of the domain apps (only in a database the demo loaded), then load again")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete every row of the domain apps (only in a database the demo loaded), then load again",
+        )
         parser.add_argument("--scale", type=int, default=1, help="multiply the KPIs (benchmarks)")
         parser.add_argument("--seed", type=int, default=2566, help="random seed (default 2566)")
         parser.add_argument("--years", type=_year_range, default=None, help="fiscal years, e.g. 2563-2566")
-        parser.add_argument("--agencies", type=int, default=None, help="number of agencies (default: the ~80 real ones)")
+        parser.add_argument(
+            "--agencies", type=int, default=None, help="number of agencies (default: the ~80 real ones)"
+        )
 
     def handle(self, *args, **options) -> None:
         if options["scale"] < 1:
@@ -55,9 +61,7 @@ class Command(BaseCommand):
         if not result.loaded:
             self.stdout.write(result.message)
             return
-        self.stdout.write(
-            self.style.SUCCESS(f"โหลดข้อมูลตัวอย่างแล้ว / Demo loaded in {result.seconds:.1f} s")
-        )
+        self.stdout.write(self.style.SUCCESS(f"โหลดข้อมูลตัวอย่างแล้ว / Demo loaded in {result.seconds:.1f} s"))
         for name, count in sorted(result.counts.items()):
             self.stdout.write(f"  {name}: {count:,}")
         self.stdout.write(

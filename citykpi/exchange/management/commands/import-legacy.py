@@ -61,7 +61,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--fiscal-year", help="ปีงบประมาณ (พ.ศ.) for pages that do not state one, e.g. 2564")
+        parser.add_argument(
+            "--fiscal-year", help="ปีงบประมาณ (พ.ศ.) for pages that do not state one, e.g. 2564"
+        )
         parser.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -71,11 +73,15 @@ class Command(BaseCommand):
             try:
                 year = int(to_arabic_digits(str(options["fiscal_year"]).strip()))
             except ValueError:
-                raise CommandError("--fiscal-year ต้องเป็นปี พ.ศ. เช่น 2564 / must be a BE year such as 2564") from None
+                raise CommandError(
+                    "--fiscal-year ต้องเป็นปี พ.ศ. เช่น 2564 / must be a BE year such as 2564"
+                ) from None
             if not 2400 <= year <= 2700:
                 raise CommandError("--fiscal-year ต้องเป็นปี พ.ศ. เช่น 2564 / must be a BE year such as 2564")
         report = import_paths(
-            options["paths"], fiscal_year=year, dry_run=options["dry_run"],
+            options["paths"],
+            fiscal_year=year,
+            dry_run=options["dry_run"],
             progress=None if options["no_progress"] else progress_bar(self.stderr._out),
         )
         for line in describe(report):

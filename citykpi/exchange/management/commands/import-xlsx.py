@@ -39,12 +39,16 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(f"  ! {error}")
         if result.errors:
-            raise CommandError(f"พบข้อผิดพลาด {len(result.errors)} รายการ ไม่มีการบันทึก / "
-                               f"{len(result.errors)} error(s); nothing was saved")
+            raise CommandError(
+                f"พบข้อผิดพลาด {len(result.errors)} รายการ ไม่มีการบันทึก / "
+                f"{len(result.errors)} error(s); nothing was saved"
+            )
         if result.committed:
             self.stdout.write(f"บันทึกแล้ว {result.saved_rows} แถว / saved {result.saved_rows} row(s)")
         elif options["commit"]:
             self.stdout.write("ไม่มีการเปลี่ยนแปลง / nothing to change")
         else:
-            self.stdout.write(f"ทดลองเท่านั้น: จะเปลี่ยน {len(result.changes)} ช่อง ใช้ --commit เพื่อบันทึก / "
-                              f"dry run: {len(result.changes)} cell(s) would change; add --commit to save")
+            self.stdout.write(
+                f"ทดลองเท่านั้น: จะเปลี่ยน {len(result.changes)} ช่อง ใช้ --commit เพื่อบันทึก / "
+                f"dry run: {len(result.changes)} cell(s) would change; add --commit to save"
+            )

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("which", choices=["legacy", "workbook"])
         parser.add_argument("--pages", type=int, default=1000, help="legacy pages to generate (default 1000)")
         parser.add_argument("--kpis", type=int, default=3000, help="workbook rows (default 3000)")
-        parser.add_argument("--fresh", action="store_true", help="run on a new SQLite database in a subprocess")
+        parser.add_argument(
+            "--fresh", action="store_true", help="run on a new SQLite database in a subprocess"
+        )
         parser.add_argument("--profile", help="write cProfile stats of the timed part to this file")
         parser.add_argument("--json", action="store_true", help="print the result as one line of JSON")
 
@@ -28,9 +30,13 @@ class Command(BaseCommand):
         if min(options["pages"], options["kpis"]) < 1:
             raise CommandError("--pages และ --kpis ต้องมากกว่า 0 / --pages and --kpis must be positive")
         if options["which"] == "legacy":
-            result = timing.time_legacy_import(options["pages"], fresh=options["fresh"], profile=options["profile"])
+            result = timing.time_legacy_import(
+                options["pages"], fresh=options["fresh"], profile=options["profile"]
+            )
         else:
-            result = timing.time_workbook_import(options["kpis"], fresh=options["fresh"], profile=options["profile"])
+            result = timing.time_workbook_import(
+                options["kpis"], fresh=options["fresh"], profile=options["profile"]
+            )
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return

@@ -24,16 +24,30 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="from_year", required=True, help="ปีงบประมาณต้นทาง / source year, e.g. 2566")
+        parser.add_argument(
+            "--from", dest="from_year", required=True, help="ปีงบประมาณต้นทาง / source year, e.g. 2566"
+        )
         parser.add_argument("--to", dest="to_year", required=True, help="ปีงบประมาณใหม่ / new year, e.g. 2567")
         parser.add_argument(
-            "--agency", dest="agencies", action="append", default=[], metavar="CODE",
+            "--agency",
+            dest="agencies",
+            action="append",
+            default=[],
+            metavar="CODE",
             help="รหัสหน่วยงาน (ซ้ำได้; ไม่ระบุ = ทุกหน่วยงาน) / agency code (repeatable; none = all)",
         )
-        parser.add_argument("--template", type=int, default=None, metavar="ID",
-                            help="เฉพาะตัวชี้วัดต้นแบบนี้ / only the KPIs of this template")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="แสดงสิ่งที่จะสร้างโดยไม่บันทึก / show what would be created, keep nothing")
+        parser.add_argument(
+            "--template",
+            type=int,
+            default=None,
+            metavar="ID",
+            help="เฉพาะตัวชี้วัดต้นแบบนี้ / only the KPIs of this template",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="แสดงสิ่งที่จะสร้างโดยไม่บันทึก / show what would be created, keep nothing",
+        )
 
     def handle(self, *args, **options) -> None:
         codes = [to_arabic_digits(c).strip() for c in options["agencies"]]
@@ -51,8 +65,13 @@ class Command(BaseCommand):
                 raise CommandError(f"ไม่พบตัวชี้วัดต้นแบบ / no template with id {options['template']}")
         try:
             result = actions.carry_forward(
-                None, from_year=options["from_year"], to_year=options["to_year"], agencies=agencies,
-                template=template, dry_run=options["dry_run"], source="cli",
+                None,
+                from_year=options["from_year"],
+                to_year=options["to_year"],
+                agencies=agencies,
+                template=template,
+                dry_run=options["dry_run"],
+                source="cli",
             )
         except ActionError as exc:
             raise CommandError(exc.message) from exc
@@ -63,16 +82,20 @@ class Command(BaseCommand):
                 source = indicator.carried_from.code if indicator.carried_from_id else ""
                 self.stdout.write(f"  {source} -> {indicator.code}  {indicator.name[:70]}")
         if result.dry_run:
-            self.stdout.write(self.style.WARNING(
-                f"ทดลอง ไม่ได้บันทึก: จะสร้างตัวชี้วัดปีงบประมาณ {year} {len(result.created)} ตัว "
-                f"(มีอยู่แล้ว {len(result.skipped)} ตัว) / Dry run, nothing kept: would create "
-                f"{len(result.created)} KPIs for fiscal year {year} ({len(result.skipped)} already there)"
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"ทดลอง ไม่ได้บันทึก: จะสร้างตัวชี้วัดปีงบประมาณ {year} {len(result.created)} ตัว "
+                    f"(มีอยู่แล้ว {len(result.skipped)} ตัว) / Dry run, nothing kept: would create "
+                    f"{len(result.created)} KPIs for fiscal year {year} ({len(result.skipped)} already there)"
+                )
+            )
             return
-        self.stdout.write(self.style.SUCCESS(
-            f"สร้างตัวชี้วัดปีงบประมาณ {year} แล้ว {len(result.created)} ตัว (มีอยู่แล้ว {len(result.skipped)} ตัว) / "
-            f"Created {len(result.created)} KPIs for fiscal year {year} ({len(result.skipped)} already there)"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"สร้างตัวชี้วัดปีงบประมาณ {year} แล้ว {len(result.created)} ตัว (มีอยู่แล้ว {len(result.skipped)} ตัว) / "
+                f"Created {len(result.created)} KPIs for fiscal year {year} ({len(result.skipped)} already there)"
+            )
+        )
         if not result.fiscal_year.is_published:
             self.stdout.write(
                 f"ปีงบประมาณ {year} ยังไม่เผยแพร่: สยป. เผยแพร่ได้ที่ /setup/ เมื่ออนุมัติครบ / "

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="the day to act as (YYYY-MM-DD); default: today")
-        parser.add_argument("--days-ahead", type=int, default=7, help="remind this many days before a deadline")
+        parser.add_argument(
+            "--days-ahead", type=int, default=7, help="remind this many days before a deadline"
+        )
 
     def handle(self, *args, today=None, days_ahead=7, **options):
         try:
