@@ -38,7 +38,8 @@ test: install-test
 	@bash scripts/test.sh
 
 lint: install-test
-	$(BIN)/ruff check citykpi || true
+	$(BIN)/ruff check citykpi
+	$(BIN)/ruff format --check citykpi
 
 ## make bench: city-scale benchmarks; writes docs/benchmarks.md
 bench: install-test
