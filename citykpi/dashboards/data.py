@@ -50,9 +50,11 @@ class KpiRow:
 
     @property
     def current_score(self) -> Decimal | None:
-        """The latest reported quarter's progress against its plan: what ranks agencies."""
+        """The latest reported quarter's progress against its plan, as a 0-100 score (ahead
+        of plan counts as 100, like the evaluator's quarter score): what ranks agencies."""
         latest = scoring.latest_reported(self.quarters)
-        return self.evaluation.progress.get(latest.quarter) if latest else None
+        progress = self.evaluation.progress.get(latest.quarter) if latest else None
+        return None if progress is None else min(progress, Decimal(100))
 
     def planned_list(self) -> list[Decimal | None]:
         by_q = {q.quarter: q.planned for q in self.quarters}

@@ -167,3 +167,27 @@ def test_the_public_year_overview_is_cached_until_the_next_write(settings, db, d
         year_overview(2566)
     assert len(captured.captured_queries) > 1  # scored again after the write
     cache.clear()
+
+
+def test_a_kpi_ahead_of_its_plan_scores_100_and_an_agency_score_stays_within_0_to_100(db):
+    from decimal import Decimal
+
+    from citykpi.dashboards.data import KpiRow
+    from citykpi.quality import scoring
+
+    rule = scoring.Rule(method=scoring.PERCENT_OF_TARGET, target=Decimal(100), cap=Decimal(200))
+    quarters = [scoring.QuarterInput(1, Decimal(25), Decimal(40))]  # 160 % of the quarter's plan
+    row = KpiRow(
+        id=1,
+        code="0409-0001",
+        name="x",
+        agency_code="0409",
+        agency_name="x",
+        unit="ร้อยละ",
+        weight=Decimal(100),
+        quarters=quarters,
+        evaluation=scoring.evaluate(rule, quarters),
+    )
+    assert row.evaluation.progress[1] > 100 and row.status == scoring.ON_TRACK
+    assert row.current_score == Decimal(100)
+    assert scoring.agency_score([(row.current_score, row.weight)]).value == Decimal(100)
