@@ -7,7 +7,9 @@ Personas: central evaluator, reporter and head of agency A (0409), reporter of a
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,6 +19,32 @@ from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator, Unit
 
 PASSWORD = "test-password-123"
+
+# Browser tests: Debian's Chromium driven by Playwright (never a downloaded browser), with the
+# flags that keep it off the closed network; screenshots land in var/screenshots/.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium for one test (sync Playwright runs an event loop, hence the flag)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's Chromium is not installed")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(autouse=True)

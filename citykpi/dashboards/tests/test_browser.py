@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from citykpi.conftest import CHROMIUM_ARGS
 
 
 @pytest.mark.browser

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from citykpi.conftest import SCREENSHOTS
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import QuarterReport
-from citykpi.workspace.tests.test_browser import SCREENSHOTS, browser, log_in  # noqa: F401 (fixture)
+from citykpi.workspace.tests.test_browser import log_in
 
 S = QuarterReport.Status
 
@@ -17,7 +18,7 @@ S = QuarterReport.Status
 @pytest.mark.django_db(transaction=True)
 def test_the_head_submits_all_then_the_evaluator_scores_the_queue_one_after_another(
     live_server,
-    browser,  # noqa: F811 (the fixture imported above)
+    browser,
     settings,
     make_indicator,
     agency_a,
