@@ -154,6 +154,20 @@ class SubmitIn(Schema):
     version: int | None = None
 
 
+class SubmitItem(Schema):
+    code: str
+    quarter: int
+    version: int
+
+
+class SubmitManyIn(Schema):
+    items: list[SubmitItem]
+
+
+class SubmitManyOut(Schema):
+    submitted: list[QuarterOut]
+
+
 class ReasonIn(Schema):
     reason: str
     version: int | None = None
@@ -239,6 +253,26 @@ def submit(request: HttpRequest, code: str, quarter: int, payload: SubmitIn | No
         request.auth, report, version=payload.version if payload else None, source=SOURCE
     )
     return Status(200, quarter_out(report))
+
+
+@router.post(
+    "/quarters/submit",
+    response={200: SubmitManyOut, **ERRORS},
+    auth=session_or_token,
+    summary="ส่งรายงานหลายไตรมาสพร้อมกัน / Submit several quarters at once",
+    description=(
+        "เหมือนปุ่ม “ส่งทั้งหมดที่พร้อม” ของหัวหน้าหน่วยงาน: ส่งทุกรายการหรือไม่ส่งเลย พร้อมรุ่นที่เห็น / "
+        "The head's “submit all ready”: all or nothing, each with the version the head saw."
+    ),
+)
+@json_errors
+def submit_many(request: HttpRequest, payload: SubmitManyIn):
+    if len(payload.items) > 500:
+        raise ActionError("ส่งได้ครั้งละไม่เกิน 500 รายการ", "At most 500 quarters at once", field="items")
+    reports = [_quarter(request, item.code, item.quarter, "submit") for item in payload.items]
+    versions = {report.pk: item.version for report, item in zip(reports, payload.items)}
+    submitted = reporting.submit_many(request.auth, versions, source=SOURCE)
+    return Status(200, {"submitted": [quarter_out(report) for report in submitted]})
 
 
 @router.post(

@@ -323,3 +323,51 @@ def test_the_workflow_endpoints_are_in_the_openapi_schema(db):
         operation = paths[f"/api/v1/kpis/{{code}}/quarters/{{quarter}}/{action}"]["post"]
         assert " / " in operation["summary"]  # Thai / English
     assert "post" in paths["/api/v1/auth/token"]
+
+
+# ---------------------------------------------------------------- bulk submit
+
+
+def _saved(kpi, user, q=1):
+    report = reporting.get_quarter(kpi, q)
+    return reporting.save_report(user, report, result="40", narrative="ผล", version=report.version)
+
+
+def test_the_head_submits_several_quarters_in_one_call_all_or_nothing(
+    make_indicator, agency_a, current_year, head_a
+):
+    first, second = (make_indicator(agency_a, fiscal_year=current_year) for _ in range(2))
+    a, b = _saved(first, head_a), _saved(second, head_a)
+    api_client = Api(token_for(head_a))
+    stale = api_client.post(
+        "/api/v1/quarters/submit",
+        {
+            "items": [
+                {"code": first.code, "quarter": 1, "version": a.version},
+                {"code": second.code, "quarter": 1, "version": b.version - 1},
+            ]
+        },
+    )
+    assert stale.status_code == 409
+    assert QuarterReport.objects.filter(status=S.SUBMITTED).count() == 0  # nothing went
+    done = api_client.post(
+        "/api/v1/quarters/submit",
+        {
+            "items": [
+                {"code": first.code, "quarter": 1, "version": a.version},
+                {"code": second.code, "quarter": 1, "version": b.version},
+            ]
+        },
+    )
+    assert done.status_code == 200, done.content
+    assert [item["status"] for item in done.json()["submitted"]] == ["submitted", "submitted"]
+
+
+def test_bulk_submit_keeps_the_permissions_of_a_single_submit(kpi_a, head_a, reporter_a, reporter_b):
+    report = _saved(kpi_a, head_a)
+    body = {"items": [{"code": kpi_a.code, "quarter": 1, "version": report.version}]}
+    assert Api().post("/api/v1/quarters/submit", body).status_code == 401
+    assert Api(token_for(reporter_b)).post("/api/v1/quarters/submit", body).status_code == 404
+    assert Api(token_for(reporter_a)).post("/api/v1/quarters/submit", body).status_code == 403
+    empty = Api(token_for(head_a)).post("/api/v1/quarters/submit", {"items": []})
+    assert empty.status_code == 400 and empty.json()["field"] == "reports"
