@@ -121,13 +121,3 @@ def open_data(db, agency_a, agency_b, make_indicator, fiscal_year):
         "project": project,
         "city": city,
     }
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    # Pages that extend base.html ({% static %}) need a manifest under the production
-    # storage; the tests have not run collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

@@ -55,13 +55,3 @@ def grow_year(make_indicator, fiscal_year, plan):
         return kpi
 
     return build
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """Tests run without collectstatic: {% static %} must not need the production manifest.
-    (Belongs in citykpi/conftest.py for every app.)"""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

@@ -76,12 +76,3 @@ def strategy_node(db):
 
     plan = StrategyPlan.objects.create(code="bma20", name_th="แผนพัฒนากรุงเทพมหานคร 20 ปี", is_primary=True)
     return StrategyNode.objects.create(plan=plan, path="7", title="การบริหารจัดการเมืองมหานคร")
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    """Pages link static files; tests run without `collectstatic`, so no manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

@@ -102,16 +102,6 @@ def parse_seed(path: Path = SEED_FILE) -> SeedPage:
     return page
 
 
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """Tests run without collectstatic: {% static %} must not need the manifest that the
-    production storage (DEBUG off) reads. (Belongs in citykpi/conftest.py for every app.)"""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture(scope="session")
 def seed_page() -> SeedPage:
     return parse_seed()

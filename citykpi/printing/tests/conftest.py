@@ -134,13 +134,3 @@ def seed_kpi(db):
     except ImportError:
         return _fallback_seed_kpi()
     return load_seed_kpi()
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    # Pages that extend base.html ({% static %}) need a manifest under the production
-    # storage; the tests have not run collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }

@@ -47,13 +47,3 @@ def seed_kpi(make_indicator, agency_a, unit_level) -> Indicator:
         MilestoneLevel.objects.create(indicator=kpi, level=level, percent=20 * level, points=2 * level)
     add_quarters(kpi, [(1, None, 20, 95), (2, None, 50, 100), (3, None, 70, 100), (4, None, 100, 100)])
     return kpi
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """Tests run without collectstatic: {% static %} must not need the production manifest.
-    (Belongs in citykpi/conftest.py for every app.)"""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
