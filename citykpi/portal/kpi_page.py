@@ -165,23 +165,30 @@ def quarter_chart(rows: list[dict[str, Any]], unit_name: str) -> str:
     )
 
 
-def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
-    """Each linked node with its path from the area down, ancestors fetched in ONE query.
-
-    Returns [{"plan": plan, "node": node, "path": [area, ..., node]}] in plan and tree order.
-    """
-    if not nodes:
-        return []
+def strategy_ancestors(nodes: Iterable[StrategyNode]) -> dict[tuple[int, str], StrategyNode]:
+    """Every ancestor (and the node itself) of `nodes`, by (plan, path), in ONE query
+    whatever the number of KPIs the nodes come from."""
     wanted: dict[int, set[str]] = {}
     for node in nodes:
         wanted.setdefault(node.plan_id, set()).update(node.ancestor_paths())
+    if not wanted:
+        return {}
     condition = Q()
     for plan_id, paths in wanted.items():
         condition |= Q(plan_id=plan_id, path__in=sorted(paths))
-    found = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition).select_related("plan")}
+    return {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition).select_related("plan")}
+
+
+def paths_through(
+    nodes: list[StrategyNode], ancestors: dict[tuple[int, str], StrategyNode]
+) -> list[dict[str, Any]]:
+    """Each linked node with its path from the area down, from ancestors already read.
+
+    Returns [{"plan": plan, "node": node, "path": [area, ..., node]}] in plan and tree order.
+    """
     result = []
     for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
-        path = [found[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in found]
+        path = [ancestors[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in ancestors]
         result.append({"plan": node.plan, "node": node, "path": path})
     # A node that is itself the ancestor of another linked node adds nothing new.
     return [
@@ -196,6 +203,11 @@ def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
     ]
 
 
+def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
+    """Each linked node with its path from the area down, ancestors fetched in one query."""
+    return paths_through(nodes, strategy_ancestors(nodes))
+
+
 def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
     """Everything the KPI page shows, in the seed's order, from published data only.
 
@@ -203,17 +215,44 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
     (see `public_indicators()`); the function then runs five queries: quarters with
     assessments, milestone levels, strategy nodes, their ancestors, projects.
     """
-    fiscal_year = indicator.fiscal_year
-    components = list(fiscal_year.assessment_components or DEFAULT_COMPONENTS)
     quarters = list(
         QuarterReport.objects.published()
         .filter(indicator=indicator)
         .select_related("assessment")
         .order_by("quarter")
     )
-    rows = quarter_rows(quarters, components)
     nodes = list(indicator.strategy_nodes.select_related("plan"))
-    paths = strategy_paths(nodes)
+    projects = list(
+        Project.objects.published()
+        .filter(indicators=indicator)
+        .select_related("agency", "fiscal_year")
+        .order_by("code")
+    )
+    return page_context(
+        indicator,
+        quarters=quarters,
+        nodes=nodes,
+        ancestors=strategy_ancestors(nodes),
+        projects=projects,
+        milestone_levels=list(indicator.milestone_levels.all()),
+    )
+
+
+def page_context(
+    indicator: Indicator,
+    *,
+    quarters: list[QuarterReport],
+    nodes: list[StrategyNode],
+    ancestors: dict[tuple[int, str], StrategyNode],
+    projects: list[Project],
+    milestone_levels: list,
+) -> dict[str, Any]:
+    """The KPI page's content from data already read (no query): the one place that says
+    what a KPI page, its print page and its PDF sections show. `quarters` are the published ones."""
+    fiscal_year = indicator.fiscal_year
+    components = list(fiscal_year.assessment_components or DEFAULT_COMPONENTS)
+    rows = quarter_rows(quarters, components)
+    paths = paths_through(nodes, ancestors)
     primary = [item for item in paths if item["plan"].is_primary]
     others: list[dict[str, Any]] = []
     for item in paths:
@@ -226,12 +265,6 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
     city_url = reverse("portal:city_indicators")
     if area is not None:
         city_url += "?" + urlencode({"node": area.pk})
-    projects = list(
-        Project.objects.published()
-        .filter(indicators=indicator)
-        .select_related("agency", "fiscal_year")
-        .order_by("code")
-    )
     english = is_english()
     return {
         "indicator": indicator,
@@ -266,7 +299,7 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
         "annual_summary": indicator.annual_summary,
         "definition": indicator.definition,
         "calculation_method": indicator.calculation_method,
-        "milestone_levels": list(indicator.milestone_levels.all()),
+        "milestone_levels": milestone_levels,
         "data_collection": indicator.data_collection,
         "strategy_primary": [item["path"] for item in primary],
         "strategy_other": others,

@@ -15,17 +15,14 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q
 
-from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
+from citykpi.indicators.models import Indicator
 from citykpi.lib.i18n import tr
 from citykpi.portal.kpi_page import (
-    headline,
     kpi_page_context,
     latest_result,
-    level_label,
+    page_context,
     public_indicators,
-    quarter_chart,
-    quarter_rows,
-    type_label,
+    strategy_ancestors,
 )
 from citykpi.projects.models import Project
 from citykpi.reporting.models import QuarterReport
@@ -35,24 +32,6 @@ from citykpi.strategy.models import StrategyNode
 def kpi_pdf_context(indicator: Indicator) -> dict[str, Any]:
     """The print page's context (with its chart) for the PDF of one KPI."""
     return kpi_page_context(indicator)
-
-
-def _paths_for(nodes: list[StrategyNode], ancestors: dict[tuple[int, str], StrategyNode]) -> list[dict]:
-    items = []
-    for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
-        path = [ancestors[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in ancestors]
-        items.append({"plan": node.plan, "node": node, "path": path})
-    # A linked node that is the ancestor of another linked node adds nothing new.
-    return [
-        item
-        for item in items
-        if not any(
-            o is not item
-            and o["plan"].pk == item["plan"].pk
-            and o["node"].path.startswith(item["node"].path + ".")
-            for o in items
-        )
-    ]
 
 
 def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
@@ -76,62 +55,22 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
         )
         .order_by("code")
     )
-    wanted: dict[int, set[str]] = defaultdict(set)
-    for indicator in indicators:
-        for node in indicator.strategy_nodes.all():
-            wanted[node.plan_id].update(node.ancestor_paths())
-    condition = Q(pk__in=[])
-    for plan_id, paths in wanted.items():
-        condition |= Q(plan_id=plan_id, path__in=sorted(paths))
-    ancestors = {(n.plan_id, n.path): n for n in StrategyNode.objects.filter(condition)} if wanted else {}
-
+    ancestors = strategy_ancestors(
+        node for indicator in indicators for node in indicator.strategy_nodes.all()
+    )
     sections = []
     for indicator in indicators:
-        components = list(indicator.fiscal_year.assessment_components or DEFAULT_COMPONENTS)
         quarters = indicator.public_quarters
-        paths = _paths_for(list(indicator.strategy_nodes.all()), ancestors)
-        others: list[dict[str, Any]] = []
-        for item in paths:
-            if item["plan"].is_primary:
-                continue
-            if not others or others[-1]["plan"].pk != item["plan"].pk:
-                others.append({"plan": item["plan"], "paths": []})
-            others[-1]["paths"].append(item["path"])
-        context = {
-            "indicator": indicator,
-            "code": indicator.code,
-            "title": indicator.display_name,
-            "name": indicator.name,
-            "list_label": indicator.list_label,
-            "agency": indicator.agency,
-            "fiscal_year": indicator.fiscal_year,
-            "unit_name": indicator.unit_name,
-            "target": indicator.target,
-            "target_text": indicator.target_text,
-            "achieved": indicator.achieved,
-            "type_label": type_label(indicator.kpi_type),
-            "level_label": level_label(indicator.result_level),
-            "dimension": indicator.dimension,
-            "is_negotiated": indicator.is_negotiated,
-            "legacy_counter": indicator.legacy_counter,
-            "headline": headline(quarters),
-            "components": components,
-            "quarter_rows": quarter_rows(quarters, components),
-            "annual_summary": indicator.annual_summary,
-            "definition": indicator.definition,
-            "calculation_method": indicator.calculation_method,
-            "milestone_levels": list(indicator.milestone_levels.all()),
-            "data_collection": indicator.data_collection,
-            "strategy_primary": [item["path"] for item in paths if item["plan"].is_primary],
-            "strategy_other": others,
-            "projects": indicator.public_projects,
-            "latest_result": latest_result(quarters),
-            "status": max(quarters, key=lambda q: q.quarter).status if quarters else "",
-        }
-        context["narratives"] = [
-            (r["quarter"], r["narrative"], r["published"]) for r in context["quarter_rows"]
-        ]
-        context["chart_svg"] = quarter_chart(context["quarter_rows"], indicator.unit_name)
+        context = page_context(
+            indicator,
+            quarters=quarters,
+            nodes=list(indicator.strategy_nodes.all()),
+            ancestors=ancestors,
+            projects=indicator.public_projects,
+            milestone_levels=list(indicator.milestone_levels.all()),
+        )
+        context["latest_result"] = latest_result(quarters)
+        context["status"] = max(quarters, key=lambda q: q.quarter).status if quarters else ""
         sections.append(context)
     return sections
 
