@@ -6,7 +6,7 @@ each result and a hidden "_meta" sheet holding the agency, year, quarter and eac
 version. `import_workbook(file, user=..., commit=...)` reads it back: every change cell
 by cell, every error with sheet, row, column and a Thai and English message; with
 commit=True and no errors it saves every changed row in one transaction through
-citykpi.exchange.batch.save_reports, the batch path of reporting.actions.save_report
+citykpi.reporting.batch.save_reports, the batch path of reporting.actions.save_report
 (the forms' permissions and checks, row by row, with the lookups done once for all
 rows), so a bad row leaves nothing behind.
 """
@@ -28,11 +28,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
-from citykpi.exchange import batch
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, format_number, to_arabic_digits
 from citykpi.reporting import actions as reporting
+from citykpi.reporting import batch
 from citykpi.reporting.models import QuarterReport
 
 DATA_SHEET = "รายงานผล"
@@ -576,7 +576,7 @@ def _missing_reports(planned: list[_Planned], quarter: int) -> None:
 
 
 def _commit(result: Result, planned: list[_Planned], user) -> None:
-    """All rows or none: any refused row rolls back every row (citykpi.exchange.batch,
+    """All rows or none: any refused row rolls back every row (citykpi.reporting.batch,
     the batch path of reporting.save_report: the same checks, one transaction)."""
     by_row = {item.row: item for item in planned}
     with transaction.atomic():

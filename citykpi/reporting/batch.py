@@ -1,4 +1,4 @@
-"""The batch path of citykpi.reporting.actions.save_report, for a workbook of thousands of rows.
+"""The batch path of citykpi.reporting.actions.save_report, beside it (the Excel import of thousands of rows uses it).
 
 `save_reports(actor, items, source=...)` does for each (report, result, narrative, version)
 exactly what save_report does, with the same functions wherever they take no database

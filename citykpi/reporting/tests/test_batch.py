@@ -1,4 +1,4 @@
-"""The batch path of save_report (citykpi.exchange.batch): the same rows, audit rows and
+"""The batch path of save_report (citykpi.reporting.batch): the same rows, audit rows and
 refusals as save_report, all or nothing, in a number of queries that does not grow with
 the rows."""
 
@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from citykpi.audit.models import AuditEvent
-from citykpi.exchange import batch
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib import fiscal
 from citykpi.lib.errors import ConflictError
 from citykpi.quality import rules
 from citykpi.reporting import actions as reporting
+from citykpi.reporting import batch
 from citykpi.reporting.models import QuarterReport
 
 TODAY = timezone.localdate()
