@@ -17,6 +17,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -272,46 +273,33 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "narrative": request.POST.get("narrative", ""),
             "version": request.POST.get("version"),
         }
+        stored: list[Evidence] = []
         try:
-            if action in ("save", "submit"):
-                report = reporting.save_report(
-                    request.user,
-                    report,
-                    result=posted["result"],
-                    narrative=posted["narrative"],
-                    version=posted["version"],
-                )
-                for uploaded in request.FILES.getlist("evidence"):
-                    reporting.add_evidence(request.user, report, uploaded)
-                if action == "submit":
-                    reporting.submit_report(request.user, report, version=report.version)
-                    messages.success(request, tr("ส่งรายงานแล้ว", "Submitted"))
-                else:
-                    messages.success(request, tr("บันทึกร่างแล้ว", "Draft saved"))
-                # The save went through; its data-quality warnings are for the reporter to
-                # read now, before the head or the evaluator sees the doubtful number.
-                for warning in getattr(report, "warnings", []):
-                    messages.warning(
-                        request,
-                        tr(f"โปรดตรวจสอบ: {warning.message_th}", f"Please check: {warning.message_en}")
-                        if hasattr(warning, "message_th")
-                        else str(warning),
-                    )
-            elif action == "remove_evidence":
-                evidence = get_object_or_404(
-                    Evidence, pk=request.POST.get("evidence"), quarter_report=report, is_removed=False
-                )
-                reporting.remove_evidence(request.user, evidence)
-                messages.success(request, tr("นำหลักฐานออกแล้ว", "Evidence removed"))
-            else:
-                raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
+            # One request, one transaction: the save, every file and the submit commit
+            # together or not at all, so a refused file or a refused submit changes nothing.
+            with transaction.atomic():
+                report = _apply_quarter_post(request, report, action, posted, stored)
+            _announce_saved(request, report, action)
             return redirect("workspace:quarter", code=indicator.code, quarter=quarter)
-        except ConflictError as exc:
-            report = _existing_or_blank(indicator, quarter)
-            context.update(_error_context(exc), conflict=exc.current, posted=posted)
-        except ActionError as exc:
-            report = _existing_or_blank(indicator, quarter)
-            context.update(_error_context(exc), posted=posted)
+        except (ActionError, PermissionDenied) as exc:
+            # The transaction rolled back: no stored file may outlive it.
+            for evidence in stored:
+                evidence.file.storage.delete(evidence.file.name)
+            if isinstance(exc, PermissionDenied):
+                exc = ActionError(
+                    "บทบาทของคุณส่งรายงานนี้ไม่ได้ ไม่มีการบันทึกใด ๆ",
+                    "Your role may not submit this report; nothing was saved",
+                    field="action",
+                )
+                context["status"] = 403
+            if request.FILES.getlist("evidence"):
+                context["files_not_kept"] = True
+            if isinstance(exc, ConflictError):
+                report = _existing_or_blank(indicator, quarter)
+                context.update(_error_context(exc), conflict=exc.current, posted=posted)
+            else:
+                report = _existing_or_blank(indicator, quarter)
+                context.update(_error_context(exc), posted=posted)
     can_report = access.can_report(request.user, indicator)
     can_submit = access.can_submit(request.user, indicator)
     deadline = indicator.fiscal_year.deadline(quarter)
@@ -340,8 +328,70 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         },
     )
     context["posted"]["version"] = report.version
-    status = 409 if "conflict" in context else (400 if "error" in context else 200)
+    status = context.pop("status", None) or (
+        409 if "conflict" in context else (400 if "error" in context else 200)
+    )
     return render(request, "workspace/quarter.html", context, status=status)
+
+
+def _apply_quarter_post(
+    request: HttpRequest, report: QuarterReport, action: str, posted: dict, stored: list[Evidence]
+) -> QuarterReport:
+    """Carry out one post of the quarter form (inside the caller's transaction)."""
+    if action in ("save", "submit"):
+        if posted["version"] in (None, ""):
+            # Without the version it was read at, a post would overwrite a newer save unseen.
+            raise ActionError(
+                "แบบฟอร์มไม่มีรุ่นของข้อมูล กรุณาเปิดหน้านี้ใหม่",
+                "The form carries no version; open the page again",
+                field="version",
+            )
+        report = reporting.save_report(
+            request.user,
+            report,
+            result=posted["result"],
+            narrative=posted["narrative"],
+            version=posted["version"],
+        )
+        for uploaded in request.FILES.getlist("evidence"):
+            stored.append(reporting.add_evidence(request.user, report, uploaded))
+        if action == "submit":
+            reporting.submit_report(request.user, report, version=report.version)
+        return report
+    if action == "remove_evidence":
+        evidence = get_object_or_404(
+            Evidence, pk=parse_id(request.POST.get("evidence")), quarter_report=report, is_removed=False
+        )
+        reporting.remove_evidence(request.user, evidence)
+        return report
+    raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
+
+
+def _announce_saved(request: HttpRequest, report: QuarterReport, action: str) -> None:
+    if action == "remove_evidence":
+        messages.success(request, tr("นำหลักฐานออกแล้ว", "Evidence removed"))
+        return
+    if action == "submit":
+        messages.success(request, tr("ส่งรายงานแล้ว", "Submitted"))
+    else:
+        messages.success(request, tr("บันทึกร่างแล้ว", "Draft saved"))
+    # The save went through; its data-quality warnings are for the reporter to read now,
+    # before the head or the evaluator sees the doubtful number.
+    for warning in getattr(report, "warnings", []):
+        messages.warning(
+            request,
+            tr(f"โปรดตรวจสอบ: {warning.message_th}", f"Please check: {warning.message_en}")
+            if hasattr(warning, "message_th")
+            else str(warning),
+        )
+
+
+def parse_id(value: str | None) -> int:
+    """A posted object id, or 404 for anything that is not a plain positive 64-bit number."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise Http404("no such object")
+    return int(text)
 
 
 def quarter_overview(indicator: Indicator, quarter: int) -> dict:
