@@ -26,6 +26,7 @@ from citykpi.lib.i18n import tr
 from citykpi.portal.cache import public_page
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES
+from citykpi.reporting.years import working_year
 
 AT_RISK_SHOWN = 10
 
@@ -44,7 +45,7 @@ def _pick_year(request: HttpRequest, years: list[int]) -> int | None:
         wanted = None
     if wanted in years:
         return wanted
-    return years[0] if years else None
+    return working_year(years)
 
 
 def _status_label(code: str) -> str:

@@ -22,6 +22,7 @@ from citykpi.indicators.models import FiscalYear
 from citykpi.lib import fiscal
 from citykpi.lib.i18n import both
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.reporting.years import working_year
 
 UPLOAD_DIR = Path(settings.VAR_DIR) / "exchange-uploads"
 SESSION_KEY = "exchange_upload"
@@ -58,14 +59,14 @@ def _agency_in_scope(user, code: str | None) -> Agency:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    today = fiscal.fiscal_year_of(request_today())
+    years = list(FiscalYear.objects.values_list("year", flat=True))
     return render(
         request,
         "exchange/index.html",
         {
             "agencies": _report_agencies(request.user),
-            "years": list(FiscalYear.objects.values_list("year", flat=True)),
-            "current_year": today,
+            "years": years,
+            "current_year": working_year(years, request_today()),
             "current_quarter": fiscal.quarter_of(request_today()),
             "quarters": (1, 2, 3, 4),
             "is_citywide": access.is_citywide_viewer(request.user),

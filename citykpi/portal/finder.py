@@ -19,6 +19,7 @@ from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.quality import scoring
 from citykpi.reporting.models import QuarterReport
+from citykpi.reporting.years import working_year
 from citykpi.strategy.models import StrategyNode
 
 KPI_CODE_RE = re.compile(r"^\d{4}-\d{3,6}$")
@@ -73,11 +74,11 @@ def clean_digits(value: str | None) -> str:
 
 
 def latest_year() -> FiscalYear | None:
-    """The latest published fiscal year that has published KPIs (else the latest published)."""
-    with_kpis = (
-        FiscalYear.objects.filter(is_published=True, indicators__is_published=True).order_by("-year").first()
-    )
-    return with_kpis or FiscalYear.objects.filter(is_published=True).order_by("-year").first()
+    """The default year of the public pages: the published year people are working in
+    (citykpi.reporting.years.working_year), never an empty next year published early."""
+    published = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
+    year = working_year(published)
+    return FiscalYear.objects.filter(year=year).first() if year is not None else None
 
 
 def parse_year(raw: str | None, notices: list[str]) -> tuple[FiscalYear | None, bool]:
@@ -86,7 +87,7 @@ def parse_year(raw: str | None, notices: list[str]) -> tuple[FiscalYear | None, 
     if value.lower() == "all":
         return None, True
     if value:
-        if value.isdigit():
+        if value.isdecimal():  # isdigit() accepts "²", which int() refuses
             found = FiscalYear.objects.filter(year=int(value), is_published=True).first()
             if found:
                 return found, False
@@ -132,7 +133,7 @@ def parse(params) -> Filters:
 
     raw_node = clean_digits(params.get("node"))
     if raw_node:
-        if raw_node.isdigit() and len(raw_node) < 18:
+        if raw_node.isdecimal() and len(raw_node) < 18:
             filters.node = StrategyNode.objects.select_related("plan").filter(pk=int(raw_node)).first()
         if filters.node is None:
             notices.append(
@@ -144,7 +145,7 @@ def parse(params) -> Filters:
 
     raw_dimension = clean_digits(params.get("dimension"))
     if raw_dimension:
-        if raw_dimension.isdigit() and len(raw_dimension) < 6:
+        if raw_dimension.isdecimal() and len(raw_dimension) < 6:
             filters.dimension = EvaluationDimension.objects.filter(number=int(raw_dimension)).first()
         if filters.dimension is None:
             notices.append(

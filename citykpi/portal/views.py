@@ -34,6 +34,7 @@ from citykpi.portal.kpi_page import (
     strategy_paths,
 )
 from citykpi.projects.models import Project
+from citykpi.reporting.years import working_year
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
 PAGE_SIZE = 25
@@ -216,7 +217,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         .values_list("year", flat=True)
     )
     raw_year = finder.clean_digits(request.GET.get("year"))
-    year = years[0] if years else None
+    year = working_year(years)
     if raw_year:
         if raw_year.isdigit() and int(raw_year) in years:
             year = int(raw_year)

@@ -181,8 +181,10 @@ def submit_ready(request: HttpRequest) -> HttpResponse:
     transaction; nothing is submitted when one of them is refused."""
     versions: dict[int, str] = {}
     for value in request.POST.getlist("report"):
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) <= 18:
             versions[int(value)] = request.POST.get(f"version_{value}", "")
+    if versions and request.POST.get("confirm") != "1":
+        return _confirm_submit_many(request, versions)
     try:
         submitted = reporting.submit_many(request.user, versions)
     except ConflictError as exc:
@@ -210,6 +212,30 @@ def submit_ready(request: HttpRequest) -> HttpResponse:
         ),
     )
     return redirect("workspace:inbox")
+
+
+def _confirm_submit_many(request: HttpRequest, versions: dict[int, str]) -> HttpResponse:
+    """Nothing goes out on one click: the ticked quarters, counted and listed with their
+    results, and a word on each one nobody edited since it was created."""
+    reports = list(
+        QuarterReport.objects.filter(pk__in=versions)
+        .select_related("indicator", "indicator__unit", "updated_by")
+        .order_by("indicator__code", "quarter")
+    )
+    items = [
+        {
+            "report": report,
+            "version": versions[report.pk],
+            # A quarter whose result and narrative were never saved by anyone.
+            "never_edited": report.updated_by_id is None and report.result is None and not report.narrative,
+        }
+        for report in reports
+    ]
+    return render(
+        request,
+        "workspace/confirm_submit.html",
+        {"items": items, "never_edited": sum(1 for item in items if item["never_edited"])},
+    )
 
 
 # ---------------------------------------------------------------- KPI staff page

@@ -37,7 +37,12 @@ def test_the_head_submits_all_then_the_evaluator_scores_the_queue_one_after_anot
 
     head = log_in(browser, base, head_a.username)
     head.screenshot(path=str(SCREENSHOTS / "workspace-head-inbox.png"), full_page=True)
+    for kpi in kpis:  # nothing is ticked in advance
+        head.check(f"#ready-{reporting.get_quarter(kpi, 1).pk}")
     head.click("#submit-ready")
+    assert "จะส่ง 3" in head.content() and QuarterReport.objects.filter(status=S.SUBMITTED).count() == 0
+    head.screenshot(path=str(SCREENSHOTS / "workspace-head-confirm-submit.png"), full_page=True)
+    head.click("#confirm-submit")
     assert "ส่งรายงานแล้ว 3 รายการ" in head.content()
     assert QuarterReport.objects.filter(status=S.SUBMITTED).count() == 3
 

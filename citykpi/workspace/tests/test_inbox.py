@@ -28,7 +28,8 @@ def drafts(make_indicator, agency_a, current_year, reporter_a):
 
 
 def ready_form(reports):
-    data = {"report": [str(r.pk) for r in reports]}
+    """The confirmed second step of "submit all" (the first step only lists them)."""
+    data = {"report": [str(r.pk) for r in reports], "confirm": "1"}
     data.update({f"version_{r.pk}": str(r.version) for r in reports})
     return data
 
@@ -155,3 +156,26 @@ def test_a_draft_saved_by_the_system_shows_in_the_heads_list_without_a_name(draf
     response = login(head_a).get(reverse("workspace:inbox"))
     assert response.status_code == 200
     assert len(response.context["ready"]) == 3
+
+
+def test_nothing_is_ticked_for_the_head_in_advance(drafts, head_a, login):
+    page = login(head_a).get(reverse("workspace:inbox")).content.decode()
+    assert page.count('name="report"') == 3 and " checked" not in page
+
+
+def test_submit_all_first_asks_to_confirm_with_the_count_and_submits_nothing(
+    drafts, make_indicator, agency_a, current_year, head_a, login
+):
+    from citykpi.reporting.models import QuarterReport
+
+    untouched = reporting.get_quarter(make_indicator(agency_a, fiscal_year=current_year), 1)
+    untouched.status = QuarterReport.Status.DRAFT
+    untouched.save()
+    data = ready_form([*drafts, untouched])
+    del data["confirm"]
+    response = login(head_a).post(reverse("workspace:submit_ready"), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "จะส่ง" in page and " 4 " in page and 'id="confirm-submit"' in page
+    assert 'id="never-edited"' in page and "ยังไม่เคยแก้ไข" in page
+    assert not QuarterReport.objects.filter(status=QuarterReport.Status.SUBMITTED).exists()
