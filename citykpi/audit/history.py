@@ -14,6 +14,7 @@ from citykpi.lib.thai import format_number
 ACTIONS = {
     "report.save": ("บันทึกผลงาน", "Saved the result"),
     "report.submit": ("ส่งรายงาน", "Submitted"),
+    "report.recall": ("เรียกคืนรายงาน", "Recalled"),
     "report.return": ("ส่งกลับแก้ไข", "Returned for revision"),
     "report.assess": ("ประเมิน", "Assessed"),
     "report.reopen": ("เปิดให้แก้ไข", "Reopened"),

@@ -450,6 +450,53 @@ def submit_report(
     return report
 
 
+def recall_report(
+    actor,
+    report: QuarterReport,
+    *,
+    version=None,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> QuarterReport:
+    """The undo of a submit: whoever may submit takes a submitted quarter back to draft,
+    until the evaluator acts on it (assessed or returned quarters stay where they are)."""
+    with transaction.atomic():
+        row = lock(report)
+        indicator = row.indicator
+        check_scope(actor, indicator, "submit")
+        check_version(row, version)
+        if row.status != Status.SUBMITTED:
+            raise ActionError(
+                "เรียกคืนได้เฉพาะรายงานที่ส่งแล้วและ สยป. ยังไม่ได้ดำเนินการ",
+                "Only a submitted quarter the evaluator has not acted on can be recalled",
+                field="status",
+            )
+        if today_of(now) > deadline_of(row):
+            # Recalled after the deadline, it could not be submitted again.
+            raise closed(row)
+        before = snapshot(row, REPORT_FIELDS + ["submitted_at"])
+        row.status = Status.DRAFT
+        row.version += 1
+        row.submitted_at = None
+        row.submitted_by = None
+        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save(
+            update_fields=["status", "version", "submitted_at", "submitted_by", "updated_by", "updated_at"]
+        )
+        record(
+            actor,
+            "report.recall",
+            row,
+            before=before,
+            after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
+            indicator_code=indicator.code,
+            source=source,
+        )
+        announce(row, "recall")
+    refresh_caller_copy(report, row)
+    return report
+
+
 # ---------------------------------------------------------------- the head's bulk submit
 
 

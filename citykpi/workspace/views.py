@@ -384,6 +384,8 @@ def _apply_quarter_post(
         if action == "submit":
             reporting.submit_report(request.user, report, version=report.version)
         return report
+    if action == "recall":
+        return reporting.recall_report(request.user, report, version=posted["version"] or None)
     if action == "remove_evidence":
         evidence = get_object_or_404(
             Evidence, pk=parse_id(request.POST.get("evidence")), quarter_report=report, is_removed=False
@@ -396,6 +398,12 @@ def _apply_quarter_post(
 def _announce_saved(request: HttpRequest, report: QuarterReport, action: str) -> None:
     if action == "remove_evidence":
         messages.success(request, tr("นำหลักฐานออกแล้ว", "Evidence removed"))
+        return
+    if action == "recall":
+        messages.success(
+            request,
+            tr("เรียกคืนรายงานแล้ว กลับเป็นร่าง แก้ไขแล้วส่งใหม่ได้", "Recalled: a draft again, to edit and resubmit"),
+        )
         return
     if action == "submit":
         messages.success(request, tr("ส่งรายงานแล้ว", "Submitted"))

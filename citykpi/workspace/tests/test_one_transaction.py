@@ -116,3 +116,37 @@ def test_a_non_numeric_or_huge_evidence_id_is_a_404_not_a_500(kpi_a, reporter_a,
     for bad in ["abc", "99999999999999999999999", "-1"]:
         response = client.post(url(kpi_a), {"action": "remove_evidence", "evidence": bad})
         assert response.status_code == 404, bad
+
+
+def test_the_head_recalls_a_submitted_quarter_until_the_evaluator_acts(kpi_a, head_a, evaluator, login):
+    from citykpi.evaluation import actions as evaluation
+
+    report = reporting.get_quarter(kpi_a, 1)
+    reporting.save_report(head_a, report, result="40", narrative="ส่งเร็วไป", version=report.version)
+    reporting.submit_report(head_a, report)
+    client = login(head_a)
+    page = client.get(url(kpi_a)).content.decode()
+    assert 'id="recall"' in page
+    response = client.post(url(kpi_a), {"action": "recall", "version": report.version}, follow=True)
+    assert "เรียกคืนรายงานแล้ว" in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == S.DRAFT and report.submitted_at is None
+    assert AuditEvent.objects.filter(action="report.recall", object_id=str(report.pk)).exists()
+    # Once the evaluator has acted, there is nothing to recall.
+    reporting.submit_report(head_a, report)
+    evaluation.assess(evaluator, report, score="90", components={"2.1": "90", "2.2": "100"})
+    rows = AuditEvent.objects.count()
+    response = client.post(url(kpi_a), {"action": "recall", "version": report.version})
+    assert response.status_code == 400
+    report.refresh_from_db()
+    assert report.status == S.ASSESSED and AuditEvent.objects.count() == rows
+
+
+def test_a_reporter_who_may_not_submit_may_not_recall(kpi_a, head_a, reporter_a, login):
+    report = reporting.get_quarter(kpi_a, 1)
+    reporting.save_report(head_a, report, result="40", narrative="", version=report.version)
+    reporting.submit_report(head_a, report)
+    response = login(reporter_a).post(url(kpi_a), {"action": "recall", "version": report.version})
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.status == S.SUBMITTED
