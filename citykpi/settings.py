@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "citykpi.lib.badbytes.BadBytesMiddleware",  # NUL / lone surrogates: a clear 400, not a 500
     # Anonymous open-data reads from the cache, before any session work; every write invalidates.
     "citykpi.api.cache.OpenDataCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
