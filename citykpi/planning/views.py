@@ -366,7 +366,7 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
         )
     requested = request.GET.get("version")
     shown = None
-    if requested and requested.isdigit():
+    if requested and requested.isdecimal():
         shown = versions.definition_at(indicator, int(requested))
     setup = Setup.objects.filter(
         agency_id=indicator.agency_id, fiscal_year_id=indicator.fiscal_year_id
@@ -494,7 +494,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     years = sorted(set(assignments.values_list("fiscal_year_id", flat=True)), reverse=True)
     # The latest year by default: the assignments side by side as they are being set up.
     raw_year = request.GET.get("year", "")
-    shown_year = int(raw_year) if raw_year.isdigit() else (years[0] if years and raw_year != "all" else None)
+    shown_year = int(raw_year) if raw_year.isdecimal() and len(raw_year) < 6 else (years[0] if years and raw_year != "all" else None)
     if shown_year is not None:
         assignments = assignments.filter(fiscal_year_id=shown_year)
     assignments = list(

@@ -219,7 +219,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     raw_year = finder.clean_digits(request.GET.get("year"))
     year = working_year(years)
     if raw_year:
-        if raw_year.isdigit() and int(raw_year) in years:
+        if raw_year.isdecimal() and len(raw_year) < 6 and int(raw_year) in years:
             year = int(raw_year)
         else:
             notices.append(
@@ -402,7 +402,7 @@ def city_indicator_list(request: HttpRequest) -> HttpResponse:
     node = None
     raw_node = finder.clean_digits(request.GET.get("node"))
     if raw_node:
-        if raw_node.isdigit() and len(raw_node) < 18:
+        if raw_node.isdecimal() and len(raw_node) < 18:
             node = StrategyNode.objects.select_related("plan").filter(pk=int(raw_node)).first()
         if node is None:
             notices.append(

@@ -27,7 +27,7 @@ def _int_param(request: HttpRequest, name: str, low: int, high: int) -> int | No
     """A whole number from the query string (Thai digits accepted); None when absent or
     malformed, so a bad link shows the default instead of an error."""
     text = to_arabic_digits(request.GET.get(name, "")).strip()
-    if text.isdigit() and low <= int(text) <= high:
+    if text.isdecimal() and low <= int(text) <= high:
         return int(text)
     return None
 
@@ -45,7 +45,7 @@ def kpi_pdf(request: HttpRequest, code: str) -> HttpResponse:
 def _agency(code: str) -> Agency:
     text = to_arabic_digits(code)
     agency = None
-    if text.isdigit() and len(text) in (4, 8):
+    if text.isdecimal() and len(text) in (4, 8):
         agency = Agency.objects.active().filter(code=text[:4]).first()
     if agency is None:
         raise Http404(code)

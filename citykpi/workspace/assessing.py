@@ -77,9 +77,9 @@ def queue_reports(params: QueryDict, *, with_status: bool = True) -> QuerySet:
         reports = reports.filter(status=status)
     if params.get("agency"):
         reports = reports.filter(indicator__agency__code=params["agency"])
-    if (params.get("year") or "").isdigit():
+    if (params.get("year") or "").isdecimal() and len(params["year"]) < 6:
         reports = reports.filter(indicator__fiscal_year_id=int(params["year"]))
-    if (params.get("quarter") or "").isdigit():
+    if (params.get("quarter") or "").isdecimal() and len(params["quarter"]) < 3:
         reports = reports.filter(quarter=int(params["quarter"]))
     if params.get("type"):
         reports = reports.filter(indicator__kpi_type=params["type"])
