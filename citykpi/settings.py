@@ -229,3 +229,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# API tokens expire this many days after they are issued (and die with a password change).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))

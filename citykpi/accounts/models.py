@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -43,7 +45,12 @@ class Membership(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True, user__is_active=True)
+        """Tokens that still open the API: not revoked, their owner active, not expired
+        (settings.API_TOKEN_DAYS). A changed password is checked per token (password_stamp)."""
+        from django.utils import timezone
+
+        oldest = timezone.now() - dt.timedelta(days=settings.API_TOKEN_DAYS)
+        return self.filter(is_active=True, user__is_active=True, created_at__gte=oldest)
 
 
 class ApiToken(models.Model):
@@ -57,6 +64,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # A digest of the owner's password hash when the token was issued: a changed password
+    # (or one set by an administrator) ends every token issued before it.
+    password_stamp = models.CharField(max_length=64, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("tokens/", views.tokens, name="tokens"),
 ]

@@ -1,12 +1,19 @@
-"""Log in, log out, change password (Thai first)."""
+"""Log in, log out, change password, the owner's API tokens (Thai first)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
 
+from citykpi.accounts import actions as account_actions
 from citykpi.accounts.forms import BilingualPasswordChangeForm, ThrottledLoginForm
+from citykpi.accounts.models import ApiToken
 from citykpi.lib.i18n import tr
 
 DEMO_USERNAMES = ("admin", "evaluator", "head-0409", "reporter-0409", "reporter-5047", "executive")
@@ -45,3 +52,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = PasswordChangeView.as_view()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The owner's API tokens: when issued and last used, revoke one or all ("sign out everywhere")."""
+    if request.method == "POST":
+        raw = request.POST.get("token", "")
+        token_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 18 else None
+        if request.POST.get("all") != "1" and token_id is None:
+            messages.error(request, tr("ไม่พบโทเค็นที่เลือก", "No such token"))
+            return redirect("accounts:tokens")
+        count = account_actions.revoke_tokens(
+            request.user, request.user, token_id=None if request.POST.get("all") == "1" else token_id
+        )
+        messages.success(request, tr(f"ยกเลิกโทเค็นแล้ว {count} รายการ", f"Revoked {count} token(s)"))
+        return redirect("accounts:tokens")
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": list(ApiToken.objects.active().filter(user=request.user)),
+            "days": settings.API_TOKEN_DAYS,
+        },
+    )

@@ -10,49 +10,31 @@ and the ninja auth objects `token_auth` / `session_or_token`.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
+from citykpi.accounts import actions as account_actions
 from citykpi.accounts import throttle
+from citykpi.accounts.actions import hash_token, issue_token
 from citykpi.accounts.models import ApiToken
 from citykpi.lib.errors import ActionError
 
 router = Router(tags=["auth"])
 
-TOKEN_BYTES = 32
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user) -> str:
-    """A new token for `user`; the plain text is returned once and never stored."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    ApiToken.objects.create(user=user, key_hash=hash_token(token), prefix=token[:8])
-    return token
-
 
 def user_for_token(token: str):
-    """The active user holding this token, or None."""
+    """The active user holding this token, or None (revoked, expired, password changed)."""
     token = (token or "").strip()
     if not token or len(token) > 200:
         return None
     found = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(token)).first()
-    if found is None:
+    if found is None or not account_actions.valid_token(found):
         return None
-    now = timezone.now()
-    # One write per token per minute at most: a busy client does not write on every call.
-    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    account_actions.touch(found)
     return found.user
 
 

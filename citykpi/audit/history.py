@@ -15,6 +15,8 @@ ACTIONS = {
     "report.save": ("บันทึกผลงาน", "Saved the result"),
     "report.submit": ("ส่งรายงาน", "Submitted"),
     "report.recall": ("เรียกคืนรายงาน", "Recalled"),
+    "token.issue": ("ออกโทเค็น API", "Issued an API token"),
+    "token.revoke": ("ยกเลิกโทเค็น API", "Revoked an API token"),
     "report.return": ("ส่งกลับแก้ไข", "Returned for revision"),
     "report.assess": ("ประเมิน", "Assessed"),
     "report.reopen": ("เปิดให้แก้ไข", "Reopened"),

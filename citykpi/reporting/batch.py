@@ -241,7 +241,7 @@ def save_reports(
             # bulk_update does not apply auto_now; save(update_fields=[..., "updated_at"]) would.
             row.updated_at = stamp
         _update_rows([row for row, _ in saved], reporting.REPORT_FIELDS + ["updated_by", "updated_at"])
-        AuditEvent.objects.bulk_create(
+        audit_log.bulk_record(
             [
                 _audit_event(actor, row, before, snapshot(row, reporting.REPORT_FIELDS), source)
                 for row, before in saved

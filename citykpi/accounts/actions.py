@@ -1,0 +1,72 @@
+"""Writes about accounts: API tokens issued and revoked, each audited in its transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from citykpi.accounts.models import ApiToken
+from citykpi.audit.log import record
+from citykpi.lib.errors import PermissionDenied
+
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def password_stamp(user: Any) -> str:
+    """A digest of the user's current password hash: it changes whenever the password does."""
+    return hashlib.sha256((user.password or "").encode()).hexdigest()
+
+
+def issue_token(user: Any, *, source: str = "api") -> str:
+    """A new token for `user`; the plain text is returned once and never stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with transaction.atomic():
+        row = ApiToken.objects.create(
+            user=user, key_hash=hash_token(token), prefix=token[:8], password_stamp=password_stamp(user)
+        )
+        record(user, "token.issue", row, after={"prefix": row.prefix, "user": user.pk}, source=source)
+    return token
+
+
+def revoke_tokens(actor: Any, owner: Any, *, token_id: int | None = None, source: str = "web") -> int:
+    """Revoke one of `owner`'s tokens, or all of them ("sign out everywhere"). The owner
+    may revoke their own; an administrator anyone's. Returns how many were revoked."""
+    if actor.pk != owner.pk and not actor.is_superuser:
+        raise PermissionDenied("only the owner or an administrator revokes a token")
+    with transaction.atomic():
+        tokens = ApiToken.objects.select_for_update().filter(user=owner, is_active=True)
+        if token_id is not None:
+            tokens = tokens.filter(pk=token_id)
+        revoked = list(tokens)
+        for row in revoked:
+            row.is_active = False
+            row.save(update_fields=["is_active"])
+            record(
+                actor,
+                "token.revoke",
+                row,
+                before={"is_active": True},
+                after={"is_active": False},
+                source=source,
+            )
+    return len(revoked)
+
+
+def valid_token(row: ApiToken) -> bool:
+    """Beyond ApiToken.objects.active(): the owner's password has not changed since."""
+    return not row.password_stamp or row.password_stamp == password_stamp(row.user)
+
+
+def touch(row: ApiToken) -> None:
+    """Record when a token was last used, at most once a minute (a busy client does not write on every call)."""
+    now = timezone.now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
