@@ -70,3 +70,45 @@ def touch(row: ApiToken) -> None:
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+
+
+MEMBERSHIP_FIELDS = ["user", "role", "agency"]
+
+
+def _require_admin(actor: Any) -> None:
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("only an administrator changes who may do what")
+
+
+def grant_role(actor: Any, membership: Any, *, source: str = "admin") -> Any:
+    """Save a new or changed role membership (the admin calls this), audited with before and after."""
+    from citykpi.accounts.models import Membership
+    from citykpi.audit.log import snapshot
+
+    _require_admin(actor)
+    with transaction.atomic():
+        before: dict[str, Any] = {}
+        if membership.pk:
+            old = Membership.objects.select_for_update().get(pk=membership.pk)
+            before = snapshot(old, MEMBERSHIP_FIELDS)
+        membership.save()
+        record(
+            actor,
+            "role.change" if before else "role.grant",
+            membership,
+            before=before,
+            after=snapshot(membership, MEMBERSHIP_FIELDS),
+            source=source,
+        )
+    return membership
+
+
+def revoke_role(actor: Any, membership: Any, *, source: str = "admin") -> None:
+    """Delete a role membership, audited."""
+    from citykpi.audit.log import snapshot
+
+    _require_admin(actor)
+    with transaction.atomic():
+        before = snapshot(membership, MEMBERSHIP_FIELDS)
+        record(actor, "role.revoke", membership, before=before, after={}, source=source)
+        membership.delete()

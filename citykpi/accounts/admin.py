@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from citykpi.accounts import actions as account_actions
 from citykpi.accounts.models import ApiToken, Membership
 
 
@@ -13,6 +14,17 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "is_demo")
     search_fields = ("user__username", "agency__code", "agency__name_th")
     autocomplete_fields = ()
+
+    # Who may do what changes only through the actions, audited like every other write.
+    def save_model(self, request, obj, form, change) -> None:
+        account_actions.grant_role(request.user, obj)
+
+    def delete_model(self, request, obj) -> None:
+        account_actions.revoke_role(request.user, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            account_actions.revoke_role(request.user, membership)
 
 
 @admin.register(ApiToken)
