@@ -22,6 +22,7 @@ from django.utils.http import http_date, parse_etags
 from ninja import Schema
 
 from citykpi.lib.i18n import both
+from citykpi.lib.spreadsheet import inert_text
 from citykpi.lib.thai import to_arabic_digits
 
 DEFAULT_LIMIT = 50
@@ -139,7 +140,8 @@ def csv_body(columns: list[tuple[str, Callable[[dict], Any]]], rows: Iterable[di
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _ in columns])
     for row in rows:
-        writer.writerow([_csv_cell(getter(row)) for _, getter in columns])
+        # Names come from users: a field never starts a formula (citykpi.lib.spreadsheet).
+        writer.writerow([inert_text(_csv_cell(getter(row))) for _, getter in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citykpi.indicators.models import Indicator
+from citykpi.lib.spreadsheet import append_row, inert_text
 from citykpi.reporting.models import QuarterReport
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,7 +132,8 @@ def build_workbook(queryset: QuerySet, *, title: str = "ตัวชี้วั
     for index, col in enumerate(cols, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = col.width
     for row in rows(queryset, public):
-        sheet.append(row)
+        # Names come from users: text never becomes a formula (citykpi.lib.spreadsheet).
+        append_row(sheet, row)
     sheet.freeze_panes = "B3"
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(sheet.max_row, 2)}"
     return workbook
@@ -143,7 +145,7 @@ def csv_text(queryset: QuerySet, public: bool = True) -> str:
     cols = columns(public)
     writer.writerow([f"{c.th} ({c.en})" for c in cols])
     for row in rows(queryset, public):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else inert_text(v) for v in row])
     return buffer.getvalue()
 
 

@@ -30,6 +30,7 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
+from citykpi.lib.spreadsheet import append_row, set_cell
 from citykpi.lib.thai import NumberParseError, format_number, to_arabic_digits
 from citykpi.reporting import actions as reporting
 from citykpi.reporting import batch
@@ -169,7 +170,7 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
 
     meta = workbook.create_sheet(META_SHEET)
     meta.append(["format", FORMAT_ID])
-    meta.append(["agency", agency.code])
+    append_row(meta, ["agency", agency.code])
     meta.append(["fiscal_year", year])
     meta.append(["quarter", quarter])
     meta.append(["code", "version", "row"])
@@ -193,7 +194,8 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
             ),
         }
         for key, value in values.items():
-            cell = sheet.cell(row=row, column=COL[key], value=value)
+            # Names and narratives come from users: text never becomes a formula.
+            cell = set_cell(sheet, row, COL[key], value)
             cell.protection = Protection(locked=key not in ("result", "narrative"))
             cell.alignment = Alignment(wrap_text=key in ("name", "narrative"), vertical="top")
             if key in ("result", "narrative"):
@@ -204,7 +206,7 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
             validations[validation_key] = _validation_for(unit)
             sheet.add_data_validation(validations[validation_key])
         validations[validation_key].add(result_ref)
-        meta.append([indicator.code, report.version if report else 1, row])
+        append_row(meta, [indicator.code, report.version if report else 1, row])
     sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=COL["result"])
     # Key columns locked, input cells open; no password: protection guards against slips.
     sheet.protection.sheet = True
@@ -273,7 +275,11 @@ def template_bytes(agency: Agency, year: int, quarter: int) -> bytes:
 
 
 def _is_formula(cell) -> bool:
-    return cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+    # A string cell (t="s" / inlineStr, as the template writes a name or narrative that
+    # begins with "=") is text, not a formula.
+    return cell.data_type == "f" or (
+        cell.data_type != "s" and isinstance(cell.value, str) and cell.value.startswith("=")
+    )
 
 
 def _text(value) -> str:

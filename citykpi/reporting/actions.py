@@ -329,7 +329,7 @@ def add_evidence(
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         uploaded_file.seek(0)
-        evidence.file.save(checked.name, uploaded_file, save=False)
+        evidence.file.save(checked.stored_name, uploaded_file, save=False)
         try:
             evidence.save()
             before = snapshot(row, ["version", "status"])

@@ -39,9 +39,54 @@ _OOXML_MEMBERS = {
 
 @dataclass(frozen=True)
 class CheckedFile:
-    name: str
-    content_type: str
+    name: str  # the uploader's name, cleaned: a label only
+    content_type: str  # detected from the content
     size: int
+
+    @property
+    def stored_name(self) -> str:
+        """The name the file is stored and downloaded under: the label's stem with the
+        extension of the detected type ("run.bat" holding a PDF becomes "run.pdf")."""
+        return download_name(self.name, self.content_type)
+
+
+def download_name(label: str, content_type: str) -> str:
+    stem = os.path.splitext(label)[0].strip().strip(".") or "evidence"
+    return f"{stem}.{ALLOWED.get(content_type, 'bin')}"
+
+
+# Markers of a second, active type inside an accepted file (a PDF header followed by a
+# script, an HTML application, a batch file): such a polyglot is refused.
+_ACTIVE_MARKERS = (
+    b"<script",
+    b"<html",
+    b"<!doctype html",
+    b"<hta:",
+    b"<svg",
+    b"<?php",
+    b"@echo off",
+    b"wscript.",
+    b"powershell",
+)
+# Formats whose bytes may be compressed (zip members) carry these only by chance; the
+# scan applies to the formats read as they are stored.
+_SCANNED = {"application/pdf", "image/png", "image/jpeg", "application/msword", "application/vnd.ms-excel"}
+
+
+def _second_type(uploaded) -> str | None:
+    """The active marker found in the file, if any (the whole file is read in chunks)."""
+    uploaded.seek(0)
+    tail = b""
+    try:
+        while chunk := uploaded.read(1024 * 1024):
+            window = (tail + chunk).lower()
+            for marker in _ACTIVE_MARKERS:
+                if marker in window:
+                    return marker.decode()
+            tail = window[-32:]
+    finally:
+        uploaded.seek(0)
+    return None
 
 
 def clean_name(name: str) -> str:
@@ -121,6 +166,13 @@ def check_upload(uploaded) -> CheckedFile:
             "ระบบตรวจจากเนื้อไฟล์ ไม่ใช่จากชื่อ",
             f"The file {name} is not an accepted type (PDF, PNG/JPEG images, Word/Excel/PowerPoint "
             "documents); the type is checked from the content, not the name",
+            field="file",
+        )
+    if content_type in _SCANNED and (marker := _second_type(uploaded)):
+        raise ActionError(
+            f"ไฟล์ {name} มีเนื้อหาของไฟล์ชนิดอื่นปนอยู่ ({marker}) ระบบไม่รับไฟล์ที่เป็นได้มากกว่าหนึ่งชนิด",
+            f"The file {name} also holds content of another type ({marker}); files that are more "
+            "than one type are refused",
             field="file",
         )
     return CheckedFile(name=name, content_type=content_type, size=size)

@@ -84,7 +84,11 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     # The stored name is ours, never the uploader's: no path tricks, no collisions.
     import uuid
 
-    return f"{instance.quarter_report.indicator.fiscal_year_id}/{uuid.uuid4().hex}"
+    from citykpi.reporting.evidence import ALLOWED
+
+    # The extension is that of the type found in the content, whatever the uploader named it.
+    extension = ALLOWED.get(instance.content_type, "bin")
+    return f"{instance.quarter_report.indicator.fiscal_year_id}/{uuid.uuid4().hex}.{extension}"
 
 
 class Evidence(models.Model):

@@ -33,6 +33,7 @@ from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.i18n import tr
 from citykpi.reporting import actions as reporting
+from citykpi.reporting.evidence import download_name
 from citykpi.reporting.models import Evidence, QuarterReport
 
 Status = QuarterReport.Status
@@ -506,7 +507,10 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404("evidence")
         access.indicator_for(request.user, indicator.code)
     response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Content-Disposition"] = content_disposition(item.original_name)
+    # Downloaded under the extension of the type found in its content, never the uploader's.
+    response["Content-Disposition"] = content_disposition(
+        download_name(item.original_name, item.content_type)
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store" if not public else "public, max-age=300"
     return response
