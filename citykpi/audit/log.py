@@ -73,7 +73,7 @@ def bulk_record(events: list[AuditEvent], *, batch_size: int | None = None) -> l
     events = list(events)
     if not events:
         return events
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         lock_chain()
         stamp = timezone.now()
         for event in events:
