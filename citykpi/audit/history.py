@@ -15,6 +15,7 @@ ACTIONS = {
     "report.save": ("บันทึกผลงาน", "Saved the result"),
     "report.submit": ("ส่งรายงาน", "Submitted"),
     "report.recall": ("เรียกคืนรายงาน", "Recalled"),
+    "fiscal_year.unpublish": ("ยกเลิกการเผยแพร่ปีงบประมาณ", "Unpublished the fiscal year"),
     "token.issue": ("ออกโทเค็น API", "Issued an API token"),
     "token.revoke": ("ยกเลิกโทเค็น API", "Revoked an API token"),
     "role.grant": ("ให้บทบาท", "Granted a role"),

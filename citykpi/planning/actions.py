@@ -971,3 +971,37 @@ def publish_fiscal_year(
             source=source,
         )
     return readiness
+
+
+def unpublish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, source: str = "web") -> FiscalYear:
+    """The undo of publishing: the evaluator takes a fiscal year off the public pages, only
+    while none of its quarters is published (nothing the public has read disappears)."""
+    from citykpi.reporting.models import QuarterReport
+
+    _require_evaluator(actor)
+    with transaction.atomic():
+        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year_of(fiscal_year).pk)
+        if not year.is_published:
+            raise ActionError(
+                f"ปีงบประมาณ {year.pk} ยังไม่ได้เผยแพร่",
+                f"Fiscal year {year.pk} is not published",
+                field="fiscal_year",
+            )
+        published = QuarterReport.objects.published().filter(indicator__fiscal_year=year).count()
+        if published:
+            raise ActionError(
+                f"ยกเลิกการเผยแพร่ปีงบประมาณ {year.pk} ไม่ได้: มีรายงานรายไตรมาสที่เผยแพร่แล้ว {published} รายการ",
+                f"Fiscal year {year.pk} cannot be unpublished: {published} quarterly reports are already published",
+                field="fiscal_year",
+            )
+        year.is_published = False
+        year.save(update_fields=["is_published"])
+        record(
+            actor,
+            "fiscal_year.unpublish",
+            year,
+            before={"is_published": True},
+            after={"is_published": False},
+            source=source,
+        )
+    return year

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("carry-forward/", views.carry_forward, name="carry_forward"),
     path("years/<int:year>/publish/", views.publish_year, name="publish_year"),
+    path("years/<int:year>/unpublish/", views.unpublish_year, name="unpublish_year"),
     path("templates/", views.template_list, name="templates"),
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/<int:pk>/", views.template_detail, name="template"),

@@ -142,6 +142,24 @@ def publish_year(request: HttpRequest, year: int) -> HttpResponse:
     return redirect(reverse("planning:overview") + f"?year={year}")
 
 
+@login_required
+@require_POST
+def unpublish_year(request: HttpRequest, year: int) -> HttpResponse:
+    """The evaluator takes a fiscal year off the public pages while none of its quarters is published."""
+    _require_evaluator(request.user)
+    fiscal_year = get_object_or_404(FiscalYear, pk=year)
+    try:
+        actions.unpublish_fiscal_year(request.user, fiscal_year)
+    except ActionError as error:
+        _error(request, error)
+    else:
+        messages.success(
+            request,
+            tr(f"ยกเลิกการเผยแพร่ปีงบประมาณ {year} แล้ว", f"Fiscal year {year} is no longer published"),
+        )
+    return redirect(reverse("planning:overview") + f"?year={year}")
+
+
 # ---------------------------------------------------------------- an agency's setup
 
 
@@ -494,7 +512,11 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     years = sorted(set(assignments.values_list("fiscal_year_id", flat=True)), reverse=True)
     # The latest year by default: the assignments side by side as they are being set up.
     raw_year = request.GET.get("year", "")
-    shown_year = int(raw_year) if raw_year.isdecimal() and len(raw_year) < 6 else (years[0] if years and raw_year != "all" else None)
+    shown_year = (
+        int(raw_year)
+        if raw_year.isdecimal() and len(raw_year) < 6
+        else (years[0] if years and raw_year != "all" else None)
+    )
     if shown_year is not None:
         assignments = assignments.filter(fiscal_year_id=shown_year)
     assignments = list(

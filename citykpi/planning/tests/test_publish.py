@@ -173,3 +173,38 @@ def test_the_api_publishes_a_year_and_reports_what_stays_open(
     assert done.json()["is_published"] is True and done.json()["unapproved"] == ["5047"]
     assert AuditEvent.objects.get(action="fiscal_year.publish").source == "api"
     assert Setup.objects.get(agency=agency_a, fiscal_year_id=2567).state == "approved"
+
+
+def test_a_published_year_without_published_quarters_can_be_unpublished_from_the_overview(
+    client, evaluator, year_2567
+):
+    from citykpi.conftest import PASSWORD
+
+    actions.publish_fiscal_year(evaluator, 2567, override_reason="ตั้งค่าล่วงหน้า")
+    client.login(username=evaluator.username, password=PASSWORD)
+    page = client.get(reverse("planning:overview") + "?year=2567").content.decode()
+    assert 'id="unpublish"' in page
+    response = client.post(reverse("planning:unpublish_year", args=[2567]), follow=True)
+    assert "ยกเลิกการเผยแพร่ปีงบประมาณ 2567 แล้ว" in response.content.decode()
+    year_2567.refresh_from_db()
+    assert year_2567.is_published is False
+    assert AuditEvent.objects.filter(action="fiscal_year.unpublish").count() == 1
+
+
+def test_a_year_with_a_published_quarter_cannot_be_unpublished(evaluator, head_a, year_2567):
+    from citykpi.reporting.models import QuarterReport
+
+    actions.publish_fiscal_year(evaluator, 2567, override_reason="ตั้งค่าล่วงหน้า")
+    kpi = Indicator.objects.filter(fiscal_year=year_2567).first()
+    QuarterReport.objects.update_or_create(indicator=kpi, quarter=1, defaults={"result": 1, "status": "submitted"})
+    with pytest.raises(ActionError) as refused:
+        actions.unpublish_fiscal_year(evaluator, 2567)
+    assert "1" in refused.value.message_en and refused.value.field == "fiscal_year"
+    year_2567.refresh_from_db()
+    assert year_2567.is_published is True
+
+
+def test_only_the_evaluator_unpublishes(head_a, evaluator, year_2567):
+    actions.publish_fiscal_year(evaluator, 2567, override_reason="ตั้งค่าล่วงหน้า")
+    with pytest.raises(PermissionDenied):
+        actions.unpublish_fiscal_year(head_a, 2567)
