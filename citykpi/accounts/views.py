@@ -15,6 +15,7 @@ from citykpi.accounts import actions as account_actions
 from citykpi.accounts.forms import BilingualPasswordChangeForm, ThrottledLoginForm
 from citykpi.accounts.models import ApiToken
 from citykpi.lib.i18n import tr
+from citykpi.lib.params import plain_int
 
 DEMO_USERNAMES = ("admin", "evaluator", "head-0409", "reporter-0409", "reporter-5047", "executive")
 DEMO_PASSWORD = "citykpi-demo"
@@ -59,8 +60,7 @@ password_change = PasswordChangeView.as_view()
 def tokens(request: HttpRequest) -> HttpResponse:
     """The owner's API tokens: when issued and last used, revoke one or all ("sign out everywhere")."""
     if request.method == "POST":
-        raw = request.POST.get("token", "")
-        token_id = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) < 18 else None
+        token_id = plain_int(request.POST.get("token"))
         if request.POST.get("all") != "1" and token_id is None:
             messages.error(request, tr("ไม่พบโทเค็นที่เลือก", "No such token"))
             return redirect("accounts:tokens")

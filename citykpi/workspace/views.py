@@ -32,6 +32,7 @@ from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.i18n import tr
+from citykpi.lib.params import plain_int
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.evidence import download_name
 from citykpi.reporting.models import Evidence, QuarterReport
@@ -182,8 +183,8 @@ def submit_ready(request: HttpRequest) -> HttpResponse:
     transaction; nothing is submitted when one of them is refused."""
     versions: dict[int, str] = {}
     for value in request.POST.getlist("report"):
-        if value.isascii() and value.isdigit() and len(value) <= 18:
-            versions[int(value)] = request.POST.get(f"version_{value}", "")
+        if (pk := plain_int(value)) is not None:
+            versions[pk] = request.POST.get(f"version_{value}", "")
     if versions and request.POST.get("confirm") != "1":
         return _confirm_submit_many(request, versions)
     try:
@@ -321,12 +322,10 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
                 context["status"] = 403
             if request.FILES.getlist("evidence"):
                 context["files_not_kept"] = True
+            report = _existing_or_blank(indicator, quarter)
+            context.update(_error_context(exc), posted=posted)
             if isinstance(exc, ConflictError):
-                report = _existing_or_blank(indicator, quarter)
-                context.update(_error_context(exc), conflict=exc.current, posted=posted)
-            else:
-                report = _existing_or_blank(indicator, quarter)
-                context.update(_error_context(exc), posted=posted)
+                context["conflict"] = exc.current
     can_report = access.can_report(request.user, indicator)
     can_submit = access.can_submit(request.user, indicator)
     deadline = indicator.fiscal_year.deadline(quarter)
@@ -422,11 +421,11 @@ def _announce_saved(request: HttpRequest, report: QuarterReport, action: str) ->
 
 
 def parse_id(value: str | None) -> int:
-    """A posted object id, or 404 for anything that is not a plain positive 64-bit number."""
-    text = (value or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    """A posted object id, or 404 for anything that is not a plain non-negative 64-bit number."""
+    pk = plain_int(value)
+    if pk is None:
         raise Http404("no such object")
-    return int(text)
+    return pk
 
 
 def quarter_overview(indicator: Indicator, quarter: int) -> dict:

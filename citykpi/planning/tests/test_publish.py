@@ -196,7 +196,9 @@ def test_a_year_with_a_published_quarter_cannot_be_unpublished(evaluator, head_a
 
     actions.publish_fiscal_year(evaluator, 2567, override_reason="ตั้งค่าล่วงหน้า")
     kpi = Indicator.objects.filter(fiscal_year=year_2567).first()
-    QuarterReport.objects.update_or_create(indicator=kpi, quarter=1, defaults={"result": 1, "status": "submitted"})
+    QuarterReport.objects.update_or_create(
+        indicator=kpi, quarter=1, defaults={"result": 1, "status": "submitted"}
+    )
     with pytest.raises(ActionError) as refused:
         actions.unpublish_fiscal_year(evaluator, 2567)
     assert "1" in refused.value.message_en and refused.value.field == "fiscal_year"

@@ -26,3 +26,17 @@ def kpi_a(make_indicator, agency_a):
 @pytest.fixture
 def kpi_b(make_indicator, agency_b):
     return make_indicator(agency_b)
+
+
+@pytest.fixture
+def evidence_storage(settings, tmp_path):
+    """Evidence files in a temporary folder (and a fast password hasher for the log-ins)."""
+    settings.STORAGES = {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "evidence")},
+        },
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return tmp_path / "evidence"

@@ -38,17 +38,7 @@ def plain_zip() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def evidence_storage(settings, tmp_path):
-    settings.STORAGES = {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "evidence")},
-        },
-    }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return tmp_path / "evidence"
+pytestmark = pytest.mark.usefixtures("evidence_storage")
 
 
 def upload(reporter, kpi, name, content):

@@ -15,16 +15,7 @@ from citykpi.reporting import actions as reporting
 from citykpi.reporting.evidence import check_upload
 from citykpi.workspace.tests.conftest import PDF_BYTES
 
-
-@pytest.fixture(autouse=True)
-def evidence_storage(settings, tmp_path):
-    settings.STORAGES = {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "evidence")},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("evidence_storage")
 
 
 @pytest.mark.parametrize("name", ["run.bat", "page.hta", "index.html", "ไม่มีนามสกุล"])
