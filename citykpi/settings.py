@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "citykpi.planning",
     "citykpi.quality",
     "citykpi.exchange",
+    # shared read models: the public data versions and the public page cache
+    "citykpi.publicdata",
     # surface apps: they read the domain
     "citykpi.portal",
     "citykpi.workspace",

@@ -1,12 +1,14 @@
 """Server-side caching of the open-data API's anonymous reads.
 
-The same rule as the public pages (citykpi.portal.cache): a response is kept under the
-version of the public data (the latest audit row), so any write makes every cached read
-stale at once, in every worker. Only anonymous GETs without an Authorization header are
-cached: a signed-in reader may see drafts of their own agency. It runs early in the middleware
-stack (before sessions and authentication), so a cached read costs one query and little else;
-a request carrying a session cookie is passed on uncached. A cached response keeps
-its ETag, so a client's If-None-Match still gets 304 without building the body.
+The same rule as the public pages (citykpi.publicdata.pagecache): an answer is kept under
+its address with the versions of the scopes it shows, so a write rebuilds only the answers
+it changed (a KPI's record, its agency's, its year's lists), and stale answers are
+rebuilt by one worker while the others serve the previous one. Only anonymous GETs
+without an Authorization header are cached: a signed-in reader may see drafts of their
+own agency. It runs early in the middleware stack (before sessions and authentication),
+so a cached read costs one query and little else; a request carrying a session cookie is
+passed on uncached. A cached response keeps its ETag, so a client's If-None-Match still
+gets 304 without building the body.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
 
-from citykpi.portal.cache import cache_key, cacheable, data_version, get_cached, store
+from citykpi.lib.thai import to_arabic_digits
+from citykpi.publicdata import versions
+from citykpi.publicdata.pagecache import cache_key, cacheable, serve, year_or_all
 
 API_PREFIX = "/api/v1/"
 API_HEADERS = (
@@ -41,17 +45,24 @@ class OpenDataCacheMiddleware:
             return self.get_response(request)
         # This middleware runs before the locale middleware: the language is the switch's cookie.
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
-        key = cache_key(request, data_version(), kind="api", language=language)
-        hit = get_cached(key)
-        if hit is not None:
-            etag = hit.get("ETag")
-            if etag and etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
-                not_modified = HttpResponseNotModified()
-                for name in ("ETag", "Cache-Control", "Access-Control-Allow-Origin", "Last-Modified"):
-                    if hit.has_header(name):
-                        not_modified[name] = hit[name]
-                return not_modified
-            return hit
-        response = self.get_response(request)
-        store(key, response, API_HEADERS)
+        key = cache_key(request, kind="api", language=language)
+        response = serve(key, scopes_of(request), lambda: self.get_response(request), API_HEADERS)
+        etag = response.get("ETag")
+        if etag and etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
+            not_modified = HttpResponseNotModified()
+            for name in ("ETag", "Cache-Control", "Access-Control-Allow-Origin", "Last-Modified"):
+                if response.has_header(name):
+                    not_modified[name] = response[name]
+            return not_modified
         return response
+
+
+def scopes_of(request: HttpRequest) -> list[str]:
+    """What an open-data answer shows: one KPI's or agency's record, or a list (one year's
+    when ?year= says so, otherwise every year's)."""
+    parts = request.path[len(API_PREFIX) :].strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "kpis":
+        return [versions.kpi(to_arabic_digits(parts[1]).strip())]
+    if len(parts) == 2 and parts[0] == "agencies":
+        return [versions.agency(to_arabic_digits(parts[1]).strip())]
+    return year_or_all(request)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from citykpi.audit.models import AuditEvent, chain_head, link, lock_chain
+from citykpi.audit.signals import recorded
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,6 +65,7 @@ def record(actor, action: str, obj, **details) -> AuditEvent:
     as for build(): before, after, reason, indicator_code, source."""
     event = build(actor, action, obj, **details)
     event.save()
+    recorded.send(AuditEvent, events=[event], objects=[obj])
     return event
 
 
@@ -82,4 +84,5 @@ def bulk_record(events: list[AuditEvent], *, batch_size: int | None = None) -> l
             event.created_at = stamp
         link(events, chain_head())
         AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        recorded.send(AuditEvent, events=events, objects=None)
     return events

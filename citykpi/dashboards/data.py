@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel
+from citykpi.publicdata import versions
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, QualitySettings
 from citykpi.reporting.models import QuarterReport
@@ -158,17 +159,18 @@ class Overview:
 def year_overview(year: int, *, public: bool = True, agency_ids: set[int] | None = None) -> Overview:
     """Score a fiscal year's KPIs. public=True reads published KPIs and quarters only.
 
-    The public, city-wide overview is kept in the cache under the version of the public
-    data (the latest audit row, see citykpi.portal.cache), so every write makes it stale.
+    The public, city-wide overview is kept in the cache with the version of that year's
+    public data (citykpi.publicdata.versions): one entry per year, rebuilt only when a
+    write changed a public KPI of that year (or the whole site).
     """
     if public and agency_ids is None and settings.PUBLIC_CACHE_SECONDS > 0:
-        from citykpi.portal.cache import data_version
-
-        key = f"year-overview:{settings.DATABASES['default']['NAME']}:{data_version()}:{year}"
-        overview = cache.get(key)
-        if overview is None:
-            overview = _score_year(year, public=True, agency_ids=None)
-            cache.set(key, overview, settings.PUBLIC_CACHE_SECONDS)
+        key = f"year-overview:{settings.DATABASES['default']['NAME']}:{year}"
+        version = versions.current([versions.year(year)])
+        kept = cache.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        overview = _score_year(year, public=True, agency_ids=None)
+        cache.set(key, (version, overview), settings.PUBLIC_CACHE_SECONDS)
         return overview
     return _score_year(year, public=public, agency_ids=agency_ids)
 

@@ -23,7 +23,7 @@ from citykpi.dashboards import charts
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib.i18n import tr
-from citykpi.portal.cache import public_page
+from citykpi.publicdata.pagecache import public_page, year_or_all
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES
 from citykpi.reporting.years import working_year
@@ -210,7 +210,7 @@ def overview_context(overview: Overview) -> dict:
 
 
 @require_GET
-@public_page
+@public_page(year_or_all)
 def public(request: HttpRequest) -> HttpResponse:
     years = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
     year = _pick_year(request, years)

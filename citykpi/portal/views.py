@@ -22,7 +22,6 @@ from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
-from citykpi.portal.cache import public_page
 from citykpi.portal.kpi_page import (
     LEVEL_LABELS,
     TYPE_LABELS,
@@ -34,6 +33,7 @@ from citykpi.portal.kpi_page import (
     strategy_paths,
 )
 from citykpi.projects.models import Project
+from citykpi.publicdata.pagecache import all_public, one_agency, one_kpi, public_page, year_or_all
 from citykpi.reporting.years import working_year
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
@@ -78,7 +78,7 @@ def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
 
 
 @require_safe
-@public_page
+@public_page(year_or_all)
 def home(request: HttpRequest) -> HttpResponse:
     filters = finder.parse(request.GET)
     base = public_indicators()
@@ -171,7 +171,7 @@ def _indicator_or_404(code: str) -> Indicator:
 
 
 @require_safe
-@public_page
+@public_page(one_kpi)
 def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator_or_404(code)
     context = kpi_page_context(indicator)
@@ -190,7 +190,7 @@ def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@public_page(one_kpi)
 def kpi_print(request: HttpRequest, code: str) -> HttpResponse:
     indicator = _indicator_or_404(code)
     return render(request, "portal/kpi_print.html", kpi_page_context(indicator))
@@ -204,7 +204,7 @@ GROUP_STRATEGY = "strategy"
 
 
 @require_safe
-@public_page
+@public_page(one_agency)
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = finder.find_agency(code)
     if agency is None:
@@ -304,7 +304,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@public_page(all_public)
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     code = _clean_code(code)
     if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", code):
@@ -344,7 +344,7 @@ def _dotted(expression):
 
 
 @require_safe
-@public_page
+@public_page(year_or_all)
 def strategy_tree(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
     year, all_years = finder.parse_year(request.GET.get("year"), notices)
@@ -395,7 +395,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@public_page(all_public)
 def city_indicator_list(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
     indicators = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
@@ -429,7 +429,7 @@ def city_indicator_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@public_page
+@public_page(all_public)
 def city_indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = get_object_or_404(
         CityIndicator.objects.filter(is_published=True).select_related("unit"), pk=pk

@@ -127,7 +127,7 @@ def check_version(report: QuarterReport, version) -> None:
 
 def announce(report: QuarterReport, action: str) -> None:
     """After commit: tell listeners (the data-quality findings) that this KPI's quarter
-    changed. Public page caches need no call: they follow the audit log (citykpi.portal.cache)."""
+    changed. Public page caches need no call: they follow the audit log (citykpi.publicdata.invalidation)."""
     indicator = report.indicator
 
     def send() -> None:

@@ -1,0 +1,165 @@
+"""Caching of public pages and open-data answers, invalidated by what each write changed.
+
+A cached answer is kept under its address and language (one entry per page, so old
+versions never pile up) together with the versions of the scopes it shows
+(citykpi.publicdata.versions). Reading those versions is one indexed query. While they
+match, the entry is served; a write bumps only the scopes it changed
+(citykpi.publicdata.invalidation), so a draft saved in the reporting season leaves every
+public page cached, and an assessment of one KPI rebuilds that KPI's pages, its agency's,
+its year's and the cross-year lists, not other KPIs or other years.
+
+Stale-while-revalidate: when an entry is out of date one worker takes a short lock in the
+cache and rebuilds it while the others keep serving the previous answer (``X-Cache:
+stale``), so a popular page is never built by every worker at once. A page not cached at
+all is built by the first worker while the others wait a moment for it.
+
+Only anonymous GET/HEAD requests are cached (a signed-in user's navigation differs), only
+200 responses without cookies. Public pages carry no CSRF token (the language switch is
+exempt), so one cached page serves every visitor.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from citykpi.lib.thai import to_arabic_digits
+from citykpi.publicdata import versions
+
+REBUILD_LOCK_SECONDS = 30
+# How long a worker waits for another one building a page nobody has cached yet.
+WAIT_FOR_FIRST_BUILD_SECONDS = 2.0
+POLL_SECONDS = 0.02
+
+PAGE_HEADERS = ("content-type", "content-disposition", "content-language")
+
+Entry = tuple[tuple[int, ...], bytes, dict[str, str]]
+
+
+def cacheable(request: HttpRequest) -> bool:
+    """An anonymous read with nothing personal waiting for it."""
+    if request.method not in ("GET", "HEAD") or settings.PUBLIC_CACHE_SECONDS <= 0:
+        return False
+    user = getattr(request, "user", None)
+    if user is None:
+        # Before the authentication middleware (the API's cache runs first): a session
+        # cookie may belong to a signed-in user, so such a request is not served from the cache.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return False
+    elif user.is_authenticated:
+        return False
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return False
+    # A flash message waiting to be shown belongs to this visitor only.
+    return "messages" not in request.COOKIES
+
+
+def cache_key(request: HttpRequest, kind: str = "page", language: str | None = None) -> str:
+    database = settings.DATABASES["default"]["NAME"]
+    raw = f"{database}|{language or translation.get_language()}|{request.get_full_path()}"
+    return f"public-{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def as_response(entry: Entry, state: str) -> HttpResponse:
+    _, content, headers = entry
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Cache"] = state
+    return response
+
+
+def keep(key: str, version: tuple[int, ...], response: HttpResponse, header_names: tuple[str, ...]) -> None:
+    """Keep a 200 response that sets no cookie, with the headers named."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    wanted = {name.lower() for name in header_names}
+    headers = {name: value for name, value in response.items() if name.lower() in wanted}
+    cache.set(key, (version, response.content, headers), settings.PUBLIC_CACHE_SECONDS)
+    response["X-Cache"] = "miss"
+
+
+def serve(
+    key: str,
+    scopes: Iterable[str],
+    build: Callable[[], HttpResponse],
+    header_names: tuple[str, ...],
+) -> HttpResponse:
+    """The cached answer at `key` while `scopes` have not changed; otherwise built once."""
+    version = versions.current(scopes)
+    entry: Entry | None = cache.get(key)
+    if entry is not None and entry[0] == version:
+        return as_response(entry, "hit")
+    lock = key + ":building"
+    if not cache.add(lock, 1, REBUILD_LOCK_SECONDS):
+        if entry is not None:
+            return as_response(entry, "stale")  # another worker is rebuilding it
+        waited = 0.0
+        while waited < WAIT_FOR_FIRST_BUILD_SECONDS:
+            time.sleep(POLL_SECONDS)
+            waited += POLL_SECONDS
+            entry = cache.get(key)
+            if entry is not None:
+                return as_response(entry, "hit")
+        return build()  # the other worker is slow: answer rather than wait longer
+    try:
+        response = build()
+        keep(key, version, response, header_names)
+    finally:
+        cache.delete(lock)
+    return response
+
+
+ScopesOf = Callable[..., list[str]]
+
+
+def public_page(scopes: ScopesOf) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve a public view from the cache while the scopes it shows have not changed.
+    `scopes(request, *args, **kwargs)` names them (see citykpi.publicdata.models)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not cacheable(request):
+                return view(request, *args, **kwargs)
+            return serve(
+                cache_key(request),
+                scopes(request, *args, **kwargs),
+                lambda: view(request, *args, **kwargs),
+                PAGE_HEADERS,
+            )
+
+        return wrapper
+
+    return decorate
+
+
+def year_param(request: HttpRequest) -> str | None:
+    """The ``year`` query parameter when it is a plain BE year, else None."""
+    raw = to_arabic_digits(request.GET.get("year", "")).strip()
+    return raw if raw.isascii() and raw.isdecimal() and len(raw) == 4 else None
+
+
+def year_or_all(request: HttpRequest, *args, **kwargs) -> list[str]:
+    """Pages that show one year when asked for one, and span years otherwise."""
+    year = year_param(request)
+    return [versions.year(int(year))] if year else [versions.ALL]
+
+
+def all_public(request: HttpRequest, *args, **kwargs) -> list[str]:
+    return [versions.ALL]
+
+
+def one_kpi(request: HttpRequest, code: str, *args, **kwargs) -> list[str]:
+    return [versions.kpi(to_arabic_digits(code).strip())]
+
+
+def one_agency(request: HttpRequest, code: str, *args, **kwargs) -> list[str]:
+    return [versions.agency(to_arabic_digits(code).strip())]
