@@ -40,6 +40,7 @@ from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, Unit
 from citykpi.lib import fiscal
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.quality.standing import rescore_kpis, rescore_years
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
@@ -97,6 +98,8 @@ def spec_of(scale: Scale, builder: str) -> dict[str, Any]:
         "builder": builder,
         "builder_version": BUILDER_VERSION if builder == "own" else generator_fingerprint(),
         "generator_scale": generator_scale(scale) if builder == "generator" else None,
+        # Datasets built before scores were stored (citykpi.quality.standing) are rebuilt.
+        "stored_scores": 1,
     }
 
 
@@ -201,6 +204,8 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
         top_up_agency(scale, progress=progress)
     else:
         build_own(scale, progress=progress)
+    # Written in bulk without audit rows: store the scores the actions would have stored.
+    rescore_years(None)
     seconds = (timezone.now() - started).total_seconds()
     record = {
         "spec": spec,
@@ -645,6 +650,7 @@ def prepare_deadline_year(
             reopened_until=None,
         )
         Agency.objects.filter(pk__in={k.agency_id for k in kpis}).update(reporter_may_submit=True)
+        rescore_kpis([k.id for k in kpis])
         users = _ensure_accounts(kpis[scale.import_kpis :], agencies[0])
     _say(progress, f"deadline year {year}: {len(kpis)} open KPIs, {len(users)} reporters")
     return {

@@ -25,6 +25,7 @@ from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, QualitySettings
+from citykpi.quality.standing import rule_of
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -39,23 +40,24 @@ class KpiRow:
     unit: str
     weight: Decimal | None
     quarters: list[scoring.QuarterInput]
-    evaluation: scoring.KpiEvaluation
+    # Stored by citykpi.quality.standing on every write: the status of the latest quarter
+    # with a result, and that quarter's progress against its plan capped at 100 (what
+    # ranks agencies). Public or staff reading, as the overview was asked for.
+    status: str = scoring.NO_DATA
+    current_score: Decimal | None = None
     area_ids: list[int] = field(default_factory=list)
     # Paths of the primary plan's nodes the KPI is linked to ("7.3.1"): the node roll-up.
     node_paths: list[str] = field(default_factory=list)
     dimension_id: int | None = None
+    # The KPI's rule fields and levels, for the projection of the few KPIs a dashboard
+    # details (the rule is built only for those).
+    rule_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    levels: tuple[scoring.Level, ...] = ()
 
     @property
-    def status(self) -> str:
-        return self.evaluation.status
-
-    @property
-    def current_score(self) -> Decimal | None:
-        """The latest reported quarter's progress against its plan, as a 0-100 score (ahead
-        of plan counts as 100, like the evaluator's quarter score): what ranks agencies."""
-        latest = scoring.latest_reported(self.quarters)
-        progress = self.evaluation.progress.get(latest.quarter) if latest else None
-        return None if progress is None else min(progress, Decimal(100))
+    def projection(self) -> scoring.Projection | None:
+        rule = rule_of(self.rule_fields, self.levels) if self.rule_fields else None
+        return None if rule is None else scoring.project_year_end(rule, self.quarters)
 
     def planned_list(self) -> list[Decimal | None]:
         by_q = {q.quarter: q.planned for q in self.quarters}
@@ -176,6 +178,7 @@ def year_overview(year: int, *, public: bool = True, agency_ids: set[int] | None
 
 
 def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Overview:
+    """The year's KPIs with their stored standings (no scoring here)."""
     thresholds = QualitySettings.for_year(year).thresholds
     indicators = Indicator.objects.filter(fiscal_year_id=year)
     if public:
@@ -199,6 +202,10 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
             "range_low",
             "range_high",
             "dimension_id",
+            "standing__public_status",
+            "standing__public_current",
+            "standing__staff_status",
+            "standing__staff_current",
         ).order_by("agency__code", "code")
     )
     quarters_qs = QuarterReport.objects.filter(indicator__in=indicators)
@@ -233,18 +240,10 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     )
     kpis = []
     for r in rows:
-        rule = scoring.rule_from_config(
-            r["scoring_method"],
-            r["scoring_config"],
-            target=r["target"],
-            direction=r["direction"],
-            range_low=r["range_low"],
-            range_high=r["range_high"],
-            levels=levels.get(r["id"], ()),
-        )
         qs = quarters.get(r["id"], [])
         paths = sorted(node_paths.get(r["id"], ()))
         area_paths = sorted({p.split(".")[0] for p in paths})
+        status = r["standing__public_status" if public else "standing__staff_status"]
         kpis.append(
             KpiRow(
                 id=r["id"],
@@ -255,10 +254,13 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
                 unit=r["unit__name_th"] or "",
                 weight=r["weight"],
                 quarters=qs,
-                evaluation=scoring.evaluate(rule, qs, r["achieved"], thresholds),
+                status=status or scoring.NO_DATA,
+                current_score=r["standing__public_current" if public else "standing__staff_current"],
                 area_ids=[area_id_by_path[p] for p in area_paths if p in area_id_by_path],
                 node_paths=paths,
                 dimension_id=r["dimension_id"],
+                rule_fields=r,
+                levels=tuple(levels.get(r["id"], ())),
             )
         )
     return Overview(

@@ -174,7 +174,7 @@ def overview_context(overview: Overview) -> dict:
     ranked = overview.ranked_agencies()
     at_risk = []
     for kpi in overview.at_risk()[:AT_RISK_SHOWN]:
-        projection = kpi.evaluation.projection
+        projection = kpi.projection
         at_risk.append(
             {
                 "kpi": kpi,

@@ -207,12 +207,12 @@ def apply(queryset: QuerySet, filters: Filters, *, skip: str = "") -> QuerySet:
     if filters.level and skip != "level":
         queryset = queryset.filter(result_level=filters.level)
     if filters.status in scoring.STATUSES and skip != "status":
-        # Scored by each KPI's own method over the year's published quarters (a fixed number
-        # of queries for the whole year, see citykpi.dashboards.data).
-        from citykpi.dashboards.data import year_overview
-
-        overview = year_overview(filters.year.year, public=True)
-        queryset = queryset.filter(pk__in=[k.id for k in overview.kpis if k.status == filters.status])
+        # Scored by each KPI's own method over the year's published quarters, stored on
+        # every write (citykpi.quality.standing): a filter on one column.
+        matches = Q(standing__public_status=filters.status)
+        if filters.status == scoring.NO_DATA:
+            matches |= Q(standing__isnull=True)
+        queryset = queryset.filter(matches)
     elif filters.status and skip != "status":
         queryset = with_status_flags(queryset)
         if filters.status == Status.ASSESSED:

@@ -105,3 +105,44 @@ class FindingRecord(models.Model):
     @property
     def message(self) -> str:
         return f"{self.message_th} / {self.message_en}"
+
+
+class KpiStanding(models.Model):
+    """A KPI's current standing, stored by citykpi.quality.standing in the transaction of
+    every write that changes it, so dashboards and lists read it instead of scoring every
+    KPI on every view. Two readings: ``public_*`` from the published quarters only (what
+    the public pages show), ``staff_*`` from every reported quarter (the staff dashboard).
+
+    ``*_status`` is the status of the latest quarter with a result (no_data without one);
+    ``*_current`` that quarter's progress against its plan capped at 100 (what agencies are
+    ranked by); ``*_year`` the year's score (the stated achieved value, else the latest
+    result, against the annual target). Agency, year, weight and dimension are copied from
+    the KPI so roll-ups are one GROUP BY without joins.
+    """
+
+    indicator = models.OneToOneField(
+        "indicators.Indicator", primary_key=True, on_delete=models.CASCADE, related_name="standing"
+    )
+    fiscal_year = models.ForeignKey("indicators.FiscalYear", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    weight = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    dimension = models.ForeignKey(
+        "indicators.EvaluationDimension", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public_status = models.CharField(max_length=10, default="no_data")
+    public_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    public_current = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    public_year = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    staff_status = models.CharField(max_length=10, default="no_data")
+    staff_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    staff_current = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    staff_year = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["fiscal_year", "public_status"], name="standing_year_public_idx"),
+            models.Index(fields=["fiscal_year", "agency"], name="standing_year_agency_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.public_status} / {self.staff_status}"

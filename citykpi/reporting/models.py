@@ -52,6 +52,13 @@ class QuarterReport(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Stored by citykpi.quality.standing in the transaction of every write that changes the
+    # result, the plan, the KPI's rule or the year's thresholds (never edited by hand):
+    # the quarter's score by the KPI's method, its progress against the quarter's plan (in
+    # percent, 100 = on plan) and the status read from that progress.
+    score = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, editable=False)
+    progress = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True, editable=False)
+    score_status = models.CharField(max_length=10, default="no_data", editable=False)
 
     objects = QuarterReportQuerySet.as_manager()
 

@@ -169,25 +169,28 @@ def test_the_public_year_overview_is_cached_until_the_next_write(settings, db, d
     cache.clear()
 
 
-def test_a_kpi_ahead_of_its_plan_scores_100_and_an_agency_score_stays_within_0_to_100(db):
+def test_a_kpi_ahead_of_its_plan_scores_100_and_an_agency_score_stays_within_0_to_100(
+    make_indicator, agency_a
+):
     from decimal import Decimal
 
-    from citykpi.dashboards.data import KpiRow
+    from citykpi.dashboards.data import year_overview
     from citykpi.quality import scoring
+    from citykpi.quality.standing import rescore_kpis
 
-    rule = scoring.Rule(method=scoring.PERCENT_OF_TARGET, target=Decimal(100), cap=Decimal(200))
-    quarters = [scoring.QuarterInput(1, Decimal(25), Decimal(40))]  # 160 % of the quarter's plan
-    row = KpiRow(
-        id=1,
-        code="0409-0001",
-        name="x",
-        agency_code="0409",
-        agency_name="x",
-        unit="ร้อยละ",
-        weight=Decimal(100),
-        quarters=quarters,
-        evaluation=scoring.evaluate(rule, quarters),
+    kpi = make_indicator(
+        agency_a, target=Decimal(100), weight=Decimal(100), scoring_config={"cap": "200"}
+    )  # percent of target, capped at 200
+    report = QuarterReport.objects.create(
+        indicator=kpi,
+        quarter=1,
+        planned_target=Decimal(25),
+        result=Decimal(40),  # 160 % of the quarter's plan
+        status=QuarterReport.Status.SUBMITTED,
     )
-    assert row.evaluation.progress[1] > 100 and row.status == scoring.ON_TRACK
+    rescore_kpis([kpi.pk])
+    report.refresh_from_db()
+    (row,) = year_overview(2566).kpis
+    assert report.progress > 100 and row.status == scoring.ON_TRACK
     assert row.current_score == Decimal(100)
     assert scoring.agency_score([(row.current_score, row.weight)]).value == Decimal(100)
