@@ -1,11 +1,13 @@
-"""The numbers behind the dashboards, gathered in a fixed number of queries.
+"""The numbers behind the dashboards, aggregated in the database.
 
-A fiscal year is read in six queries whatever its size: the KPIs (values() rows), their
-quarters, the milestone tables, the strategy links, the strategy areas and their
-dimensions (x.y), and the evaluation dimensions. Scoring needs
-each KPI's own method, so statuses and scores are computed in Python over those rows
-(never one query per KPI); counts of submissions and findings are aggregated in the
-database.
+No KPI is scored here: every write stores each KPI's standing (citykpi.quality.standing),
+and a fiscal year's dashboard is a fixed number of GROUP BY queries over the KPIs joined
+to their standings, whatever the number of KPIs: by agency (the status counts are their
+sum), by evaluation dimension, by strategy node (a KPI counts once for each node it is
+linked to or under), and the ten worst KPIs with their quarters. Weighted scores are
+aggregated as sums (quality.scoring.WeightSums) and turned into scores by
+quality.scoring.weighted_score, the same rule as agency_score. Counts of submissions and
+findings are aggregated in the database too.
 """
 
 from __future__ import annotations
@@ -18,20 +20,36 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
-from citykpi.quality.models import FindingRecord, QualitySettings
-from citykpi.quality.standing import rule_of
+from citykpi.quality.models import FindingRecord, KpiStanding, QualitySettings
+from citykpi.quality.standing import RULE_FIELDS, rule_of
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
 
 @dataclass
 class KpiRow:
+    """One KPI a dashboard details (the at-risk list): its quarters for the chart, its
+    stored status and current score, and its rule for the projection."""
+
     id: int
     code: str
     name: str
@@ -45,12 +63,7 @@ class KpiRow:
     # ranks agencies). Public or staff reading, as the overview was asked for.
     status: str = scoring.NO_DATA
     current_score: Decimal | None = None
-    area_ids: list[int] = field(default_factory=list)
-    # Paths of the primary plan's nodes the KPI is linked to ("7.3.1"): the node roll-up.
-    node_paths: list[str] = field(default_factory=list)
-    dimension_id: int | None = None
-    # The KPI's rule fields and levels, for the projection of the few KPIs a dashboard
-    # details (the rule is built only for those).
+    # The KPI's rule fields and levels, for the projection.
     rule_fields: dict[str, Any] = field(default_factory=dict, repr=False)
     levels: tuple[scoring.Level, ...] = ()
 
@@ -69,37 +82,62 @@ class KpiRow:
 
 
 @dataclass
+class Rollup:
+    """KPIs by status and their weighted score, for one group (an agency, a node...)."""
+
+    counts: Counter = field(default_factory=Counter)
+    sums: scoring.WeightSums = field(default_factory=scoring.WeightSums)
+
+    @property
+    def score(self) -> scoring.WeightedScore:
+        return scoring.weighted_score(self.sums)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
 class Overview:
+    """A fiscal year's dashboard numbers: counts and roll-ups aggregated in the database
+    over the stored standings, and the few KPIs shown in detail. Its size does not grow
+    with the number of KPIs (only with agencies, nodes and dimensions)."""
+
     year: int
-    kpis: list[KpiRow]
-    areas: list[dict[str, Any]]
     thresholds: scoring.Thresholds
+    total: int
+    statuses: Counter
+    # (code, name) -> Rollup, in code order
+    agencies: dict[tuple[str, str], Rollup]
     # The primary plan's areas and their dimensions (depth 1 and 2), in plan order.
-    nodes: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]]
+    node_rollups: dict[int, Rollup]
     # The evaluation dimensions (มิติที่ 1 ...), in number order.
-    dimensions: list[dict[str, Any]] = field(default_factory=list)
+    dimensions: list[dict[str, Any]]
+    dimension_rollups: dict[int, Rollup]
+    without_dimension: int
+    # The worst KPIs (off track, then at risk; lowest score first), at most AT_RISK_KEPT.
+    worst: list[KpiRow]
+
+    @property
+    def areas(self) -> list[dict[str, Any]]:
+        return [n for n in self.nodes if n["depth"] == 1]
 
     def status_counts(self) -> Counter:
-        return Counter(k.status for k in self.kpis)
+        return self.statuses
 
     def by_agency(self) -> list[tuple[str, str, Counter]]:
-        grouped: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        for k in self.kpis:
-            grouped[(k.agency_code, k.agency_name)][k.status] += 1
-        return [(code, name, counts) for (code, name), counts in sorted(grouped.items())]
+        return [(code, name, rollup.counts) for (code, name), rollup in self.agencies.items()]
 
     def by_area(self) -> list[tuple[dict[str, Any], Counter]]:
-        grouped: dict[int, Counter] = defaultdict(Counter)
-        for k in self.kpis:
-            for area_id in k.area_ids:
-                grouped[area_id][k.status] += 1
-        return [(area, grouped[area["id"]]) for area in self.areas if area["id"] in grouped]
+        return [
+            (area, self.node_rollups[area["id"]].counts)
+            for area in self.areas
+            if area["id"] in self.node_rollups
+        ]
 
     def ranked_agencies(self) -> list[tuple[str, str, scoring.WeightedScore]]:
-        grouped: dict[tuple[str, str], list] = defaultdict(list)
-        for k in self.kpis:
-            grouped[(k.agency_code, k.agency_name)].append((k.current_score, k.weight))
-        ranked = [(code, name, scoring.agency_score(rows)) for (code, name), rows in grouped.items()]
+        ranked = [(code, name, rollup.score) for (code, name), rollup in self.agencies.items()]
         ranked = [r for r in ranked if r[2].value is not None]
         return sorted(ranked, key=lambda r: (-r[2].value, r[0]))
 
@@ -107,55 +145,51 @@ class Overview:
         """Per strategy area, its weighted score and KPIs by status, with its dimensions
         (x.y) one level down under "children". A KPI counts for its nodes and all their
         ancestors, once each (as the home page's node filter lists it)."""
-        scores = scoring.roll_up_by_node((k.node_paths, k.current_score, k.weight) for k in self.kpis)
-        counts: dict[str, Counter] = defaultdict(Counter)
-        for k in self.kpis:
-            for key in scoring.node_keys(k.node_paths):
-                counts[key][k.status] += 1
         areas: list[dict[str, Any]] = []
         by_path: dict[str, dict[str, Any]] = {}
         for node in self.nodes:  # plan order: an area comes before its dimensions
-            path = node["path"]
-            if path not in counts:
+            rollup = self.node_rollups.get(node["id"])
+            if rollup is None:
                 continue
             entry = {
                 **node,
-                "score": scores[path],
-                "counts": counts[path],
-                "total": sum(counts[path].values()),
+                "score": rollup.score,
+                "counts": rollup.counts,
+                "total": rollup.total,
                 "children": [],
             }
             if node["depth"] == 1:
                 areas.append(entry)
-                by_path[path] = entry
-            elif path.split(".")[0] in by_path:
-                by_path[path.split(".")[0]]["children"].append(entry)
+                by_path[node["path"]] = entry
+            elif node["path"].split(".")[0] in by_path:
+                by_path[node["path"].split(".")[0]]["children"].append(entry)
         return areas
 
     def dimension_rollup(self) -> tuple[list[dict[str, Any]], int]:
         """Per evaluation dimension, its weighted score and KPIs by status; and the number
         of KPIs without a dimension."""
-        scores = scoring.roll_up_by_dimension((k.dimension_id, k.current_score, k.weight) for k in self.kpis)
-        counts: dict[int, Counter] = defaultdict(Counter)
-        for k in self.kpis:
-            if k.dimension_id is not None:
-                counts[k.dimension_id][k.status] += 1
         rows = [
             {
                 **dim,
-                "score": scores[dim["id"]],
-                "counts": counts[dim["id"]],
-                "total": sum(counts[dim["id"]].values()),
+                "score": self.dimension_rollups[dim["id"]].score,
+                "counts": self.dimension_rollups[dim["id"]].counts,
+                "total": self.dimension_rollups[dim["id"]].total,
             }
             for dim in self.dimensions
-            if dim["id"] in counts
+            if dim["id"] in self.dimension_rollups
         ]
-        return rows, sum(1 for k in self.kpis if k.dimension_id is None)
+        return rows, self.without_dimension
 
     def at_risk(self) -> list[KpiRow]:
-        order = {scoring.OFF_TRACK: 0, scoring.AT_RISK: 1}
-        risky = [k for k in self.kpis if k.status in order]
-        return sorted(risky, key=lambda k: (order[k.status], k.current_score or Decimal(0), k.code))
+        """The worst KPIs, at most AT_RISK_KEPT; at_risk_total counts them all."""
+        return self.worst
+
+    @property
+    def at_risk_total(self) -> int:
+        return self.statuses.get(scoring.OFF_TRACK, 0) + self.statuses.get(scoring.AT_RISK, 0)
+
+
+AT_RISK_KEPT = 10
 
 
 def year_overview(year: int, *, public: bool = True, agency_ids: set[int] | None = None) -> Overview:
@@ -177,94 +211,238 @@ def year_overview(year: int, *, public: bool = True, agency_ids: set[int] | None
     return _score_year(year, public=public, agency_ids=agency_ids)
 
 
-def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Overview:
-    """The year's KPIs with their stored standings (no scoring here)."""
-    thresholds = QualitySettings.for_year(year).thresholds
+def _year_kpis(year: int, *, public: bool, agency_ids: set[int] | None):
     indicators = Indicator.objects.filter(fiscal_year_id=year)
     if public:
         indicators = indicators.published()
     if agency_ids is not None:
         indicators = indicators.filter(agency_id__in=agency_ids)
-    rows = list(
-        indicators.values(
-            "id",
-            "code",
-            "name",
-            "agency__code",
-            "agency__name_th",
-            "unit__name_th",
-            "weight",
-            "target",
-            "achieved",
-            "direction",
-            "scoring_method",
-            "scoring_config",
-            "range_low",
-            "range_high",
-            "dimension_id",
-            "standing__public_status",
-            "standing__public_current",
-            "standing__staff_status",
-            "standing__staff_current",
-        ).order_by("agency__code", "code")
+    return indicators
+
+
+def _reading(public: bool) -> tuple[str, str]:
+    """The stored standing's status and current-score columns for this reading."""
+    prefix = "public" if public else "staff"
+    return f"{prefix}_status", f"{prefix}_current"
+
+
+def _aggregates(status: str, current: str) -> dict[str, Any]:
+    """Per group of KPIs and status: the counts and sums of scoring.WeightSums."""
+    decimal = DecimalField(max_digits=30, decimal_places=6)
+    weight = Coalesce(F("weight"), Value(Decimal(0)), output_field=decimal)
+    score = F(f"standing__{current}")
+    return {
+        "rows": Count("id"),
+        "weighted": Count("weight"),
+        "weight_total": Sum("weight", output_field=decimal),
+        "scored": Count(f"standing__{current}"),
+        "score_sum": Sum(score, output_field=decimal),
+        "product_sum": Sum(ExpressionWrapper(score * weight, output_field=decimal), output_field=decimal),
+        "scored_weight": Sum(
+            Case(When(**{f"standing__{current}__isnull": False}, then=weight), default=Value(Decimal(0))),
+            output_field=decimal,
+        ),
+    }
+
+
+def _sums(row: dict[str, Any]) -> scoring.WeightSums:
+    def dec(name: str) -> Decimal:
+        return Decimal(row[name] or 0)
+
+    return scoring.WeightSums(
+        rows=row["rows"],
+        weighted=row["weighted"],
+        weight_total=dec("weight_total"),
+        scored=row["scored"],
+        score_sum=dec("score_sum"),
+        product_sum=dec("product_sum"),
+        scored_weight=dec("scored_weight"),
     )
-    quarters_qs = QuarterReport.objects.filter(indicator__in=indicators)
-    quarters_qs = (
-        quarters_qs.published() if public else quarters_qs.exclude(status=QuarterReport.Status.NOT_STARTED)
+
+
+def _grouped(indicators, keys: list[str], status: str, current: str) -> dict[tuple, Rollup]:
+    """Roll-ups per value of `keys`: one GROUP BY (keys, status) over the stored standings."""
+    status_column = f"standing__{status}"
+    out: dict[tuple, Rollup] = {}
+    for row in (
+        indicators.order_by()
+        .values(*keys, status_column)
+        .annotate(**_aggregates(status, current))
+        .order_by(*keys)
+    ):
+        key = tuple(row[k] for k in keys)
+        rollup = out.setdefault(key, Rollup())
+        rollup.counts[row[status_column] or scoring.NO_DATA] += row["rows"]
+        rollup.sums = rollup.sums + _sums(row)
+    return out
+
+
+def _node_rollups(indicators, node_ids: list[int], status: str, current: str) -> dict[int, Rollup]:
+    """Roll-ups per strategy node: a KPI counts once for each node it is linked to or
+    linked under (a descendant's path starts with the node's path and a dot). One query:
+    the ORM cannot join on a path prefix, so it is written in SQL both databases speak."""
+    if not node_ids:
+        return {}
+    node_table = StrategyNode._meta.db_table
+    link_table = Indicator.strategy_nodes.through._meta.db_table
+    indicator_table = Indicator._meta.db_table
+    standing_table = KpiStanding._meta.db_table
+    indicator_sql, indicator_params = indicators.order_by().values("id").query.sql_with_params()
+    placeholders = ", ".join(["%s"] * len(node_ids))
+    sql = f"""
+        SELECT p.node_id, s.{status}, COUNT(*), COUNT(k.weight), SUM(k.weight),
+               COUNT(s.{current}), SUM(s.{current}), SUM(s.{current} * COALESCE(k.weight, 0)),
+               SUM(CASE WHEN s.{current} IS NOT NULL THEN COALESCE(k.weight, 0) ELSE 0 END)
+        FROM (
+            SELECT DISTINCT n.id AS node_id, l.indicator_id AS indicator_id
+            FROM {node_table} n
+            JOIN {node_table} ln ON ln.plan_id = n.plan_id AND (ln.path = n.path OR ln.path LIKE n.path || '.%%')
+            JOIN {link_table} l ON l.strategynode_id = ln.id
+            WHERE n.id IN ({placeholders}) AND l.indicator_id IN ({indicator_sql})
+        ) p
+        JOIN {indicator_table} k ON k.id = p.indicator_id
+        LEFT JOIN {standing_table} s ON s.indicator_id = k.id
+        GROUP BY p.node_id, s.{status}
+    """
+
+    def dec(value: Any) -> Decimal:
+        return Decimal(str(value)) if value is not None else Decimal(0)
+
+    out: dict[int, Rollup] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*node_ids, *indicator_params])
+        for (
+            node_id,
+            code,
+            rows,
+            weighted,
+            weight_total,
+            scored,
+            score_sum,
+            product_sum,
+            scored_weight,
+        ) in cursor:
+            rollup = out.setdefault(node_id, Rollup())
+            rollup.counts[code or scoring.NO_DATA] += rows
+            rollup.sums = rollup.sums + scoring.WeightSums(
+                rows,
+                weighted,
+                dec(weight_total),
+                scored,
+                dec(score_sum),
+                dec(product_sum),
+                dec(scored_weight),
+            )
+    return out
+
+
+def _worst(indicators, status: str, current: str) -> list[KpiRow]:
+    """The AT_RISK_KEPT worst KPIs (off track first, then at risk; lowest score first),
+    chosen in the database, with their quarters: one query (a worst KPI has a quarter
+    with a result, so it has quarter rows), plus the level tables of milestone KPIs."""
+    order = Case(
+        When(**{f"standing__{status}": scoring.OFF_TRACK}, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
     )
+    worst_ids = (
+        indicators.filter(**{f"standing__{status}__in": [scoring.OFF_TRACK, scoring.AT_RISK]})
+        .annotate(risk_order=order, score_order=Coalesce(F(f"standing__{current}"), Value(Decimal(0))))
+        .order_by("risk_order", "score_order", "code")
+        .values("id")[:AT_RISK_KEPT]
+    )
+    reported = QuarterReport.objects.filter(indicator_id__in=worst_ids)
+    reported = (
+        reported.published()
+        if status.startswith("public")
+        else reported.exclude(status=QuarterReport.Status.NOT_STARTED)
+    )
+    kpi_fields = [f"indicator__{name}" for name in RULE_FIELDS if name != "id"]
+    rows: dict[int, dict[str, Any]] = {}
     quarters: dict[int, list[scoring.QuarterInput]] = defaultdict(list)
-    for q in quarters_qs.values("indicator_id", "quarter", "planned_target", "result").order_by("quarter"):
+    for q in reported.values(
+        "indicator_id",
+        "quarter",
+        "planned_target",
+        "result",
+        *kpi_fields,
+        "indicator__code",
+        "indicator__name",
+        "indicator__agency__code",
+        "indicator__agency__name_th",
+        "indicator__unit__name_th",
+        f"indicator__standing__{status}",
+        f"indicator__standing__{current}",
+    ).order_by("quarter"):
+        rows.setdefault(q["indicator_id"], {k.removeprefix("indicator__"): v for k, v in q.items()})
         quarters[q["indicator_id"]].append(
             scoring.QuarterInput(q["quarter"], q["planned_target"], q["result"])
         )
     levels: dict[int, list[scoring.Level]] = defaultdict(list)
-    for lv in MilestoneLevel.objects.filter(indicator__in=indicators).values(
-        "indicator_id", "level", "percent", "points"
-    ):
-        levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
-    through = Indicator.strategy_nodes.through
-    node_paths: dict[int, set[str]] = defaultdict(set)
-    for link in through.objects.filter(indicator__in=indicators, strategynode__plan__is_primary=True).values(
-        "indicator_id", "strategynode__path"
-    ):
-        node_paths[link["indicator_id"]].add(link["strategynode__path"])
+    milestone_ids = [i for i, r in rows.items() if r["scoring_method"] == scoring.MILESTONE]
+    if milestone_ids:
+        for lv in MilestoneLevel.objects.filter(indicator_id__in=milestone_ids).values(
+            "indicator_id", "level", "percent", "points"
+        ):
+            levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
+    kept = [
+        KpiRow(
+            id=kpi_id,
+            code=r["code"],
+            name=r["name"],
+            agency_code=r["agency__code"],
+            agency_name=r["agency__name_th"],
+            unit=r["unit__name_th"] or "",
+            weight=r["weight"],
+            quarters=quarters[kpi_id],
+            status=r[f"standing__{status}"],
+            current_score=r[f"standing__{current}"],
+            rule_fields={**r, "id": kpi_id},
+            levels=tuple(levels.get(kpi_id, ())),
+        )
+        for kpi_id, r in rows.items()
+    ]
+    rank = {scoring.OFF_TRACK: 0, scoring.AT_RISK: 1}
+    return sorted(kept, key=lambda k: (rank.get(k.status, 2), k.current_score or Decimal(0), k.code))
+
+
+def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Overview:
+    """The year's dashboard numbers from the stored standings (no scoring here): a fixed
+    number of aggregate queries whatever the number of KPIs."""
+    thresholds = QualitySettings.for_year(year).thresholds
+    indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
+    status, current = _reading(public)
+    agencies = {
+        (code, name): rollup
+        for (code, name), rollup in _grouped(
+            indicators, ["agency__code", "agency__name_th"], status, current
+        ).items()
+    }
+    statuses: Counter = Counter()
+    for rollup in agencies.values():
+        statuses.update(rollup.counts)
     nodes = list(
         StrategyNode.objects.filter(plan__is_primary=True, depth__lte=2)
         .values("id", "path", "depth", "heading_prefix", "title")
         .order_by("sort_key")
     )
-    areas = [n for n in nodes if n["depth"] == 1]
-    area_id_by_path = {a["path"]: a["id"] for a in areas}
     dimensions = list(
         EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number")
     )
-    kpis = []
-    for r in rows:
-        qs = quarters.get(r["id"], [])
-        paths = sorted(node_paths.get(r["id"], ()))
-        area_paths = sorted({p.split(".")[0] for p in paths})
-        status = r["standing__public_status" if public else "standing__staff_status"]
-        kpis.append(
-            KpiRow(
-                id=r["id"],
-                code=r["code"],
-                name=r["name"],
-                agency_code=r["agency__code"],
-                agency_name=r["agency__name_th"],
-                unit=r["unit__name_th"] or "",
-                weight=r["weight"],
-                quarters=qs,
-                status=status or scoring.NO_DATA,
-                current_score=r["standing__public_current" if public else "standing__staff_current"],
-                area_ids=[area_id_by_path[p] for p in area_paths if p in area_id_by_path],
-                node_paths=paths,
-                dimension_id=r["dimension_id"],
-                rule_fields=r,
-                levels=tuple(levels.get(r["id"], ())),
-            )
-        )
+    by_dimension = _grouped(indicators, ["dimension_id"], status, current)
+    without = by_dimension.pop((None,), None)
     return Overview(
-        year=year, kpis=kpis, areas=areas, thresholds=thresholds, nodes=nodes, dimensions=dimensions
+        year=year,
+        thresholds=thresholds,
+        total=sum(statuses.values()),
+        statuses=statuses,
+        agencies=agencies,
+        nodes=nodes,
+        node_rollups=_node_rollups(indicators, [n["id"] for n in nodes], status, current),
+        dimensions=dimensions,
+        dimension_rollups={key[0]: rollup for key, rollup in by_dimension.items()},
+        without_dimension=without.total if without else 0,
+        worst=_worst(indicators, status, current),
     )
 
 

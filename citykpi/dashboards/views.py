@@ -187,7 +187,7 @@ def overview_context(overview: Overview) -> dict:
         )
     return {
         "year": year,
-        "total": len(overview.kpis),
+        "total": overview.total,
         "status_rows": status_rows,
         "status_chart": status_chart,
         "agencies": agencies,
@@ -202,7 +202,7 @@ def overview_context(overview: Overview) -> dict:
             for code, name, ws in ranked
         ],
         "at_risk": at_risk,
-        "at_risk_total": len(overview.at_risk()),
+        "at_risk_total": overview.at_risk_total,
         "at_risk_url": kpi_list_url(year, status=scoring.AT_RISK),
         "off_track_url": kpi_list_url(year, status=scoring.OFF_TRACK),
         "thresholds": overview.thresholds,

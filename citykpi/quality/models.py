@@ -116,8 +116,8 @@ class KpiStanding(models.Model):
     ``*_status`` is the status of the latest quarter with a result (no_data without one);
     ``*_current`` that quarter's progress against its plan capped at 100 (what agencies are
     ranked by); ``*_year`` the year's score (the stated achieved value, else the latest
-    result, against the annual target). Agency, year, weight and dimension are copied from
-    the KPI so roll-ups are one GROUP BY without joins.
+    result, against the annual target). Agency and year are copied from the KPI for the
+    indexes; roll-ups group the KPIs joined to their standing (citykpi.dashboards.data).
     """
 
     indicator = models.OneToOneField(
@@ -125,10 +125,6 @@ class KpiStanding(models.Model):
     )
     fiscal_year = models.ForeignKey("indicators.FiscalYear", on_delete=models.CASCADE, related_name="+")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
-    weight = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    dimension = models.ForeignKey(
-        "indicators.EvaluationDimension", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     public_status = models.CharField(max_length=10, default="no_data")
     public_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
     public_current = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)

@@ -588,6 +588,47 @@ class WeightedScore:
         return f"{self.message_th} / {self.message_en}" if self.message_th else ""
 
 
+@dataclass(frozen=True)
+class WeightSums:
+    """What a weighted score needs of its KPIs, as sums a database can aggregate:
+    ``rows`` KPIs, ``weighted`` of them with a weight, ``weight_total`` Σ weight, ``scored``
+    with a score, ``score_sum`` Σ score of the scored, ``product_sum`` Σ score × weight
+    (a missing weight as 0) and ``scored_weight`` Σ weight (missing as 0) of the scored."""
+
+    rows: int = 0
+    weighted: int = 0
+    weight_total: Decimal = ZERO
+    scored: int = 0
+    score_sum: Decimal = ZERO
+    product_sum: Decimal = ZERO
+    scored_weight: Decimal = ZERO
+
+    def __add__(self, other: WeightSums) -> WeightSums:
+        return WeightSums(
+            self.rows + other.rows,
+            self.weighted + other.weighted,
+            self.weight_total + other.weight_total,
+            self.scored + other.scored,
+            self.score_sum + other.score_sum,
+            self.product_sum + other.product_sum,
+            self.scored_weight + other.scored_weight,
+        )
+
+    @classmethod
+    def of(cls, kpi_scores_with_weights: Iterable[tuple[Decimal | None, Decimal | None]]) -> WeightSums:
+        rows = list(kpi_scores_with_weights)
+        scored = [(Decimal(s), Decimal(w or 0)) for s, w in rows if s is not None]
+        return cls(
+            rows=len(rows),
+            weighted=sum(1 for _, w in rows if w is not None),
+            weight_total=sum((Decimal(w) for _, w in rows if w is not None), ZERO),
+            scored=len(scored),
+            score_sum=sum((s for s, _ in scored), ZERO),
+            product_sum=sum((s * w for s, w in scored), ZERO),
+            scored_weight=sum((w for _, w in scored), ZERO),
+        )
+
+
 def agency_score(kpi_scores_with_weights: Iterable[tuple[Decimal | None, Decimal | None]]) -> WeightedScore:
     """An agency's weighted score: Σ(score × weight) ÷ Σ weight over the scored KPIs.
 
@@ -599,17 +640,28 @@ def agency_score(kpi_scores_with_weights: Iterable[tuple[Decimal | None, Decimal
     >>> agency_score([(Decimal(90), None), (Decimal(70), None)]).value
     Decimal('80')
     """
-    rows = list(kpi_scores_with_weights)
-    weight_total = sum((Decimal(w) for _, w in rows if w is not None), ZERO)
-    unweighted = all(w is None for _, w in rows)
-    scored = [(Decimal(s), Decimal(1) if unweighted else Decimal(w or 0)) for s, w in rows if s is not None]
-    unscored = len(rows) - len(scored)
-    denominator = sum((w for _, w in scored), ZERO)
-    value = _q(sum((s * w for s, w in scored), ZERO) / denominator) if denominator > 0 else None
+    return weighted_score(WeightSums.of(kpi_scores_with_weights))
+
+
+def weighted_score(sums: WeightSums) -> WeightedScore:
+    """The weighted score from its sums (see agency_score for the rule): what a roll-up
+    aggregated in SQL turns into a score.
+
+    >>> weighted_score(WeightSums(rows=2, scored=2, score_sum=Decimal(160))).value
+    Decimal('80')
+    """
+    unweighted = sums.weighted == 0
+    if unweighted:
+        value = _q(Decimal(sums.score_sum) / sums.scored) if sums.scored else None
+    else:
+        denominator = Decimal(sums.scored_weight)
+        value = _q(Decimal(sums.product_sum) / denominator) if denominator > 0 else None
+    weight_total = Decimal(sums.weight_total)
+    unscored = sums.rows - sums.scored
     msgs_th: list[str] = []
     msgs_en: list[str] = []
     weights_ok = unweighted is False and weight_total == HUNDRED
-    if not rows:
+    if not sums.rows:
         msgs_th.append("ไม่มีตัวชี้วัด")
         msgs_en.append("No KPIs")
     elif unweighted:
@@ -624,7 +676,7 @@ def agency_score(kpi_scores_with_weights: Iterable[tuple[Decimal | None, Decimal
         msgs_th.append(f"ตัวชี้วัด {unscored} ตัวยังไม่มีคะแนน จึงไม่นำมาคิด")
         msgs_en.append(f"{unscored} KPI(s) have no score yet and are left out")
     return WeightedScore(
-        value, weight_total, weights_ok, len(scored), unscored, "; ".join(msgs_th), "; ".join(msgs_en)
+        value, weight_total, weights_ok, sums.scored, unscored, "; ".join(msgs_th), "; ".join(msgs_en)
     )
 
 

@@ -33,8 +33,6 @@ PUBLISHED = frozenset(QuarterReport.PUBLISHED_STATUSES)
 STANDING_FIELDS = [
     "fiscal_year",
     "agency",
-    "weight",
-    "dimension",
     "public_status",
     "public_quarter",
     "public_current",
@@ -178,8 +176,6 @@ def _rescore_chunk(ids: list[int]) -> None:
                 indicator_id=kpi["id"],
                 fiscal_year_id=kpi["fiscal_year_id"],
                 agency_id=kpi["agency_id"],
-                weight=kpi["weight"],
-                dimension_id=kpi["dimension_id"],
                 public_status=p_status,
                 public_quarter=p_quarter,
                 public_current=p_current,

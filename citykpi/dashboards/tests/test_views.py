@@ -190,7 +190,8 @@ def test_a_kpi_ahead_of_its_plan_scores_100_and_an_agency_score_stays_within_0_t
     )
     rescore_kpis([kpi.pk])
     report.refresh_from_db()
-    (row,) = year_overview(2566).kpis
-    assert report.progress > 100 and row.status == scoring.ON_TRACK
-    assert row.current_score == Decimal(100)
-    assert scoring.agency_score([(row.current_score, row.weight)]).value == Decimal(100)
+    overview = year_overview(2566)
+    assert report.progress > 100 and overview.status_counts() == {scoring.ON_TRACK: 1}
+    assert kpi.standing.public_current == Decimal(100)
+    ((_code, _name, agency_score),) = overview.ranked_agencies()
+    assert agency_score.value == Decimal(100)
