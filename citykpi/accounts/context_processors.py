@@ -1,5 +1,9 @@
+"""What every page's template needs to know about the site and the signed-in user: the
+demo flag, the language, and the staff navigation the user's roles open."""
+
 from django.conf import settings
 
+from citykpi.accounts.access import staff_navigation
 from citykpi.lib.i18n import is_english
 
 
@@ -7,7 +11,5 @@ def site(request):
     context = {"DEMO": settings.DEMO, "IS_ENGLISH": is_english()}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from citykpi.accounts.access import staff_navigation
-
         context["STAFF_NAV"] = staff_navigation(user)
     return context
