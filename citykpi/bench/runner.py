@@ -506,7 +506,7 @@ class Run:
 
     def _imports(self, t: dict[str, Any], deadline: dict[str, Any]) -> None:
         scale = self.o.scale
-        samples = Path(__file__).resolve().parent.parent / "exchange" / "tests" / "data"
+        samples = Path(__file__).resolve().parent / "data" / "legacy"
         self.say("imports")
 
         def workbook(f: Figure) -> None:

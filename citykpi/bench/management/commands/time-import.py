@@ -1,5 +1,5 @@
 """`citykpi time-import legacy|workbook [--pages N | --kpis N] [--fresh] [--profile FILE] [--json]`:
-time the legacy import or the workbook import (citykpi.exchange.timing). Without --fresh
+time the legacy import or the workbook import (citykpi.bench.import_timing). Without --fresh
 it works in the configured database, which must be empty; --fresh uses a new SQLite one."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from citykpi.exchange import timing
+from citykpi.bench import import_timing as timing
 
 
 class Command(BaseCommand):

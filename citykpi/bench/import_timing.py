@@ -1,7 +1,7 @@
 """Timing the two imports at the sizes issue 8 sets goals for (not a test: a measurement).
 
 - `time_legacy_import(n_pages=1000)`: writes `n_pages` legacy pages made by varying the
-  sample pages of citykpi/exchange/tests/data (new KPI/project codes, agencies, numbers)
+  sample pages of citykpi/bench/data/legacy (new KPI/project codes, agencies, numbers)
   into a temporary folder and times `citykpi.exchange.legacy.import_paths` over them.
 - `time_workbook_import(n_kpis=3000)`: builds the demo dataset for the fiscal year in
   progress, gathers `n_kpis` of its KPIs under one agency, builds that agency's quarter
@@ -32,7 +32,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "tests" / "data"
+# Copies of five legacy pages (the suite keeps its own in citykpi/exchange/tests/data):
+# a tool reads its own data, never the test folders.
+DATA = Path(__file__).resolve().parent / "data" / "legacy"
 
 # The sample pages that are varied, with the key each one carries. Weights: mostly KPI
 # pages (full and compact layouts), some projects and city indicators, as on the old site.

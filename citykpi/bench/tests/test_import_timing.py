@@ -1,4 +1,4 @@
-"""The import timings (citykpi.exchange.timing) at a tiny size: the generated pages are
+"""The import timings (citykpi.bench.import_timing) at a tiny size: the generated pages are
 distinct and importable, the workbook has a real change in every row, the counts
 returned are the database's, and `citykpi time-import` runs in place and on a fresh
 database."""
@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from citykpi.audit.models import AuditEvent
-from citykpi.exchange import timing
+from citykpi.bench import import_timing as timing
 from citykpi.exchange.legacy import parse as P
 from citykpi.indicators.models import Indicator
 from citykpi.reporting.models import QuarterReport
