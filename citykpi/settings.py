@@ -102,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "citykpi.lib.context_processors.site",
+                "citykpi.accounts.context_processors.site",
             ],
             "builtins": ["citykpi.lib.templatetags.citykpi"],
         },
