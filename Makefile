@@ -40,6 +40,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check citykpi
 	$(BIN)/ruff format --check citykpi
+	$(BIN)/lint-imports
 
 ## make bench: city-scale benchmarks; writes docs/benchmarks.md
 bench: install-test

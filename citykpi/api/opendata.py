@@ -137,7 +137,7 @@ def _find_node(value: str | None) -> StrategyNode | None:
 
 
 def _headline(quarters: list[QuarterReport]) -> dict | None:
-    from citykpi.portal.kpi_page import headline
+    from citykpi.publicdata.kpi_page import headline
 
     found = headline(quarters)
     return {"quarter": found.quarter, "score": float(found.score)} if found else None
@@ -372,7 +372,7 @@ def get_kpi(
     request: HttpRequest,
     code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
 ):
-    from citykpi.portal.kpi_page import strategy_paths
+    from citykpi.publicdata.kpi_page import strategy_paths
 
     indicator = (
         Indicator.objects.select_related("agency", "unit", "fiscal_year", "dimension")

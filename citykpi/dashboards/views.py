@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
-from citykpi.dashboards import charts
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib.i18n import tr
+from citykpi.publicdata import charts
 from citykpi.publicdata.pagecache import public_page, year_or_all
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES

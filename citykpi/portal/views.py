@@ -22,7 +22,8 @@ from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
-from citykpi.portal.kpi_page import (
+from citykpi.projects.models import Project
+from citykpi.publicdata.kpi_page import (
     LEVEL_LABELS,
     TYPE_LABELS,
     headline,
@@ -32,7 +33,6 @@ from citykpi.portal.kpi_page import (
     published_quarters_prefetch,
     strategy_paths,
 )
-from citykpi.projects.models import Project
 from citykpi.publicdata.pagecache import all_public, one_agency, one_kpi, public_page, year_or_all
 from citykpi.reporting.years import working_year
 from citykpi.strategy.models import StrategyNode, StrategyPlan

@@ -17,14 +17,14 @@ from django.db.models import Count, Prefetch, Q
 
 from citykpi.indicators.models import Indicator
 from citykpi.lib.i18n import tr
-from citykpi.portal.kpi_page import (
+from citykpi.projects.models import Project
+from citykpi.publicdata.kpi_page import (
     kpi_page_context,
     latest_result,
     page_context,
     public_indicators,
     strategy_ancestors,
 )
-from citykpi.projects.models import Project
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 

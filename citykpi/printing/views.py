@@ -14,9 +14,9 @@ from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib import fiscal
 from citykpi.lib.thai import to_arabic_digits
-from citykpi.portal.kpi_page import public_indicators
 from citykpi.printing import context as printing_context
 from citykpi.printing.render import html_to_pdf, pdf_response, render_html
+from citykpi.publicdata.kpi_page import public_indicators
 
 
 def _today():

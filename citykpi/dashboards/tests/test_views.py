@@ -162,7 +162,7 @@ def test_the_public_year_overview_is_cached_until_the_next_write(settings, db, d
     first = year_overview(2566)
     with django_assert_max_num_queries(1):  # the data version only
         assert year_overview(2566).year == first.year
-    record(None, "fiscal_year.touch", fiscal_year)
+    record(None, "fiscal_year.publish", fiscal_year)
     with CaptureQueriesContext(connection) as captured:
         year_overview(2566)
     assert len(captured.captured_queries) > 1  # scored again after the write

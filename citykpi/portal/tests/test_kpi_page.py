@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from citykpi.evaluation.models import Assessment
-from citykpi.portal.kpi_page import Headline, headline, kpi_page_context
 from citykpi.portal.tests.pagetext import assert_in_order, table_rows, visible_text
+from citykpi.publicdata.kpi_page import Headline, headline, kpi_page_context
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -224,7 +224,7 @@ def test_other_plans_nodes_and_supporting_projects_are_listed(client, kpi_world)
 def test_the_kpi_page_context_is_built_in_a_constant_number_of_queries(
     kpi_world, django_assert_max_num_queries
 ):
-    from citykpi.portal.kpi_page import public_indicators
+    from citykpi.publicdata.kpi_page import public_indicators
 
     kpi = public_indicators().get(code=kpi_world(1)[0].code)
     with django_assert_max_num_queries(5):

@@ -22,10 +22,10 @@ from urllib.parse import urlencode
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from citykpi.dashboards.charts import quarter_chart_svg
 from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
 from citykpi.lib.i18n import is_english, tr
 from citykpi.projects.models import Project
+from citykpi.publicdata.charts import quarter_chart_svg
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 

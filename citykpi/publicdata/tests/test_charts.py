@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from decimal import Decimal as D
 
-from citykpi.dashboards import charts
+from citykpi.publicdata import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
