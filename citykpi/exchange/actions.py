@@ -277,6 +277,7 @@ def save_provenance(
         "page_type": page.page_type,
         "raw_text": page.raw_text,
         "warnings": page.warnings,
+        "cells": page.source_cells(),
     }
     if existing is None:
         Provenance.objects.create(record_type=ct, record_id=str(obj.pk), imported_at=ctx.now, **values)
@@ -518,7 +519,7 @@ def import_kpi(
         if changes:
             _audit(
                 ctx,
-                "indicator.import" if created else "indicator.update_from_legacy",
+                "kpi.import" if created else "kpi.update_from_legacy",
                 indicator,
                 changes,
                 code=indicator.code,
@@ -821,7 +822,7 @@ def import_agency_page(
             changes = apply(indicator, values)
             if changes:
                 indicator.save(update_fields=list(changes))
-                _audit(ctx, "indicator.update_from_legacy", indicator, changes, code=indicator.code)
+                _audit(ctx, "kpi.update_from_legacy", indicator, changes, code=indicator.code)
             outcomes.append(
                 Outcome("indicator", indicator.code, "updated" if changes else "unchanged", changes)
             )

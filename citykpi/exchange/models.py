@@ -1,5 +1,6 @@
 """Provenance of imported records: which file and address a record came from, when it
-was imported, and the raw text it was read from.
+was imported, the raw text it was read from, and (for a KPI page) the original text of
+each cell of its quarterly table.
 
 One row per imported record (a KPI, a project, a city indicator, an agency): importing
 the same page again updates the row, so the record always points to its latest source.
@@ -30,6 +31,10 @@ class Provenance(models.Model):
     raw_text = models.TextField("ข้อความต้นฉบับ")
     # What the parser noticed about the page (missing table, inferred quarter, cut title).
     warnings = models.JSONField(default=list, blank=True)
+    # Each cell of the page's quarterly table as the page wrote it, empty cells as "":
+    # {"quarterly_table": {"header": [...], "rows": [{"quarter": "2", "result": "50.00",
+    # "score": "", "components": ""}, ...]}}. {} for a page without that table.
+    cells = models.JSONField("ข้อความต้นฉบับรายช่อง", default=dict, blank=True)
 
     class Meta:
         ordering = ["-imported_at"]

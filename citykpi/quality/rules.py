@@ -50,7 +50,11 @@ RULES: dict[str, tuple[str, str]] = {
     "Q011-plan-not-cumulative": ("เป้าหมายรายไตรมาสไม่สะสม", "Quarterly plan not cumulative"),
     "Q012-plan-differs-target": ("แผนไตรมาสที่ 4 ไม่ตรงกับเป้าหมาย", "Q4 plan differs from the target"),
     "Q013-negative-value": ("ค่าติดลบ", "Negative value"),
+    "Q014-result-over-twice-target": ("ผลงานเกิน 2 เท่าของเป้าหมาย", "Result over twice the target"),
 }
+
+# Q014: a result above this multiple of the annual target is usually a unit mistake.
+OVER_TARGET_FACTOR = Decimal(2)
 
 _DIGITS_RE = re.compile(r"[0-9๐-๙]")
 # Units that only make sense lower-is-better, when the Unit row does not say so itself.
@@ -419,6 +423,36 @@ def rule_negative(ctx: _Context) -> Iterable[Finding]:
             )
 
 
+def rule_over_twice_target(ctx: _Context) -> Iterable[Finding]:
+    """A result (a quarter's or the achieved value) more than twice the annual target.
+
+    Usually a unit mistake: a count reported as a percent, a percent progress reported on
+    a small target ("1.0000" per cent, results of 10). Only on higher-is-better KPIs: on a
+    lower-is-better KPI the target is a ceiling and a result far above it is a bad result,
+    which the score already shows (a "half the target" check would flag real successes),
+    and a range KPI is judged by its range. Level-scale KPIs are Q001's (their scale bounds
+    them). A target of 0 or less has no "twice". Quarterly plans are not used: a cumulative
+    Q1 plan is small by design, so only the annual target counts.
+    """
+    target = ctx.indicator.target
+    if target is None or target <= 0 or ctx.indicator.direction != "higher" or _is_level_scale(ctx):
+        return
+    limit = target * OVER_TARGET_FACTOR
+    for name, quarter, value, label_th, label_en in ctx.values():
+        if name not in ("result", "achieved") or value <= limit:
+            continue
+        yield Finding(
+            "Q014-result-over-twice-target",
+            WARNING,
+            f"{label_th} ({_n(value)}) มากกว่า 2 เท่าของค่าเป้าหมาย ({_n(target)}) "
+            f"มักเกิดจากรายงานผิดหน่วย กรุณาตรวจสอบ",
+            f"The {label_en} ({_n(value)}) is more than twice the target ({_n(target)}); "
+            f"this is usually a unit mistake, please check it",
+            quarter,
+            name,
+        )
+
+
 ALL_RULES: tuple[Callable[[_Context], Iterable[Finding]], ...] = (
     rule_level_out_of_scale,
     rule_cumulative_decrease,
@@ -430,6 +464,7 @@ ALL_RULES: tuple[Callable[[_Context], Iterable[Finding]], ...] = (
     rule_lower_direction,
     rule_plan,
     rule_negative,
+    rule_over_twice_target,
 )
 
 # The rules that look at a quarter's result: the ones a report write can trip.

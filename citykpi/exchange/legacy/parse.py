@@ -98,6 +98,9 @@ class ParsedQuarter:
     score: Decimal | None = None
     components: dict[str, str] = field(default_factory=dict)
     narrative: str = ""
+    # The row's cells as the page wrote them: {"quarter", "result", "score", "components"},
+    # "" for an empty cell; {} when the page has no table row for the quarter.
+    cells: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +125,10 @@ class ParsedPage:
     def warn(self, thai: str, english: str) -> None:
         self.warnings.append(f"{thai} / {english}")
 
+    def source_cells(self) -> dict:
+        """The original text of the page's table cells, for the provenance ({} here)."""
+        return {}
+
 
 @dataclass
 class ParsedKpi(ParsedPage):
@@ -142,6 +149,10 @@ class ParsedKpi(ParsedPage):
     component_names: list[str] = field(default_factory=list)
     quarters: dict[int, ParsedQuarter] = field(default_factory=dict)
     has_table: bool = False
+    table_header: list[str] = field(default_factory=list)  # the header lines as written
+    # Every row of the table as written, in order (also a row of a quarter that does not
+    # exist or comes twice): [{"quarter", "result", "score", "components"}, ...]
+    table_rows: list[dict[str, str]] = field(default_factory=list)
     annual_summary: str = ""
     definition: str = ""
     calculation_method: str = ""
@@ -161,6 +172,17 @@ class ParsedKpi(ParsedPage):
     @property
     def agency_code(self) -> str:
         return self.code.split("-")[0] if self.code else ""
+
+    def source_cells(self) -> dict:
+        """The quarterly table's cells as the page wrote them ("" for an empty cell)."""
+        if not self.has_table:
+            return {}
+        return {
+            "quarterly_table": {
+                "header": list(self.table_header),
+                "rows": [dict(row) for row in self.table_rows],
+            }
+        }
 
 
 @dataclass
@@ -692,14 +714,64 @@ def _strategy_lines(page: ParsedPage, lines: list[str]) -> list[ParsedStrategyLi
     return found
 
 
+def _table_end(line: str) -> bool:
+    return bool(NARRATIVE_RE.match(line)) or line in HEADINGS
+
+
+def _is_components(line: str) -> bool:
+    """The "2.1 / 2.2" part of an assessment cell: "95 / 100", "0 / 0"."""
+    return "/" in line and not _table_end(line)
+
+
+def _is_quarter_marker(line: str) -> bool:
+    return bool(re.fullmatch(rf"[{DIGIT}]", line))
+
+
+def _row_cells(lines: list[str], i: int, quarter: int) -> tuple[list[str], str | None, int]:
+    """The cells of one table row after its quarter number: ([result, score], components, next i).
+
+    An empty cell leaves no line in a text extraction (nor in the HTML's text), so a row is
+    read by what its lines are, not by counting four lines: the result comes first, then
+    the score unless the assessment cell is empty, then the "2.1 / 2.2" components (the
+    only cell with a "/"). A line that is the next quarter's number ends a row early,
+    unless a components line follows it (then it is this row's score: "3" then "3 / 3").
+    """
+    cells: list[str] = []
+    while i < len(lines) and len(cells) < 2:
+        line = lines[i]
+        if _table_end(line) or _is_components(line):
+            break
+        if (
+            cells
+            and _is_quarter_marker(line)
+            and int(to_arabic_digits(line)) == quarter + 1
+            and not (i + 1 < len(lines) and _is_components(lines[i + 1]))
+        ):
+            break
+        cells.append(line)
+        i += 1
+    components = None
+    if i < len(lines) and _is_components(lines[i]):
+        components = lines[i]
+        i += 1
+    return cells, components, i
+
+
 def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
-    """Read the quarterly table; returns the index where the narratives begin."""
+    """Read the quarterly table; returns the index where the narratives begin.
+
+    Every row is kept, also one whose assessment cell is empty (reported, not assessed
+    yet): its result and the rows after it are read all the same. Each row's cells are
+    kept as the page wrote them in `ParsedQuarter.cells` ("" for an empty cell), and the
+    header lines in `ParsedKpi.table_header`, for the provenance.
+    """
     i = start
     # Header: "ไตรมาสที่", "(1 - 4)", "*ผลงาน*", "(ระดับ)", "*ผลประเมินตัวชี้วัด*", "(* 2.1 / 2.2 *)"
-    while i < len(lines) and not re.fullmatch(rf"[{DIGIT}]", lines[i]):
+    while i < len(lines) and not _is_quarter_marker(lines[i]):
         line = lines[i]
-        if NARRATIVE_RE.match(line) or line in HEADINGS:
+        if _table_end(line):
             return i
+        page.table_header.append(line)
         components = re.fullmatch(r"\(\*?\s*(.+?)\s*\*?\)", line)
         if components and "/" in components.group(1):
             page.component_names = [part.strip() for part in components.group(1).split("/")]
@@ -710,28 +782,49 @@ def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
     names = page.component_names or ["2.1", "2.2"]
     while i < len(lines):
         line = lines[i]
-        if not re.fullmatch(rf"[{DIGIT}]", line):
+        if not _is_quarter_marker(line):
             break
         quarter = int(to_arabic_digits(line))
-        cells = lines[i + 1 : i + 4]
-        if len(cells) < 3 or any(NARRATIVE_RE.match(c) or c in HEADINGS for c in cells):
+        cells, components, i = _row_cells(lines, i + 1, quarter)
+        if not cells and components is None:
             page.warn(f"แถวไตรมาสที่ {quarter} ไม่ครบ", f"the row of quarter {quarter} is incomplete")
-            i += 1 + sum(1 for c in cells if not (NARRATIVE_RE.match(c) or c in HEADINGS))
             break
+        result_text = cells[0] if cells else ""
+        score_text = cells[1] if len(cells) > 1 else ""
+        written = {
+            "quarter": line,
+            "result": result_text,
+            "score": score_text,
+            "components": components or "",
+        }
+        page.table_rows.append(written)
         if not 1 <= quarter <= 4:
             page.warn(f"ไตรมาสที่ {quarter} ไม่มีอยู่", f"quarter {quarter} does not exist")
-            i += 4
             continue
+        if page.quarters.get(quarter, ParsedQuarter(quarter)).cells:
+            page.warn(f"ไตรมาสที่ {quarter} ซ้ำในตาราง", f"quarter {quarter} appears twice in the table")
         row = page.quarters.setdefault(quarter, ParsedQuarter(quarter))
-        row.result = _number(page, cells[0], f"ผลงานไตรมาสที่ {quarter}", f"the result of quarter {quarter}")
-        row.score = _number(page, cells[1], f"ผลประเมินไตรมาสที่ {quarter}", f"the score of quarter {quarter}")
+        row.cells = dict(written)
+        row.result = _number(page, result_text, f"ผลงานไตรมาสที่ {quarter}", f"the result of quarter {quarter}")
+        row.score = _number(page, score_text, f"ผลประเมินไตรมาสที่ {quarter}", f"the score of quarter {quarter}")
         if row.score is not None and not 0 <= row.score <= 100:
             page.warn(
                 f"ผลประเมินไตรมาสที่ {quarter} อยู่นอกช่วง 0-100",
                 f"the score of quarter {quarter} is outside 0-100",
             )
             row.score = None
-        parts = [p.strip() for p in cells[2].split("/")]
+        if components is None:
+            # An empty assessment cell: reported, not assessed yet; kept without a warning,
+            # unless the page ends right there (then it may be cut inside the row).
+            if i >= len(lines):
+                page.warn(f"แถวไตรมาสที่ {quarter} อาจไม่ครบ", f"the row of quarter {quarter} may be incomplete")
+            elif score_text:
+                page.warn(
+                    f"ไตรมาสที่ {quarter} มีผลประเมินแต่ไม่มีคะแนนย่อย",
+                    f"quarter {quarter} has a score but no components",
+                )
+            continue
+        parts = [p.strip() for p in components.split("/")]
         if len(parts) == len(names):
             for name, part in zip(names, parts):
                 value = _number(
@@ -739,11 +832,15 @@ def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
                 )
                 if value is not None:
                     row.components[name] = str(value)
+            if not score_text and any(Decimal(v) != 0 for v in row.components.values()):
+                page.warn(
+                    f"ไตรมาสที่ {quarter} มีคะแนนย่อยแต่ไม่มีผลประเมิน",
+                    f"quarter {quarter} has components but no score",
+                )
         else:
             page.warn(
                 f"คะแนนย่อยไตรมาสที่ {quarter} อ่านไม่ได้", f"the components of quarter {quarter} are unreadable"
             )
-        i += 4
     return i
 
 

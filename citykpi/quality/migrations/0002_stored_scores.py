@@ -5,31 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('indicators', '0004_alter_milestonelevel_options'),
-        ('quality', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("indicators", "0004_alter_milestonelevel_options"),
+        ("quality", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiStanding',
+            name="KpiStanding",
             fields=[
-                ('indicator', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='standing', serialize=False, to='indicators.indicator')),
-                ('public_status', models.CharField(default='no_data', max_length=10)),
-                ('public_quarter', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('public_current', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('public_year', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('staff_status', models.CharField(default='no_data', max_length=10)),
-                ('staff_quarter', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('staff_current', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('staff_year', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('fiscal_year', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='indicators.fiscalyear')),
+                (
+                    "indicator",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="standing",
+                        serialize=False,
+                        to="indicators.indicator",
+                    ),
+                ),
+                ("public_status", models.CharField(default="no_data", max_length=10)),
+                ("public_quarter", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "public_current",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("public_year", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                ("staff_status", models.CharField(default="no_data", max_length=10)),
+                ("staff_quarter", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "staff_current",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("staff_year", models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="indicators.fiscalyear",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['fiscal_year', 'public_status'], name='standing_year_public_idx'), models.Index(fields=['fiscal_year', 'agency'], name='standing_year_agency_idx')],
+                "indexes": [
+                    models.Index(fields=["fiscal_year", "public_status"], name="standing_year_public_idx"),
+                    models.Index(fields=["fiscal_year", "agency"], name="standing_year_agency_idx"),
+                ],
             },
         ),
     ]
