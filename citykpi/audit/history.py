@@ -7,26 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from citykpi.audit import catalogue
 from citykpi.audit.models import AuditEvent
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import format_number
 
-ACTIONS = {
-    "report.save": ("บันทึกผลงาน", "Saved the result"),
-    "report.submit": ("ส่งรายงาน", "Submitted"),
-    "report.recall": ("เรียกคืนรายงาน", "Recalled"),
-    "fiscal_year.unpublish": ("ยกเลิกการเผยแพร่ปีงบประมาณ", "Unpublished the fiscal year"),
-    "token.issue": ("ออกโทเค็น API", "Issued an API token"),
-    "token.revoke": ("ยกเลิกโทเค็น API", "Revoked an API token"),
-    "role.grant": ("ให้บทบาท", "Granted a role"),
-    "role.change": ("เปลี่ยนบทบาท", "Changed a role"),
-    "role.revoke": ("ถอนบทบาท", "Revoked a role"),
-    "report.return": ("ส่งกลับแก้ไข", "Returned for revision"),
-    "report.assess": ("ประเมิน", "Assessed"),
-    "report.reopen": ("เปิดให้แก้ไข", "Reopened"),
-    "evidence.add": ("แนบหลักฐาน", "Attached evidence"),
-    "evidence.remove": ("นำหลักฐานออก", "Removed evidence"),
-}
 FIELDS = {
     "result": ("ผลงาน", "Result"),
     "narrative": ("รายงานผล", "Narrative"),
@@ -79,7 +64,7 @@ def _show(value: Any) -> str:
 
 
 def entry(event: AuditEvent) -> Entry:
-    th, en = ACTIONS.get(event.action, (event.action, event.action))
+    th, en = catalogue.label(event.action)
     changes = []
     before, after = event.before or {}, event.after or {}
     for name in list(dict.fromkeys([*before, *after])):

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from citykpi.audit import catalogue
 from citykpi.audit.models import AuditEvent, chain_head, link, lock_chain
 from citykpi.audit.signals import recorded
 
@@ -45,6 +46,7 @@ def build(
 ) -> AuditEvent:
     """The audit row for a write, unsaved: for batch paths that insert many in one query."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    catalogue.check(action)
     return AuditEvent(
         actor=user,
         actor_name=getattr(user, "username", "") or "system",

@@ -40,7 +40,7 @@ def test_any_audited_write_makes_the_cached_reads_stale(client, open_data):
     kpi = open_data["kpi1"]
     kpi.name = "ชื่อใหม่หลังแก้ไข"
     kpi.save()
-    record(None, "indicator.rename", kpi, indicator_code=kpi.code)
+    record(None, "kpi.definition_update", kpi, indicator_code=kpi.code)
     fresh = client.get(URL)
     assert fresh["X-Cache"] == "miss"
     assert "ชื่อใหม่หลังแก้ไข" in fresh.content.decode()

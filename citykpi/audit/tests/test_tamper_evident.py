@@ -21,7 +21,10 @@ TABLE = AuditEvent._meta.db_table
 
 
 def _events(agency, n: int = 3) -> list[AuditEvent]:
-    return [record(None, f"test.step{i}", agency, after={"i": i, "x": 1.0}, reason="ทดสอบ") for i in range(n)]
+    return [
+        record(None, "agency.name_from_legacy", agency, after={"i": i, "x": 1.0}, reason="ทดสอบ")
+        for i in range(n)
+    ]
 
 
 def _verify() -> tuple[int, str]:
@@ -61,7 +64,9 @@ def test_record_builds_the_chain(agency_a):
 @pytest.mark.django_db
 def test_bulk_record_continues_the_chain(agency_a):
     first = _events(agency_a, 1)[0]
-    batch = bulk_record([build(None, "test.bulk", agency_a, after={"n": n}) for n in range(5)], batch_size=2)
+    batch = bulk_record(
+        [build(None, "agency.name_from_legacy", agency_a, after={"n": n}) for n in range(5)], batch_size=2
+    )
     rows = list(AuditEvent.objects.order_by("id"))
     assert [row.pk for row in rows] == [first.pk] + [event.pk for event in batch]
     assert rows[1].prev_hash == first.row_hash
@@ -115,12 +120,12 @@ def test_a_deleted_row_is_reported_as_removed_on_sqlite(agency_a):
 @pytest.mark.django_db
 def test_a_row_inserted_around_the_chain_is_reported(agency_a):
     events = _events(agency_a, 2)
-    AuditEvent.objects.bulk_create([build(None, "test.forged", agency_a)])  # no hash
+    AuditEvent.objects.bulk_create([build(None, "agency.name_from_legacy", agency_a)])  # no hash
     forged = AuditEvent.objects.order_by("-id").first()
     code, output = _verify()
     assert code == 1 and f"row {forged.pk}: ไม่มีแฮช / no hash" in output
     assert f"row {events[1].pk}:" not in output
-    after = bulk_record([build(None, "test.after", agency_a)])[0]
+    after = bulk_record([build(None, "agency.name_from_legacy", agency_a)])[0]
     assert f"row {after.pk}:" not in _verify()[1]  # the chain goes on past the forged row
 
 

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0003_quarterreport_quarter_report_ind_status_idx'),
+        ("reporting", "0003_quarterreport_quarter_report_ind_status_idx"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='quarterreport',
-            name='progress',
+            model_name="quarterreport",
+            name="progress",
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=18, null=True),
         ),
         migrations.AddField(
-            model_name='quarterreport',
-            name='score',
+            model_name="quarterreport",
+            name="score",
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=18, null=True),
         ),
         migrations.AddField(
-            model_name='quarterreport',
-            name='score_status',
-            field=models.CharField(default='no_data', editable=False, max_length=10),
+            model_name="quarterreport",
+            name="score_status",
+            field=models.CharField(default="no_data", editable=False, max_length=10),
         ),
     ]
