@@ -26,7 +26,7 @@ from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.i18n import tr
-from citykpi.planning import actions, checks, forms, versions
+from citykpi.planning import actions, checks, forms, preview, versions
 from citykpi.planning.models import DefinitionVersion, KpiTemplate, Setup
 from citykpi.reporting.models import QuarterReport
 
@@ -125,10 +125,24 @@ def publish_year(request: HttpRequest, year: int) -> HttpResponse:
     when some setups are not approved yet)."""
     _require_evaluator(request.user)
     fiscal_year = get_object_or_404(FiscalYear, pk=year)
-    try:
-        readiness = actions.publish_fiscal_year(
-            request.user, fiscal_year, override_reason=request.POST.get("override_reason", "")
+    override_reason = request.POST.get("override_reason", "")
+    if request.POST.get("confirm") != "1":
+        # Nothing goes public on one click: the first post shows what would (the publish
+        # is tried and rolled back, so a refusal reads as it would on the real one).
+        try:
+            counted = preview.publish_preview(
+                fiscal_year, override_reason=override_reason, actor=request.user
+            )
+        except ActionError as error:
+            _error(request, error)
+            return redirect(reverse("planning:overview") + f"?year={year}")
+        return render(
+            request,
+            "planning/confirm_publish.html",
+            {"year": fiscal_year, "preview": counted, "override_reason": override_reason},
         )
+    try:
+        readiness = actions.publish_fiscal_year(request.user, fiscal_year, override_reason=override_reason)
     except ActionError as error:
         _error(request, error)
     else:
@@ -657,6 +671,26 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             agencies = list(data["agencies"]) or None
+            if request.POST.get("confirm") != "1":
+                # Nothing is created on one click: the first post counts what would be
+                # (the action's own dry run) and asks for a confirmation.
+                try:
+                    counted = preview.carry_preview(
+                        request.user,
+                        from_year=data["from_year"],
+                        to_year=data["to_year"],
+                        agencies=agencies,
+                        template=data.get("template"),
+                    )
+                except ActionError as error:
+                    _error(request, error)
+                else:
+                    return render(
+                        request,
+                        "planning/confirm_carry_forward.html",
+                        {"form": form, "preview": counted, "agencies": agencies or [], "data": data},
+                    )
+                return render(request, "planning/carry_forward.html", {"form": form}, status=400)
             try:
                 result = actions.carry_forward(
                     request.user,

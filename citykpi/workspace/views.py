@@ -302,30 +302,43 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "version": request.POST.get("version"),
         }
         stored: list[Evidence] = []
-        try:
-            # One request, one transaction: the save, every file and the submit commit
-            # together or not at all, so a refused file or a refused submit changes nothing.
-            with transaction.atomic():
-                report = _apply_quarter_post(request, report, action, posted, stored)
-            _announce_saved(request, report, action)
-            return redirect("workspace:quarter", code=indicator.code, quarter=quarter)
-        except (ActionError, PermissionDenied) as exc:
-            # The transaction rolled back: no stored file may outlive it.
-            for evidence in stored:
-                evidence.file.storage.delete(evidence.file.name)
-            if isinstance(exc, PermissionDenied):
-                exc = ActionError(
-                    "บทบาทของคุณส่งรายงานนี้ไม่ได้ ไม่มีการบันทึกใด ๆ",
-                    "Your role may not submit this report; nothing was saved",
-                    field="action",
-                )
-                context["status"] = 403
-            if request.FILES.getlist("evidence"):
-                context["files_not_kept"] = True
-            report = _existing_or_blank(indicator, quarter)
-            context.update(_error_context(exc), posted=posted)
-            if isinstance(exc, ConflictError):
-                context["conflict"] = exc.current
+        # A submit goes out only on the confirmed post: the first one shows what would go.
+        confirming = action == "submit" and request.POST.get("confirm") != "1"
+        if action == "edit":
+            # "Back to the form" from the confirmation: what was typed, nothing saved, and
+            # the version it was read at (a save in between still shows as a conflict).
+            context["posted"] = posted
+            context["keep_version"] = True
+        else:
+            try:
+                # One request, one transaction: the save, every file and the submit commit
+                # together or not at all, so a refused file or a refused submit changes nothing.
+                with transaction.atomic():
+                    if confirming:
+                        preview = _preview_submit(request, report, posted, stored)
+                    else:
+                        report = _apply_quarter_post(request, report, action, posted, stored)
+                if confirming:
+                    return _confirm_submit_one(request, indicator, quarter, posted, preview)
+                _announce_saved(request, report, action)
+                return redirect("workspace:quarter", code=indicator.code, quarter=quarter)
+            except (ActionError, PermissionDenied) as exc:
+                # The transaction rolled back: no stored file may outlive it.
+                for evidence in stored:
+                    evidence.file.storage.delete(evidence.file.name)
+                if isinstance(exc, PermissionDenied):
+                    exc = ActionError(
+                        "บทบาทของคุณส่งรายงานนี้ไม่ได้ ไม่มีการบันทึกใด ๆ",
+                        "Your role may not submit this report; nothing was saved",
+                        field="action",
+                    )
+                    context["status"] = 403
+                if request.FILES.getlist("evidence"):
+                    context["files_not_kept"] = True
+                report = _existing_or_blank(indicator, quarter)
+                context.update(_error_context(exc), posted=posted)
+                if isinstance(exc, ConflictError):
+                    context["conflict"] = exc.current
     can_report = access.can_report(request.user, indicator)
     can_submit = access.can_submit(request.user, indicator)
     deadline = indicator.fiscal_year.deadline(quarter)
@@ -353,7 +366,8 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             "version": report.version,
         },
     )
-    context["posted"]["version"] = report.version
+    if not context.pop("keep_version", False):
+        context["posted"]["version"] = report.version
     status = context.pop("status", None) or (
         409 if "conflict" in context else (400 if "error" in context else 200)
     )
@@ -393,6 +407,77 @@ def _apply_quarter_post(
         reporting.remove_evidence(request.user, evidence)
         return report
     raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
+
+
+class _WouldSubmit(Exception):
+    """Raised inside the savepoint of a submit preview to roll the submit back."""
+
+
+def _preview_submit(
+    request: HttpRequest, report: QuarterReport, posted: dict, stored: list[Evidence]
+) -> dict:
+    """The first press of "submit" (inside the caller's transaction): everything the real
+    submit would do is tried, so a refusal (a bad file, no result, a role that may not
+    submit, a stale version) reads exactly as it would on the real one; then the submit is
+    rolled back. Without files nothing is kept (the typed values travel to the confirmation
+    in hidden fields). Files cannot travel (a browser never re-sends a chosen file), so
+    with files the draft and the files are kept, a reversible save, and only the submit
+    waits for the confirmation."""
+    never_edited = report.updated_by_id is None and report.result is None and not report.narrative
+    saved_result, saved_narrative = report.result, report.narrative
+    earlier_files = Evidence.objects.filter(quarter_report=report, is_removed=False).count()
+    report = _apply_quarter_post(request, report, "save", posted, stored)
+    preview = {
+        "result": report.result,
+        "narrative": report.narrative,
+        "warnings": list(getattr(report, "warnings", [])),
+        "never_edited": never_edited,
+        "changed": not never_edited
+        and (report.result != saved_result or report.narrative != saved_narrative),
+        "evidence_count": earlier_files + len(stored),
+        "files_saved": len(stored),
+    }
+    try:
+        with transaction.atomic():
+            reporting.submit_report(request.user, report, version=report.version)
+            raise _WouldSubmit
+    except _WouldSubmit:
+        pass
+    if stored:
+        preview["version"] = QuarterReport.objects.values_list("version", flat=True).get(pk=report.pk)
+    else:
+        transaction.set_rollback(True)
+        preview["version"] = posted["version"]
+    return preview
+
+
+def _confirm_submit_one(
+    request: HttpRequest, indicator: Indicator, quarter: int, posted: dict, preview: dict
+) -> HttpResponse:
+    """Nothing goes to the evaluator on one click: the KPI and quarter, the result against
+    the plan, what is missing (narrative, evidence, any earlier save), and the recall."""
+    overview = quarter_overview(indicator, quarter)
+    deadline = indicator.fiscal_year.deadline(quarter)
+    if preview["files_saved"]:
+        messages.info(
+            request,
+            tr(
+                f"บันทึกร่างและไฟล์หลักฐาน {preview['files_saved']} ไฟล์แล้ว ยังไม่ได้ส่งรายงาน",
+                f"The draft and {preview['files_saved']} evidence file(s) are saved; nothing is submitted yet",
+            ),
+        )
+    return render(
+        request,
+        "workspace/confirm_submit_one.html",
+        {
+            "indicator": indicator,
+            "quarter": quarter,
+            "posted": {**posted, "version": preview["version"]},
+            "preview": preview,
+            "deadline": deadline,
+            **overview,
+        },
+    )
 
 
 def _announce_saved(request: HttpRequest, report: QuarterReport, action: str) -> None:

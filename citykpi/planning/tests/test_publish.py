@@ -117,7 +117,14 @@ def test_the_evaluator_publishes_from_the_overview_with_a_reason(client, evaluat
     response = client.post(url, {"override_reason": ""}, follow=True)
     assert "ยังเผยแพร่ไม่ได้" in response.content.decode()
     assert FiscalYear.objects.get(pk=2567).is_published is False
-    response = client.post(url, {"override_reason": "เริ่มปีงบประมาณแล้ว"}, follow=True)
+    confirmation = client.post(url, {"override_reason": "เริ่มปีงบประมาณแล้ว"})
+    assert confirmation.status_code == 200 and FiscalYear.objects.get(pk=2567).is_published is False
+    preview = confirmation.context["preview"]
+    summary = confirmation.content.decode()
+    assert f"{preview.public_kpis} ตัวชี้วัด ของ {preview.readiness.agencies} หน่วยงาน" in summary
+    assert preview.public_kpis == Indicator.objects.filter(fiscal_year_id=2567, is_published=True).count() > 0
+    assert 'name="confirm" value="1"' in summary and "เริ่มปีงบประมาณแล้ว" in summary
+    response = client.post(url, {"override_reason": "เริ่มปีงบประมาณแล้ว", "confirm": "1"}, follow=True)
     assert FiscalYear.objects.get(pk=2567).is_published is True
     body = response.content.decode()
     assert "เผยแพร่ปีงบประมาณ 2567 แล้ว" in body and "เผยแพร่แล้ว" in body

@@ -208,7 +208,12 @@ def test_the_kpi_page_shows_an_earlier_approved_definition(
 
 def test_the_carry_forward_page_starts_the_new_year(client, evaluator, agency_a, ready_kpis):
     client.force_login(evaluator)
-    response = client.post(reverse("planning:carry_forward"), {"from_year": 2566, "to_year": "2567"})
+    url = reverse("planning:carry_forward")
+    confirmation = client.post(url, {"from_year": 2566, "to_year": "2567"})
+    assert confirmation.status_code == 200
+    assert "2 ตัวชี้วัด ในปีงบประมาณ 2567" in confirmation.content.decode()
+    assert not Indicator.objects.filter(fiscal_year_id=2567).exists()  # nothing on the first click
+    response = client.post(url, {"from_year": 2566, "to_year": "2567", "confirm": "1"})
     assert response.status_code == 302 and "year=2567" in response["Location"]
     assert Indicator.objects.filter(fiscal_year_id=2567).count() == 2
 

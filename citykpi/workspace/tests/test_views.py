@@ -200,7 +200,9 @@ def test_head_submits_and_the_form_becomes_read_only(kpi_a, head_a, login):
     client = login(head_a)
     url = reverse("workspace:quarter", args=[kpi_a.code, 1])
     assert (
-        client.post(url, {"action": "submit", "result": "20", "narrative": "ส่ง", "version": 1}).status_code
+        client.post(
+            url, {"action": "submit", "confirm": "1", "result": "20", "narrative": "ส่ง", "version": 1}
+        ).status_code
         == 302
     )
     report = QuarterReport.objects.get()
@@ -248,7 +250,13 @@ def test_evaluator_returns_then_assesses_through_the_forms(kpi_a, head_a, evalua
     assert "ขาดหลักฐาน" in page
     head.post(
         reverse("workspace:quarter", args=[kpi_a.code, 1]),
-        {"action": "submit", "result": "45", "narrative": "แนบแล้ว", "version": report.version},
+        {
+            "action": "submit",
+            "confirm": "1",
+            "result": "45",
+            "narrative": "แนบแล้ว",
+            "version": report.version,
+        },
     )
     report.refresh_from_db()
     response = client.post(
