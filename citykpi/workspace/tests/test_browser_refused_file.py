@@ -42,7 +42,9 @@ def test_a_refused_file_saves_nothing_keeps_the_typing_and_the_submit_asks_first
     page.goto(url)
     page.fill("#id_result", "๔๒")
     page.fill("#id_narrative", "ดำเนินการอบรมครบทุกหลักสูตร")
-    page.set_input_files("#id_evidence", {"name": "report.pdf", "mimeType": "application/pdf", "buffer": PROGRAM})
+    page.set_input_files(
+        "#id_evidence", {"name": "report.pdf", "mimeType": "application/pdf", "buffer": PROGRAM}
+    )
     page.click("button[name=action][value=save]")
     assert page.is_visible("#form-error") and page.is_visible("#files-not-kept")
     assert page.input_value("#id_result") == "๔๒"
