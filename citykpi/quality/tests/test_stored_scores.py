@@ -187,3 +187,26 @@ def test_changing_a_years_thresholds_rescores_its_kpis(kpi, head_a, evaluator):
     record(evaluator, "quality.settings", settings_row)
     assert KpiStanding.objects.get(indicator=kpi).staff_status == scoring.OFF_TRACK
     assert_stored_equals_computed(kpi)
+
+
+def test_a_legacy_import_stores_the_scores_of_what_it_wrote(db, tmp_path):
+    from citykpi.exchange.legacy import import_paths
+    from citykpi.exchange.tests.test_legacy_import import SEED_TEXT, write
+
+    write(tmp_path, "seed.txt", SEED_TEXT)
+    report = import_paths([tmp_path], fiscal_year=2564)
+    assert report.created >= 1 and not report.failed_files
+    kpi = Indicator.objects.get(code="0409-0950")
+    assert kpi.quarters.exclude(result=None).exists()
+    assert_stored_equals_computed(kpi)
+
+
+def test_a_carry_forward_stores_the_scores_of_the_new_kpis(kpi, head_a, evaluator):
+    from citykpi.planning import actions as planning
+
+    report = reporting.get_quarter(kpi, 2)
+    reporting.save_report(head_a, report, result="70", narrative="", version=report.version, now=IN_Q2)
+    result = planning.carry_forward(evaluator, from_year=kpi.fiscal_year_id, to_year=kpi.fiscal_year_id + 1)
+    assert result.created
+    for new in result.created:
+        assert_stored_equals_computed(Indicator.objects.get(pk=new.pk))
