@@ -869,7 +869,7 @@ def list_city_indicators(
         found = _find_node(node)
     except BadParameter as exc:
         return _bad(exc)
-    qs = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
+    qs = CityIndicator.objects.published().select_related("unit").order_by("id")
     if found is not None:
         qs = qs.filter(
             pk__in=CityIndicator.objects.filter(_node_descendants_q(found, "strategy_nodes")).values("pk")
@@ -902,7 +902,7 @@ def get_city_indicator(
     id: int = Path(..., ge=0, le=2**31 - 1, description=d("รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id")),
 ):
     item = (
-        CityIndicator.objects.filter(is_published=True, pk=id)
+        CityIndicator.objects.published().filter(pk=id)
         .select_related("unit")
         .prefetch_related(
             _values_prefetch(),

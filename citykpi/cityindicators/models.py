@@ -6,6 +6,12 @@ from __future__ import annotations
 from django.db import models
 
 
+class CityIndicatorQuerySet(models.QuerySet):
+    def published(self):
+        """The city indicators the public sees."""
+        return self.filter(is_published=True)
+
+
 class CityIndicator(models.Model):
     id = models.PositiveIntegerField(primary_key=True)  # the legacy pid (87)
     list_label = models.CharField(max_length=40, blank=True)  # "๑."
@@ -25,6 +31,8 @@ class CityIndicator(models.Model):
         "strategy.StrategyNode", blank=True, related_name="city_indicators"
     )
     is_published = models.BooleanField(default=True)
+
+    objects = CityIndicatorQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -212,7 +212,7 @@ def overview_context(overview: Overview) -> dict:
 @require_GET
 @public_page(year_or_all)
 def public(request: HttpRequest) -> HttpResponse:
-    years = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
+    years = list(FiscalYear.objects.published().values_list("year", flat=True))
     year = _pick_year(request, years)
     context = {"years": years, "year": year, "public": True}
     if year is not None:

@@ -22,6 +22,12 @@ def default_components() -> list[str]:
     return list(DEFAULT_COMPONENTS)
 
 
+class FiscalYearQuerySet(models.QuerySet):
+    def published(self):
+        """The years the public sees."""
+        return self.filter(is_published=True)
+
+
 class FiscalYear(models.Model):
     """A BE fiscal year with its per-quarter reporting deadlines."""
 
@@ -33,6 +39,8 @@ class FiscalYear(models.Model):
     # The named component scores of an assessment in this year ("2.1", "2.2" by default).
     assessment_components = models.JSONField(default=default_components, blank=True)
     is_published = models.BooleanField(default=True)
+
+    objects = FiscalYearQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year"]

@@ -76,7 +76,7 @@ def clean_digits(value: str | None) -> str:
 def latest_year() -> FiscalYear | None:
     """The default year of the public pages: the published year people are working in
     (citykpi.reporting.years.working_year), never an empty next year published early."""
-    published = list(FiscalYear.objects.filter(is_published=True).values_list("year", flat=True))
+    published = list(FiscalYear.objects.published().values_list("year", flat=True))
     year = working_year(published)
     return FiscalYear.objects.filter(year=year).first() if year is not None else None
 
@@ -88,7 +88,7 @@ def parse_year(raw: str | None, notices: list[str]) -> tuple[FiscalYear | None, 
         return None, True
     if value:
         if value.isdecimal():  # isdigit() accepts "²", which int() refuses
-            found = FiscalYear.objects.filter(year=int(value), is_published=True).first()
+            found = FiscalYear.objects.published().filter(year=int(value)).first()
             if found:
                 return found, False
         notices.append(

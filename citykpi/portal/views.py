@@ -111,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
     years = list(
-        FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True)
+        FiscalYear.objects.published().order_by("-year").values_list("year", flat=True)
     )
     # Agencies with published KPIs in the year shown (an EXISTS per agency, not a join over every KPI).
     agency_kpis = Indicator.objects.published().filter(agency=OuterRef("pk"))
@@ -211,7 +211,7 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("unknown agency")
     notices: list[str] = []
     years = list(
-        FiscalYear.objects.filter(is_published=True, indicators__agency=agency, indicators__is_published=True)
+        FiscalYear.objects.published().filter(indicators__agency=agency, indicators__is_published=True)
         .distinct()
         .order_by("-year")
         .values_list("year", flat=True)
@@ -384,7 +384,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
             "year": year,
             "all_years": all_years,
             "years": list(
-                FiscalYear.objects.filter(is_published=True).order_by("-year").values_list("year", flat=True)
+                FiscalYear.objects.published().order_by("-year").values_list("year", flat=True)
             ),
             "notices": notices,
         },
@@ -398,7 +398,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
 @public_page(all_public)
 def city_indicator_list(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
-    indicators = CityIndicator.objects.filter(is_published=True).select_related("unit").order_by("id")
+    indicators = CityIndicator.objects.published().select_related("unit").order_by("id")
     node = None
     raw_node = finder.clean_digits(request.GET.get("node"))
     if raw_node:
@@ -432,7 +432,7 @@ def city_indicator_list(request: HttpRequest) -> HttpResponse:
 @public_page(all_public)
 def city_indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = get_object_or_404(
-        CityIndicator.objects.filter(is_published=True).select_related("unit"), pk=pk
+        CityIndicator.objects.published().select_related("unit"), pk=pk
     )
     paths = strategy_paths(list(indicator.strategy_nodes.select_related("plan")))
     return render(

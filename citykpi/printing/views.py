@@ -65,7 +65,7 @@ def agency_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
             .values_list("fiscal_year_id", flat=True)
             .first()
         )
-    if year is None or not FiscalYear.objects.filter(year=year, is_published=True).exists():
+    if year is None or not FiscalYear.objects.published().filter(year=year).exists():
         raise Http404(code)
     context = {**printing_context.agency_report_context(agency, year), "printed_on": _today()}
     pdf = html_to_pdf(render_html("printing/agency_report.html", context, request))

@@ -583,7 +583,7 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     public = (
         report.status in QuarterReport.PUBLISHED_STATUSES
         and indicator.is_published
-        and FiscalYear.objects.filter(pk=indicator.fiscal_year_id, is_published=True).exists()
+        and FiscalYear.objects.published().filter(pk=indicator.fiscal_year_id).exists()
     )
     if not public:
         if not request.user.is_authenticated:
