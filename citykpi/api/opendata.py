@@ -23,6 +23,7 @@ from ninja import Path, Query, Router
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.api import opendata_schemas as s
+from citykpi.api.auth import user_from_request
 from citykpi.api.opendata_http import (
     CSV_MAX_ROWS,
     DEFAULT_LIMIT,
@@ -41,6 +42,7 @@ from citykpi.api.opendata_http import (
 from citykpi.cityindicators.models import CityIndicator, CityIndicatorValue
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.quality.rules import findings_for
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
@@ -323,35 +325,16 @@ def list_kpis(
 
 def _request_user(request: HttpRequest):
     """The signed-in user of a session or a Bearer token (api.auth), else None."""
-    try:
-        from citykpi.api.auth import user_from_request
-    except ImportError:
-        user_from_request = None
-    if user_from_request is not None:
-        user = user_from_request(request)
-    else:
-        user = getattr(request, "user", None)
+    user = user_from_request(request)
     return user if getattr(user, "is_authenticated", False) else None
 
 
 def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> list[dict[str, str]]:
-    try:
-        from citykpi.quality.rules import findings_for
-    except ImportError:
-        # The data-quality rules are not installed yet: no findings to publish.
-        return []
-    found = []
     # Only the quarters this reader may see: a finding must not reveal a draft's value.
-    for finding in findings_for(indicator, quarters):
-        get = finding.get if isinstance(finding, dict) else lambda k, f=finding: getattr(f, k, None)
-        found.append(
-            {
-                "rule": str(get("rule") or get("id") or get("code") or ""),
-                "severity": str(get("severity") or ""),
-                "message": str(get("message") or ""),
-            }
-        )
-    return found
+    return [
+        {"rule": finding.rule, "severity": finding.severity, "message": finding.message}
+        for finding in findings_for(indicator, quarters)
+    ]
 
 
 @router.get(

@@ -20,6 +20,7 @@ from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel, Uni
 from citykpi.lib.errors import ActionError, PermissionDenied
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
 from citykpi.planning.models import DefinitionVersion, Setup
+from citykpi.reporting.actions import get_quarter
 from citykpi.reporting.models import QuarterReport
 
 QUARTERS = (1, 2, 3, 4)
@@ -138,17 +139,7 @@ def _bump_definition(indicator: Indicator) -> bool:
 
 
 def _quarter(indicator: Indicator, quarter: int) -> QuarterReport:
-    try:
-        from citykpi.reporting.actions import get_quarter
-    except ImportError:  # the workflow's helper is optional here
-        get_quarter = None
-    if get_quarter is not None:
-        return get_quarter(indicator, quarter)
-    return QuarterReport.objects.get_or_create(
-        indicator=indicator,
-        quarter=quarter,
-        defaults={"definition_version": indicator.definition_version},
-    )[0]
+    return get_quarter(indicator, quarter)
 
 
 def _set_plan(indicator: Indicator, plan: dict[int, Decimal | None]) -> None:

@@ -166,41 +166,6 @@ def refresh_indicators(
                 source=source,
             )
     return summary
-    limits: dict[int, Limits] = {}
-    records: list[FindingRecord] = []
-    years: set[int] = set()
-    for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk = ids[start : start + REFRESH_CHUNK]
-        for indicator in _with_rule_inputs(Indicator.objects.filter(pk__in=chunk)):
-            year = indicator.fiscal_year_id
-            if year not in limits:
-                limits[year] = Limits.for_year(year)
-            years.add(year)
-            found = _prefetched_findings(indicator, limits[year])
-            summary.indicators += 1
-            for f in found:
-                summary.by_rule[f.rule] += 1
-                summary.by_severity[f.severity] += 1
-            records.extend(_records(indicator, found))
-    if len(years) == 1:
-        summary.year = years.pop()
-    with transaction.atomic():
-        for start in range(0, len(ids), REFRESH_CHUNK):
-            FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).delete()
-        FindingRecord.objects.bulk_create(records, batch_size=REFRESH_CHUNK)
-        if summary.indicators:
-            record(
-                actor,
-                "quality.refresh",
-                FindingRecord(),
-                after={
-                    "indicators": summary.indicators,
-                    "errors": summary.by_severity.get("error", 0),
-                    "warnings": summary.by_severity.get("warning", 0),
-                },
-                source=source,
-            )
-    return summary
 
 
 def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:

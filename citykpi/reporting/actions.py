@@ -27,6 +27,7 @@ from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, thai_date
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.quality.rules import Finding, check_report_write
 from citykpi.reporting.models import Evidence, QuarterReport
 from citykpi.reporting.signals import report_changed
 
@@ -206,24 +207,15 @@ def clean_result(indicator, value) -> Decimal | None:
     return result
 
 
-def quality_findings(indicator, quarter: int, result: Decimal | None) -> list:
-    """The data-quality rules' verdict on a new result, when that module exists.
-    Errors block the write; warnings are returned to the caller."""
+def quality_findings(indicator, quarter: int, result: Decimal | None) -> list[Finding]:
+    """The data-quality rules' verdict on a new result. Errors block the write; warnings
+    are returned to the caller."""
     if result is None:
-        return []
-    try:
-        from citykpi.quality.rules import check_report_write  # type: ignore[import-not-found]
-    except ImportError:
         return []
     findings = list(check_report_write(indicator, quarter, result))
     for finding in findings:
-        if getattr(finding, "severity", "") == "error":
-            raise ActionError(
-                getattr(finding, "message_th", str(finding)),
-                getattr(finding, "message_en", str(finding)),
-                field="result",
-                rule=getattr(finding, "rule", ""),
-            )
+        if finding.severity == "error":
+            raise ActionError(finding.message_th, finding.message_en, field="result", rule=finding.rule)
     return findings
 
 
