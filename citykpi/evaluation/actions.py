@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from citykpi.audit.log import record, snapshot
+from citykpi.audit.log import snapshot
 from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
 from citykpi.reporting.actions import (
     REPORT_FIELDS,
-    announce,
-    check_scope,
-    check_version,
+    changing,
     illegal,
-    lock,
-    refresh_caller_copy,
     today_of,
+    user_of,
 )
 from citykpi.reporting.models import QuarterReport
 
@@ -112,31 +107,22 @@ def return_report(
     version=None,
 ) -> QuarterReport:
     """Send a submitted quarter back to its agency with a reason they will see."""
-    with transaction.atomic():
-        row = lock(report)
-        check_scope(actor, row.indicator, "assess")
-        check_version(row, version)
+    with changing(
+        actor,
+        report,
+        may="assess",
+        version=version,
+        action="report.return",
+        fields=["status", "return_reason"],
+        audited=REPORT_FIELDS + ["return_reason"],
+        source=source,
+    ) as change:
+        row = change.row
         if row.status != Status.SUBMITTED:
             raise illegal(row, "ส่งกลับแก้ไข", "return it for revision")
-        reason = _reason(reason, "ส่งกลับแก้ไข", "return it")
-        before = snapshot(row, REPORT_FIELDS + ["return_reason"])
+        change.reason = _reason(reason, "ส่งกลับแก้ไข", "return it")
         row.status = Status.RETURNED
-        row.return_reason = reason
-        row.version += 1
-        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.save(update_fields=["status", "return_reason", "version", "updated_by", "updated_at"])
-        record(
-            actor,
-            "report.return",
-            row,
-            before=before,
-            after=snapshot(row, REPORT_FIELDS + ["return_reason"]),
-            reason=reason,
-            indicator_code=row.indicator.code,
-            source=source,
-        )
-        announce(row, "return")
-    refresh_caller_copy(report, row)
+        row.return_reason = change.reason
     return report
 
 
@@ -152,11 +138,17 @@ def assess(
     version=None,
 ) -> Assessment:
     """Score a submitted (or reopened) quarter; the quarter becomes assessed and locked."""
-    with transaction.atomic():
-        row = lock(report)
+    with changing(
+        actor,
+        report,
+        may="assess",
+        version=version,
+        action="report.assess",
+        fields=["status", "reopened_until"],
+        source=source,
+    ) as change:
+        row = change.row
         indicator = row.indicator
-        check_scope(actor, indicator, "assess")
-        check_version(row, version)
         if row.status not in (Status.SUBMITTED, Status.REOPENED):
             raise illegal(row, "ประเมิน", "assess it")
         if row.result is None:
@@ -165,37 +157,21 @@ def assess(
         cleaned = clean_components(row, components)
         comment = (comment or "").strip()
         assessment = Assessment.objects.select_for_update().filter(quarter_report=row).first()
-        before: dict[str, Any] = snapshot(row, REPORT_FIELDS)
         if assessment is None:
             assessment = Assessment(quarter_report=row)
         else:
-            before.update({"assessment": snapshot(assessment, ASSESSMENT_FIELDS)})
+            change.before["assessment"] = snapshot(assessment, ASSESSMENT_FIELDS)
         assessment.score = overall
         assessment.components = cleaned
         assessment.comment = comment
-        assessment.assessor = actor if getattr(actor, "is_authenticated", False) else None
+        assessment.assessor = user_of(actor)
         assessment.assessed_at = now or timezone.now()
         assessment.definition_version = indicator.definition_version
         assessment.save()
         row.status = Status.ASSESSED
-        row.version += 1
         row.reopened_until = None
-        row.updated_by = assessment.assessor
-        row.save(update_fields=["status", "version", "reopened_until", "updated_by", "updated_at"])
-        after = snapshot(row, REPORT_FIELDS)
-        after["assessment"] = snapshot(assessment, ASSESSMENT_FIELDS)
-        record(
-            actor,
-            "report.assess",
-            row,
-            before=before,
-            after=after,
-            reason=comment,
-            indicator_code=indicator.code,
-            source=source,
-        )
-        announce(row, "assess")
-    refresh_caller_copy(report, row)
+        change.reason = comment
+        change.after_extra["assessment"] = snapshot(assessment, ASSESSMENT_FIELDS)
     return assessment
 
 
@@ -216,10 +192,17 @@ def reopen(
     `reopened_until` (two weeks when no date is given), so a late report becomes possible.
     """
     today = today_of(now)
-    with transaction.atomic():
-        row = lock(report)
-        check_scope(actor, row.indicator, "assess")
-        check_version(row, version)
+    with changing(
+        actor,
+        report,
+        may="assess",
+        version=version,
+        action="report.reopen",
+        fields=["status", "reopened_until"],
+        audited=REPORT_FIELDS + ["reopened_until"],
+        source=source,
+    ) as change:
+        row = change.row
         if row.status == Status.SUBMITTED:
             raise ActionError(
                 "ไตรมาสนี้ส่งมาแล้ว ใช้การส่งกลับแก้ไขแทน",
@@ -229,32 +212,16 @@ def reopen(
             )
         if row.status == Status.REOPENED and until is None:
             raise illegal(row, "เปิดให้แก้ไขซ้ำ", "reopen it again")
-        reason = _reason(reason, "เปิดให้แก้ไข", "reopen it")
+        change.reason = _reason(reason, "เปิดให้แก้ไข", "reopen it")
         if until is not None and until < today:
             raise ActionError(
                 "วันที่เปิดให้แก้ไขถึงต้องไม่ใช่วันที่ผ่านมาแล้ว",
                 "The reopen date may not be in the past",
                 field="until",
             )
-        before = snapshot(row, REPORT_FIELDS + ["reopened_until"])
         if row.status == Status.ASSESSED:
             row.status = Status.REOPENED
             row.reopened_until = until
         else:
             row.reopened_until = until or today + dt.timedelta(days=14)
-        row.version += 1
-        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.save(update_fields=["status", "reopened_until", "version", "updated_by", "updated_at"])
-        record(
-            actor,
-            "report.reopen",
-            row,
-            before=before,
-            after=snapshot(row, REPORT_FIELDS + ["reopened_until"]),
-            reason=reason,
-            indicator_code=row.indicator.code,
-            source=source,
-        )
-        announce(row, "reopen")
-    refresh_caller_copy(report, row)
     return report

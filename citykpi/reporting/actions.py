@@ -14,6 +14,9 @@ user, anonymous included, so None never comes from the web.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -97,8 +100,8 @@ def lock(report: QuarterReport) -> QuarterReport:
 
 def refresh_caller_copy(target: QuarterReport, source: QuarterReport) -> None:
     """Callers keep their object; give it the saved values so a second call in a row works."""
-    for field in QuarterReport._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
+    for column in QuarterReport._meta.concrete_fields:
+        setattr(target, column.attname, getattr(source, column.attname))
 
 
 def current_state(report: QuarterReport) -> dict[str, Any]:
@@ -135,6 +138,63 @@ def announce(report: QuarterReport, action: str) -> None:
         report_changed.send(sender=QuarterReport, indicator=indicator, report=report, action=action)
 
     transaction.on_commit(send)
+
+
+def user_of(actor):
+    """The user to record as having made a change: None for the system or anonymous."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@dataclass
+class Change:
+    """A state change of a quarter under way (see `changing`): the locked row to change,
+    and what its audit row adds to the snapshots (a reason, the assessment...)."""
+
+    row: QuarterReport
+    before: dict[str, Any]
+    reason: str = ""
+    after_extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def changing(
+    actor,
+    report: QuarterReport,
+    *,
+    may: str,
+    version,
+    action: str,
+    fields: list[str],
+    audited: list[str] = REPORT_FIELDS,
+    source: str = "web",
+) -> Iterator[Change]:
+    """The one way a quarter changes state: in one transaction, lock the row, check the
+    actor's scope (`may`: report, submit or assess) and the version; the caller then
+    refuses (by raising: nothing is written) or changes `change.row`; then the version
+    goes up, the row is saved with `fields`, the audit row `action` records the
+    `audited` fields before and after, and listeners hear of it after commit. The
+    caller's object gets the saved values."""
+    with transaction.atomic():
+        row = lock(report)
+        check_scope(actor, row.indicator, may)
+        check_version(row, version)
+        change = Change(row=row, before=snapshot(row, audited))
+        yield change
+        row.version += 1
+        row.updated_by = user_of(actor)
+        row.save(update_fields=[*dict.fromkeys([*fields, "version", "updated_by", "updated_at"])])
+        record(
+            actor,
+            action,
+            row,
+            before=change.before,
+            after={**snapshot(row, audited), **change.after_extra},
+            reason=change.reason,
+            indicator_code=row.indicator.code,
+            source=source,
+        )
+        announce(row, action.split(".", 1)[1])
+    refresh_caller_copy(report, row)
 
 
 def bilingual_status(status: str) -> str:
@@ -255,11 +315,17 @@ def save_report(
     Raises ConflictError when `version` is not the current one (someone saved first),
     ActionError for a bad value or a closed/locked quarter.
     """
-    with transaction.atomic():
-        row = lock(report)
+    with changing(
+        actor,
+        report,
+        may="report",
+        version=version,
+        action="report.save",
+        fields=REPORT_FIELDS,
+        source=source,
+    ) as change:
+        row = change.row
         indicator = row.indicator
-        check_scope(actor, indicator, "report")
-        check_version(row, version)
         if row.status not in EDITABLE:
             raise illegal(row, "แก้ไขผลงาน", "edit the result")
         if not is_open(row, today_of(now)):
@@ -273,27 +339,11 @@ def save_report(
                 field="narrative",
             )
         warnings = quality_findings(indicator, row.quarter, new_result)
-        before = snapshot(row, REPORT_FIELDS)
         row.result = new_result
         row.narrative = narrative
         if row.status == Status.NOT_STARTED:
             row.status = Status.DRAFT
-        row.version += 1
         row.definition_version = indicator.definition_version
-        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.save(update_fields=REPORT_FIELDS[:] + ["updated_by", "updated_at"])
-        record(
-            actor,
-            "report.save",
-            row,
-            before=before,
-            after=snapshot(row, REPORT_FIELDS),
-            indicator_code=indicator.code,
-            source=source,
-        )
-        # Every save: the KPI's stored data-quality findings follow its data.
-        announce(row, "save")
-    refresh_caller_copy(report, row)
     report.warnings = warnings
     return report
 
@@ -318,7 +368,7 @@ def add_evidence(
             original_name=checked.name,
             content_type=checked.content_type,
             size=checked.size,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=user_of(actor),
         )
         uploaded_file.seek(0)
         evidence.file.save(checked.stored_name, uploaded_file, save=False)
@@ -393,11 +443,17 @@ def submit_report(
     now: dt.datetime | None = None,
 ) -> QuarterReport:
     """Submit the quarter to the evaluator (the head, or a reporter where allowed)."""
-    with transaction.atomic():
-        row = lock(report)
-        indicator = row.indicator
-        check_scope(actor, indicator, "submit")
-        check_version(row, version)
+    with changing(
+        actor,
+        report,
+        may="submit",
+        version=version,
+        action="report.submit",
+        fields=["status", "submitted_at", "submitted_by", "reopened_until"],
+        audited=REPORT_FIELDS + ["submitted_at"],
+        source=source,
+    ) as change:
+        row = change.row
         if row.status not in (Status.DRAFT, Status.RETURNED, Status.REOPENED):
             if row.status == Status.NOT_STARTED:
                 raise ActionError(
@@ -410,35 +466,10 @@ def submit_report(
             raise closed(row)
         if row.result is None:
             raise ActionError("กรุณากรอกผลงานก่อนส่ง", "Enter the result before submitting", field="result")
-        before = snapshot(row, REPORT_FIELDS + ["submitted_at"])
         row.status = Status.SUBMITTED
-        row.version += 1
         row.submitted_at = now or timezone.now()
-        row.submitted_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.updated_by = row.submitted_by
+        row.submitted_by = user_of(actor)
         row.reopened_until = None
-        row.save(
-            update_fields=[
-                "status",
-                "version",
-                "submitted_at",
-                "submitted_by",
-                "updated_by",
-                "reopened_until",
-                "updated_at",
-            ]
-        )
-        record(
-            actor,
-            "report.submit",
-            row,
-            before=before,
-            after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
-            indicator_code=indicator.code,
-            source=source,
-        )
-        announce(row, "submit")
-    refresh_caller_copy(report, row)
     return report
 
 
@@ -452,11 +483,17 @@ def recall_report(
 ) -> QuarterReport:
     """The undo of a submit: whoever may submit takes a submitted quarter back to draft,
     until the evaluator acts on it (assessed or returned quarters stay where they are)."""
-    with transaction.atomic():
-        row = lock(report)
-        indicator = row.indicator
-        check_scope(actor, indicator, "submit")
-        check_version(row, version)
+    with changing(
+        actor,
+        report,
+        may="submit",
+        version=version,
+        action="report.recall",
+        fields=["status", "submitted_at", "submitted_by"],
+        audited=REPORT_FIELDS + ["submitted_at"],
+        source=source,
+    ) as change:
+        row = change.row
         if row.status != Status.SUBMITTED:
             raise ActionError(
                 "เรียกคืนได้เฉพาะรายงานที่ส่งแล้วและ สยป. ยังไม่ได้ดำเนินการ",
@@ -466,26 +503,9 @@ def recall_report(
         if today_of(now) > deadline_of(row):
             # Recalled after the deadline, it could not be submitted again.
             raise closed(row)
-        before = snapshot(row, REPORT_FIELDS + ["submitted_at"])
         row.status = Status.DRAFT
-        row.version += 1
         row.submitted_at = None
         row.submitted_by = None
-        row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
-        row.save(
-            update_fields=["status", "version", "submitted_at", "submitted_by", "updated_by", "updated_at"]
-        )
-        record(
-            actor,
-            "report.recall",
-            row,
-            before=before,
-            after=snapshot(row, REPORT_FIELDS + ["submitted_at"]),
-            indicator_code=indicator.code,
-            source=source,
-        )
-        announce(row, "recall")
-    refresh_caller_copy(report, row)
     return report
 
 
