@@ -101,7 +101,13 @@ def test_the_evaluator_sets_up_a_new_year_cascades_a_template_to_every_district_
     evaluator_page.goto(f"{live_server.url}/setup/carry-forward/")
     assert evaluator_page.input_value("input[name=to_year]") == "2567"
     evaluator_page.click("button[type=submit]:has-text('ยกยอด')")
+    summary = evaluator_page.inner_text("#carry-summary")
+    assert not Indicator.objects.filter(fiscal_year_id=2567).exists()  # nothing before the confirmation
+    evaluator_page.screenshot(path=str(SCREENSHOTS / "planning-confirm-carry-forward.png"), full_page=True)
+    evaluator_page.click("#confirm-carry")
     evaluator_page.wait_for_selector("#publication")
+    created = Indicator.objects.filter(fiscal_year_id=2567).count()
+    assert created > 0 and f"{created} ตัวชี้วัด ในปีงบประมาณ 2567" in summary  # as the confirmation said
     assert "ยังไม่เผยแพร่" in evaluator_page.inner_text("#publication")
     assert FiscalYear.objects.get(pk=2567).is_published is False
 
@@ -140,6 +146,12 @@ def test_the_evaluator_sets_up_a_new_year_cascades_a_template_to_every_district_
     evaluator_page.goto(f"{live_server.url}/setup/?year=2567")
     assert "ทุกหน่วยงานได้รับอนุมัติแล้ว (7 หน่วยงาน)" in evaluator_page.inner_text("#publication")
     evaluator_page.click("form.publish-form button")
+    assert (
+        evaluator_page.is_visible("#publish-summary")
+        and FiscalYear.objects.get(pk=2567).is_published is False
+    )
+    evaluator_page.screenshot(path=str(SCREENSHOTS / "planning-confirm-publish.png"), full_page=True)
+    evaluator_page.click("#confirm-publish")
     evaluator_page.wait_for_selector("#publication")
     assert "เผยแพร่แล้ว" in evaluator_page.inner_text("#publication")
     evaluator_page.screenshot(path=str(SCREENSHOTS / "planning-year-published.png"), full_page=True)

@@ -43,6 +43,7 @@ def test_a_quarter_goes_from_reporter_to_evaluator_and_back_to_the_public_headli
     reporter.set_input_files("#id_evidence", str(evidence_file))
     reporter.screenshot(path=str(SCREENSHOTS / "workspace-quarter-form.png"), full_page=True)
     reporter.click("button[name=action][value=submit]")
+    reporter.click("#confirm-submit")  # the confirmation of what goes out (the file is kept as a draft)
     assert "ส่งแล้ว" in reporter.inner_text("#status")
     assert "รายงานการประชุม ไตรมาส ๑.pdf" in reporter.inner_text(".evidence")
 
@@ -62,6 +63,7 @@ def test_a_quarter_goes_from_reporter_to_evaluator_and_back_to_the_public_headli
     assert "ฉบับลงนาม" in reporter.inner_text("#return-reason")
     reporter.fill("#id_result", "35")
     reporter.click("button[name=action][value=submit]")
+    reporter.click("#confirm-submit")
     assert "ส่งแล้ว" in reporter.inner_text("#status")
 
     # The evaluator scores it.
