@@ -885,7 +885,8 @@ def get_city_indicator(
     id: int = Path(..., ge=0, le=2**31 - 1, description=d("รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id")),
 ):
     item = (
-        CityIndicator.objects.published().filter(pk=id)
+        CityIndicator.objects.published()
+        .filter(pk=id)
         .select_related("unit")
         .prefetch_related(
             _values_prefetch(),

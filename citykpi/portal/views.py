@@ -110,9 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
         not_reported=Count("pk", filter=Q(has_published=False)),
     )
 
-    years = list(
-        FiscalYear.objects.published().order_by("-year").values_list("year", flat=True)
-    )
+    years = list(FiscalYear.objects.published().order_by("-year").values_list("year", flat=True))
     # Agencies with published KPIs in the year shown (an EXISTS per agency, not a join over every KPI).
     agency_kpis = Indicator.objects.published().filter(agency=OuterRef("pk"))
     if filters.year is not None and not filters.all_years:
@@ -211,7 +209,8 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("unknown agency")
     notices: list[str] = []
     years = list(
-        FiscalYear.objects.published().filter(indicators__agency=agency, indicators__is_published=True)
+        FiscalYear.objects.published()
+        .filter(indicators__agency=agency, indicators__is_published=True)
         .distinct()
         .order_by("-year")
         .values_list("year", flat=True)
@@ -383,9 +382,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
             "plans": [entry for entry in plans.values() if entry["nodes"]],
             "year": year,
             "all_years": all_years,
-            "years": list(
-                FiscalYear.objects.published().order_by("-year").values_list("year", flat=True)
-            ),
+            "years": list(FiscalYear.objects.published().order_by("-year").values_list("year", flat=True)),
             "notices": notices,
         },
     )
@@ -431,9 +428,7 @@ def city_indicator_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @public_page(all_public)
 def city_indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = get_object_or_404(
-        CityIndicator.objects.published().select_related("unit"), pk=pk
-    )
+    indicator = get_object_or_404(CityIndicator.objects.published().select_related("unit"), pk=pk)
     paths = strategy_paths(list(indicator.strategy_nodes.select_related("plan")))
     return render(
         request,
