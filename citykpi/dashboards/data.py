@@ -36,11 +36,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel
+from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, KpiStanding, QualitySettings
-from citykpi.quality.standing import RULE_FIELDS, rule_of
+from citykpi.quality.standing import RULE_FIELDS, levels_of, rule_of
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -378,13 +378,7 @@ def _worst(indicators, status: str, current: str) -> list[KpiRow]:
         quarters[q["indicator_id"]].append(
             scoring.QuarterInput(q["quarter"], q["planned_target"], q["result"])
         )
-    levels: dict[int, list[scoring.Level]] = defaultdict(list)
-    milestone_ids = [i for i, r in rows.items() if r["scoring_method"] == scoring.MILESTONE]
-    if milestone_ids:
-        for lv in MilestoneLevel.objects.filter(indicator_id__in=milestone_ids).values(
-            "indicator_id", "level", "percent", "points"
-        ):
-            levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
+    levels = levels_of({**r, "id": kpi_id} for kpi_id, r in rows.items())
     kept = [
         KpiRow(
             id=kpi_id,

@@ -671,17 +671,17 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             agencies = list(data["agencies"]) or None
+            what = {
+                "from_year": data["from_year"],
+                "to_year": data["to_year"],
+                "agencies": agencies,
+                "template": data.get("template"),
+            }
             if request.POST.get("confirm") != "1":
                 # Nothing is created on one click: the first post counts what would be
                 # (the action's own dry run) and asks for a confirmation.
                 try:
-                    counted = preview.carry_preview(
-                        request.user,
-                        from_year=data["from_year"],
-                        to_year=data["to_year"],
-                        agencies=agencies,
-                        template=data.get("template"),
-                    )
+                    counted = preview.carry_preview(request.user, **what)
                 except ActionError as error:
                     _error(request, error)
                 else:
@@ -692,13 +692,7 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
                     )
                 return render(request, "planning/carry_forward.html", {"form": form}, status=400)
             try:
-                result = actions.carry_forward(
-                    request.user,
-                    from_year=data["from_year"],
-                    to_year=data["to_year"],
-                    agencies=agencies,
-                    template=data.get("template"),
-                )
+                result = actions.carry_forward(request.user, **what)
             except ActionError as error:
                 _error(request, error)
             else:

@@ -110,6 +110,19 @@ def reading(
     return status, latest.quarter, current, year
 
 
+def levels_of(kpis: Iterable[dict[str, Any]]) -> dict[int, list[scoring.Level]]:
+    """The level tables of the milestone KPIs among `kpis` (rows with "id" and
+    "scoring_method"), by KPI id: one query, none when there is no milestone KPI."""
+    levels: dict[int, list[scoring.Level]] = defaultdict(list)
+    milestone_ids = [k["id"] for k in kpis if k["scoring_method"] == scoring.MILESTONE]
+    if milestone_ids:
+        for lv in MilestoneLevel.objects.filter(indicator_id__in=milestone_ids).values(
+            "indicator_id", "level", "percent", "points"
+        ):
+            levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
+    return levels
+
+
 def thresholds_by_year(years: set[int]) -> dict[int, scoring.Thresholds]:
     rows = {row.fiscal_year_id: row for row in QualitySettings.objects.all()}
     default = rows.get(None) or QualitySettings()
@@ -130,14 +143,7 @@ def _rescore_chunk(ids: list[int]) -> None:
     kpis = list(Indicator.objects.filter(id__in=ids).values(*RULE_FIELDS))
     if not kpis:
         return
-    levels: dict[int, list[scoring.Level]] = defaultdict(list)
-    # Level tables score milestone KPIs only: no query when there is none among them.
-    milestone_ids = [k["id"] for k in kpis if k["scoring_method"] == scoring.MILESTONE]
-    if milestone_ids:
-        for lv in MilestoneLevel.objects.filter(indicator_id__in=milestone_ids).values(
-            "indicator_id", "level", "percent", "points"
-        ):
-            levels[lv["indicator_id"]].append(scoring.Level(lv["level"], lv["percent"], lv["points"]))
+    levels = levels_of(kpis)
     rows: dict[int, list[QuarterReport]] = defaultdict(list)
     for row in QuarterReport.objects.filter(indicator_id__in=ids).only(
         "id",

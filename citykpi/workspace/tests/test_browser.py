@@ -11,8 +11,8 @@ from citykpi.reporting.models import QuarterReport
 from citykpi.workspace.tests.conftest import PDF_BYTES
 
 
-def log_in(browser, base: str, username: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="th-TH")
+def log_in(browser, base: str, username: str, viewport: dict | None = None):
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900}, locale="th-TH")
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)

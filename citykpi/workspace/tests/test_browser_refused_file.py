@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from citykpi.audit.models import AuditEvent
-from citykpi.conftest import PASSWORD, SCREENSHOTS
+from citykpi.conftest import SCREENSHOTS
 from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.workspace.tests.test_browser import log_in
 
 S = QuarterReport.Status
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -18,13 +19,7 @@ PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00
 
 
 def phone(browser, base: str, username: str):
-    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="th-TH")
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{base}/work/")
-    return page
+    return log_in(browser, base, username, viewport={"width": 390, "height": 844})
 
 
 @pytest.mark.browser
