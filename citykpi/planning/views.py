@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
+from citykpi.audit import catalogue
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
@@ -278,24 +279,12 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
     )
 
 
-# What each audit action of a setup means, for the negotiation history.
-HISTORY_LABELS = {
-    "setup.propose": ("เสนอค่าเป้าหมาย", "Proposed"),
-    "setup.comment": ("ข้อเสนอแนะ", "Comment"),
-    "setup.counter_propose": ("สยป. เสนอปรับ", "Counter-proposal"),
-    "setup.approve": ("อนุมัติ", "Approved"),
-    "setup.reopen": ("เปิดให้แก้ไข", "Reopened"),
-    "kpi.reopen": ("เปิดให้แก้ไขตัวชี้วัด", "KPI reopened"),
-}
-
-
 def _history_row(event: AuditEvent) -> dict:
-    label = HISTORY_LABELS.get(event.action)
     before, after = (event.before or {}).get("state"), (event.after or {}).get("state")
     states = dict(Setup.State.choices)
     return {
         "event": event,
-        "label": tr(*label) if label else event.action,
+        "label": tr(*catalogue.label(event.action)),
         "change": (forms.side(states.get(before, before)), forms.side(states.get(after, after)))
         if before and after and before != after
         else None,
