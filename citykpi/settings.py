@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # failed sign-ins counted in the database, per (username, address): see "Sign-in lockout"
+    "axes",
+    # the Content-Security-Policy header on every response: see "Content-Security-Policy"
+    "csp",
     # shared helpers (template tags, i18n, fiscal calendar)
     "citykpi.lib",
     # domain apps: each owns its models and actions.py
@@ -87,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below, on every response
+    # Last: turns a locked-out sign-in into its 429 answer (accounts.lockout.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "citykpi.urls"
@@ -211,9 +218,43 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Failed-login throttling: this many failures per username or address within the window
+# Sign-in lockout (django-axes, docs/security.md section 7): after LOGIN_FAILURE_LIMIT failed
+# sign-ins for one username from one address, that pair (and only that pair) is refused until
+# LOGIN_FAILURE_WINDOW_SECONDS have passed since its latest failure, or an administrator lifts it.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 900))
+AUTHENTICATION_BACKENDS = [
+    "citykpi.accounts.lockout.LockoutBackend",  # first: refuses a locked pair before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The database handler: every worker reads and writes the same table, each failure counted
+# in one transaction (row lock, F() + 1). `citykpi check --deploy` refuses a per-process store.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, never each alone
+AXES_FAILURE_LIMIT = "citykpi.accounts.lockout.failure_limit"  # LOGIN_FAILURE_LIMIT, read at each attempt
+AXES_COOLOFF_TIME = "citykpi.accounts.lockout.cool_off"  # LOGIN_FAILURE_WINDOW_SECONDS
+AXES_USERNAME_CALLABLE = "citykpi.accounts.lockout.normal_username"
+AXES_CLIENT_IP_CALLABLE = "citykpi.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "citykpi.accounts.lockout.lockout_response"  # Thai then English, 429
+AXES_RESET_ON_SUCCESS = True  # a good password clears the pair's count
+AXES_DISABLE_ACCESS_LOG = True  # failures only; successful sign-ins are not logged by axes
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Content-Security-Policy (django-csp 4, docs/security.md section 11): nothing inline, nothing
+# from another origin. Templates carry no <script> or style="" of their own; charts are SVG
+# with presentation attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # The licence shown on /open-data/; the page has a default wording.
 if os.environ.get("OPEN_DATA_LICENCE"):

@@ -112,3 +112,23 @@ def revoke_role(actor: Any, membership: Any, *, source: str = "admin") -> None:
         before = snapshot(membership, MEMBERSHIP_FIELDS)
         record(actor, "role.revoke", membership, before=before, after={}, source=source)
         membership.delete()
+
+
+def lift_lockouts(actor: Any, attempts: Any, *, source: str = "admin") -> int:
+    """Forget the failed sign-ins of some (username, address) pairs, which lifts their lockout
+    (django-axes' AccessAttempt rows, see accounts/lockout.py); one audit row per pair."""
+    from axes.models import AccessAttempt
+
+    _require_admin(actor)
+    with transaction.atomic():
+        rows = list(AccessAttempt.objects.select_for_update().filter(pk__in=[a.pk for a in attempts]))
+        for row in rows:
+            before = {
+                "username": row.username,
+                "ip_address": row.ip_address,
+                "failures": row.failures_since_start,
+                "last_failure": row.attempt_time.isoformat(),
+            }
+            record(actor, "lockout.lift", row, before=before, after={}, source=source)
+        AccessAttempt.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return len(rows)

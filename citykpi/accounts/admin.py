@@ -1,8 +1,11 @@
-"""Memberships and API tokens in the admin (tokens: revoke only; the hash is all we have)."""
+"""Memberships, API tokens (revoke only; the hash is all we have) and sign-in lockouts
+(see and lift; django-axes' attempts, lifted through an audited action) in the admin."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 
 from citykpi.accounts import actions as account_actions
 from citykpi.accounts.models import ApiToken, Membership
@@ -35,3 +38,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    """Failed sign-ins per (username, address); a pair at the limit is locked out. Lifting a
+    lockout (the action, or deleting rows) goes through accounts.actions.lift_lockouts."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
+    actions = ["lift"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)
+        return found
+
+    @admin.action(description="ปลดล็อกคู่ที่เลือก / Lift the selected lockouts")
+    def lift(self, request, queryset) -> None:
+        count = account_actions.lift_lockouts(request.user, list(queryset))
+        self.message_user(request, f"ปลดล็อกแล้ว {count} รายการ / Lifted {count}", messages.SUCCESS)
+
+    def delete_model(self, request, obj) -> None:
+        account_actions.lift_lockouts(request.user, [obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        account_actions.lift_lockouts(request.user, list(queryset))

@@ -51,3 +51,35 @@ def a_secret_key_of_its_own(app_configs=None, **kwargs) -> list[checks.CheckMess
             id="citykpi.E002",
         )
     ]
+
+
+# Handlers whose count every worker shares; axes' cache handler shares it only on a shared cache.
+SHARED_CACHE_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.db.DatabaseCache",
+)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def sign_in_failures_in_a_shared_store(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Failed sign-ins must be counted where every worker sees them, or N workers multiply
+    the limit by N (docs/security.md, section 7)."""
+    from django.conf import settings
+
+    handler = getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler")
+    enabled = getattr(settings, "AXES_ENABLED", True)
+    shared = handler == "axes.handlers.database.AxesDatabaseHandler"
+    if handler == "axes.handlers.cache.AxesCacheHandler":
+        alias = getattr(settings, "AXES_CACHE", "default")
+        shared = settings.CACHES.get(alias, {}).get("BACKEND") in SHARED_CACHE_BACKENDS
+    if enabled and shared:
+        return []
+    return [
+        checks.Error(
+            "ความพยายามเข้าสู่ระบบที่ผิดไม่ได้นับในที่เก็บที่ทุก worker ใช้ร่วมกัน / "
+            f"Failed sign-ins are not counted in a store every worker shares (AXES_HANDLER={handler}, "
+            f"AXES_ENABLED={enabled})",
+            hint="Use axes.handlers.database.AxesDatabaseHandler, or the cache handler with Redis.",
+            id="citykpi.E003",
+        )
+    ]

@@ -1,16 +1,20 @@
-"""The login form with failed-login throttling, and a bilingual password change form."""
+"""The login form (locked out per username and address by django-axes, see lockout.py) and a
+bilingual password change form."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from citykpi.accounts import throttle
+from citykpi.accounts import lockout
 from citykpi.lib.i18n import both
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Refuses further attempts once a username or an address has failed too often."""
+class LockoutLoginForm(AuthenticationForm):
+    """Says how long to wait once this username has failed too often from this address.
+
+    The count and the refusal live in `authenticate` (axes' backend and database handler);
+    the form only turns a lockout into its message."""
 
     error_messages = {
         "invalid_login": both("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password"),
@@ -18,19 +22,14 @@ class ThrottledLoginForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = throttle.client_address(self.request) if self.request else "unknown"
         try:
-            throttle.check(username, address)
-        except throttle.Throttled as exc:
-            raise forms.ValidationError(exc.message, code="throttled") from None
-        try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            throttle.fail(username, address)
+            if self.request is not None and lockout.is_locked_out(self.request):
+                setattr(self.request, lockout.SHOWN_ON_FORM, True)
+                error = lockout.lockout_error(self.request, {"username": self.cleaned_data.get("username")})
+                raise forms.ValidationError(error.message, code="locked_out") from None
             raise
-        throttle.succeed(username)
-        return cleaned
 
 
 class BilingualPasswordChangeForm(PasswordChangeForm):

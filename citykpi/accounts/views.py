@@ -12,7 +12,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from citykpi.accounts import actions as account_actions
-from citykpi.accounts.forms import BilingualPasswordChangeForm, ThrottledLoginForm
+from citykpi.accounts.forms import BilingualPasswordChangeForm, LockoutLoginForm
 from citykpi.accounts.models import ApiToken
 from citykpi.lib.i18n import tr
 from citykpi.lib.params import plain_int
@@ -23,7 +23,7 @@ DEMO_PASSWORD = "citykpi-demo"
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
-    form_class = ThrottledLoginForm
+    form_class = LockoutLoginForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):

@@ -2,7 +2,8 @@
 
 POST /api/v1/auth/token {"username", "password"} -> {"token"}; then send
 `Authorization: Bearer <token>`. Only a hash of each token is stored (accounts.ApiToken).
-Log-in failures are throttled exactly like the login page.
+Failed log-ins lock the (username, address) pair exactly like the login page
+(django-axes inside `authenticate`, see accounts/lockout.py).
 
 Other API modules use `user_from_request(request)` (session or bearer user, or None)
 and the ninja auth objects `token_auth` / `session_or_token`.
@@ -18,7 +19,7 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from citykpi.accounts import actions as account_actions
-from citykpi.accounts import throttle
+from citykpi.accounts import lockout
 from citykpi.accounts.actions import hash_token, issue_token
 from citykpi.accounts.models import ApiToken
 from citykpi.lib.errors import ActionError
@@ -124,15 +125,11 @@ class ErrorOut(Schema):
     auth=None,
 )
 def create_token(request: HttpRequest, payload: TokenIn):
-    address = throttle.client_address(request)
-    try:
-        throttle.check(payload.username, address)
-    except throttle.Throttled as exc:
-        return Status(429, exc.as_dict())
+    # LockoutBackend refuses a locked pair inside authenticate; axes counts each failure.
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        throttle.fail(payload.username, address)
+        if lockout.is_locked_out(request):
+            return Status(429, lockout.lockout_error(request, {"username": payload.username}).as_dict())
         error = ActionError("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "Wrong username or password", field="password")
         return Status(401, error.as_dict())
-    throttle.succeed(payload.username)
     return Status(200, {"token": issue_token(user)})

@@ -68,6 +68,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "role.grant": ("ให้บทบาท", "Granted a role"),
     "role.change": ("เปลี่ยนบทบาท", "Changed a role"),
     "role.revoke": ("ถอนบทบาท", "Revoked a role"),
+    "lockout.lift": ("ปลดล็อกการเข้าสู่ระบบ", "Lifted a sign-in lockout"),
     # tools
     "demo.load": ("โหลดข้อมูลตัวอย่าง", "Loaded the demo data"),
 }

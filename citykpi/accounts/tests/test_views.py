@@ -1,4 +1,4 @@
-"""Log in, log out, password change, throttling, the demo password, and the deploy check."""
+"""Log in, log out, password change, the demo password, and the deploy check (lockouts: test_lockout.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
 
-from citykpi.accounts import throttle
 from citykpi.accounts.models import Membership, Role
 from citykpi.conftest import PASSWORD
 
@@ -54,33 +53,6 @@ def test_the_demo_password_shows_only_while_demo_is_on(settings, db):
     settings.DEMO = True
     page = Client().get("/accounts/login/").content.decode()
     assert "citykpi-demo" in page and "reporter-0409" in page
-
-
-def test_too_many_failures_lock_the_username_with_the_wait_time(reporter_a):
-    for _ in range(3):
-        log_in(Client(), "reporter-a", "wrong", address=f"10.0.0.{_}")
-    # Even the right password from a fresh address is refused for now.
-    page = log_in(Client(), "reporter-a", PASSWORD, address="10.9.9.9")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert "10 นาที" in text and "wait 10 minutes" in text
-    assert "_auth_user_id" not in page.wsgi_request.session
-
-
-def test_too_many_failures_from_one_address_lock_that_address(reporter_a, head_a):
-    for name in ("x1", "x2", "x3"):
-        log_in(Client(), name, "wrong", address="10.1.1.1")
-    assert log_in(Client(), "head-a", PASSWORD, address="10.1.1.1").status_code == 200
-    assert log_in(Client(), "head-a", PASSWORD, address="10.2.2.2").status_code == 302
-
-
-def test_the_lock_ends_when_the_window_passes(reporter_a):
-    for _ in range(3):
-        throttle.fail("reporter-a", "a", now=1000.0)
-    with pytest.raises(throttle.Throttled) as info:
-        throttle.check("reporter-a", "b", now=1100.0)
-    assert info.value.wait_seconds == 500
-    throttle.check("reporter-a", "b", now=1601.0)
 
 
 def test_logout_needs_a_post_and_password_change_works(reporter_a):
