@@ -42,12 +42,16 @@ lint: install-test
 	$(BIN)/ruff format --check citykpi
 	$(BIN)/lint-imports
 
-## make bench: city-scale benchmarks; writes docs/benchmarks.md
+## make bench: city-scale benchmarks, the season scenario first; writes docs/benchmarks.md.
+## The cache is Redis database 2 when Redis answers (BENCH_CACHE_URL), else local memory.
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/2
+BENCH_CACHE = $$($(BIN)/python -c "import redis; redis.Redis.from_url('$(BENCH_CACHE_URL)').ping(); print('$(BENCH_CACHE_URL)')" 2>/dev/null)
+
 bench: install-test
-	$(BIN)/citykpi bench --scale city
+	CACHE_URL="$${CACHE_URL:-$(BENCH_CACHE)}" $(BIN)/citykpi bench --scale city
 
 bench-national: install-test
-	$(BIN)/citykpi bench --scale national --out docs/benchmarks-national.md
+	CACHE_URL="$${CACHE_URL:-$(BENCH_CACHE)}" $(BIN)/citykpi bench --scale national --out docs/benchmarks-national.md
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/screenshots

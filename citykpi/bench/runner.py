@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from citykpi.bench import dataset, load, measure
+from citykpi.bench import dataset, load, measure, season
 from citykpi.bench.measure import NotAvailable
 from citykpi.bench.scales import Scale
 from citykpi.bench.servers import Datasette, Gunicorn, rss_kib
@@ -39,6 +39,9 @@ class Options:
     worker_class: str = "sync"
     threads: int = 1
     command: str = "citykpi bench"
+    season_seconds: float | None = None  # default: the scale's
+    readers: int = 4
+    season_only: bool = False
 
 
 @dataclasses.dataclass
@@ -113,7 +116,7 @@ class Run:
         (static_root / self.static_dir / "ping.txt").write_text("ok")
 
         client = Client()
-        pages = measure.page_specs(targets)
+        pages = [] if self.o.season_only else measure.page_specs(targets)
         self.say("in-process: probes, queries, raw SQL")
         for page in pages:
             body = measure.probe_and_count(page, client)
@@ -124,17 +127,19 @@ class Run:
                 (static_root / self.static_dir / "kpi.html").write_bytes(body)
         by_key = {p.key: p for p in pages}
 
-        self._pdfs(client, targets)
-        self._imports(targets, deadline)
+        if not self.o.season_only:
+            self._pdfs(client, targets)
+            self._imports(targets, deadline)
 
         datasette_db = self.o.workdir / "datasette" / "kpis.db"
         datasette_db.parent.mkdir(parents=True, exist_ok=True)
         exported = measure.export_for_datasette(datasette_db, scale.years)
 
-        workflow = self._workflow_available(client, deadline)
+        workflow = not self.o.season_only and self._workflow_available(client, deadline)
         tokens: dict[str, str] = {}
         if workflow:
             tokens = self._tokens(deadline)
+        pool = self._season_pool(targets)
         connection.close()  # SQLite: no open handle while the server writes
 
         log = self.o.workdir / "logs" / f"gunicorn-{connection.vendor}.log"
@@ -148,12 +153,14 @@ class Run:
         )
         self.say(f"gunicorn: {self.o.workers} {self.o.worker_class} workers")
         with server:
-            self._latencies(server, pages)
-            self._throughput(server, by_key["kpi_page"])
-            self._datasette(server, by_key, datasette_db, targets)
-            self._lower_bound(pages)
-            self._memory(server, [p.path for p in pages if p.available] or ["/"])
-            self._deadline(server, deadline, tokens, workflow)
+            if not self.o.season_only:
+                self._latencies(server, pages)
+                self._throughput(server, by_key["kpi_page"])
+                self._datasette(server, by_key, datasette_db, targets)
+                self._lower_bound(pages)
+                self._memory(server, [p.path for p in pages if p.available] or ["/"])
+                self._deadline(server, deadline, tokens, workflow)
+            self._season(server, pool, datasette_db, targets)
         gunicorn_command = " ".join(server.command).replace(str(server.port), "PORT")
         return {
             "scale": scale.name,
@@ -187,6 +194,7 @@ class Run:
                 for p in pages
             ],
             "figures": [dataclasses.asdict(f) for f in self.figures],
+            "season": getattr(self, "season_tables", None),
         }
 
     def _database(self) -> dict[str, str]:
@@ -473,6 +481,323 @@ class Run:
         else:
             figure.value, figure.unit = float(errors), "errors"
         self.add(figure)
+
+    # --- the season (the headline) --------------------------------------------------------
+
+    def _season_pool(self, targets: dict[str, Any]) -> season.Pool | None:
+        scale = self.o.scale
+        self.say("season: the writers' pool, one report save in process")
+        try:
+            pool = season.prepare_pool(
+                scale, exclude_agency=targets["agency"], size=scale.season_pool, progress=self.say
+            )
+            if not pool.drafts or not pool.to_assess or not pool.reporters:
+                raise RuntimeError(f"an empty pool: {pool}")
+        except Exception as exc:
+            self.season_error = f"{type(exc).__name__}: {exc}"
+            self.say(traceback.format_exc())
+            return None
+        try:
+            self.save_timing = season.time_report_save(pool)
+        except Exception as exc:
+            self.save_timing = {"error": f"{type(exc).__name__}: {exc}"}
+            self.say(traceback.format_exc())
+        return pool
+
+    def _season(
+        self, server: Gunicorn, pool: season.Pool | None, datasette_db: Path, t: dict[str, Any]
+    ) -> None:
+        try:
+            self._season_run(server, pool, datasette_db, t)
+        except Exception as exc:  # the report still has the section, with the error
+            self.say(traceback.format_exc())
+            self.add(
+                Figure(
+                    "season_popular",
+                    "season",
+                    "Popular pages p95, with writes / without",
+                    status="error",
+                    note=f"the season scenario failed: {type(exc).__name__}: {exc}",
+                )
+            )
+
+    def _season_run(
+        self, server: Gunicorn, pool: season.Pool | None, datasette_db: Path, t: dict[str, Any]
+    ) -> None:
+        scale = self.o.scale
+        seconds = float(self.o.season_seconds or scale.season_seconds)
+        warm, base = max(1.0, seconds / 4), max(1.0, seconds / 2)
+        readers = self.o.readers
+        rates = season.Rates.for_seconds(seconds)
+        section = "season"
+        if pool is None:
+            reason = getattr(self, "season_error", "no pool")
+            for key, title in [
+                ("season_popular", "Popular pages p95, with writes / without"),
+                ("season_hit", "Cache hit rate of pages no write touched"),
+            ]:
+                self.add(Figure(key, section, title, status="error", note=reason))
+            return
+        from django.core.cache import cache
+
+        urls = season.population(scale)
+        popular = season.popular_indexes(urls)
+        pids = server.worker_pids()
+        cache.clear()  # the scenario starts from an empty cache (Redis: shared with the workers)
+        redis_before = season.redis_used_memory()
+        rss_before = season.vmrss_mib(pids)
+        workdir = self.o.workdir / "season"
+        self.say(
+            f"season: {len(urls):,} addresses, {readers} readers; warm-up {warm:g} s, "
+            f"without writes {base:g} s, with writes {seconds:g} s"
+        )
+        # Windows without and with writes alternate (half as long without), so that both see
+        # the cache equally warm; the readers never stop.
+        count = max(1, min(10, int(seconds // 20)))
+        readers_run = season.Readers(
+            server.port, urls, clients=readers, seconds=warm + base + seconds, workdir=workdir, tag="season"
+        )
+        writers = season.Writers(pool, rates)
+        writers.start()
+        wins = season.windows(time.time() + warm, seconds, count)
+        rss_mid = rss_before
+        for start, end, writing in wins:
+            time.sleep(max(0.0, start - time.time()))
+            if writing:
+                writers.active.set()
+            else:
+                writers.active.clear()
+                if start == wins[0][0]:
+                    rss_mid = season.vmrss_mib(pids)  # after the warm-up
+            time.sleep(max(0.0, end - time.time()))
+        writers.active.clear()
+        rows = readers_run.collect()
+        writers.stop.set()
+        writers.join(timeout=120)
+        rows_warm, rows_base, rows_write = season.split_rows(season.annotate(rows), wins)
+        rss_after = season.vmrss_mib(pids)
+        redis_after = season.redis_used_memory()
+        ttl = float(getattr(settings, "PUBLIC_CACHE_SECONDS", 0) or 0)
+        s_base = season.summarise(urls, rows_base, seen_before=set(), touched_scopes=set(), ttl=ttl)
+        s_write = season.summarise(
+            urls, rows_write, seen_before=set(), touched_scopes=writers.touched, ttl=ttl
+        )
+        writes = {
+            kind: {
+                "n": len(v),
+                "p50": load.percentile(v, 50) if v else None,
+                "p95": load.percentile(v, 95) if v else None,
+            }
+            for kind, v in writers.done.items()
+        }
+        self.season_tables = {
+            "seconds": seconds,
+            "warmup_seconds": warm,
+            "base_seconds": base,
+            "readers": readers,
+            "addresses": len(urls),
+            "popular": len(popular),
+            "base": s_base,
+            "write": s_write,
+            "writes": writes,
+            "rates": dataclasses.asdict(rates),
+            "writer_errors": writers.errors[:5],
+            "touched_scopes": len(writers.touched),
+            "pool": {"year": pool.year, "drafts": len(pool.drafts), "to_assess": len(pool.to_assess)},
+            "windows": count,
+        }
+        write_text = (
+            f"{writes['save']['n']} drafts saved, {writes['submit']['n']} quarters submitted (published), "
+            f"{writes['assess']['n']} assessed in {seconds:g} s"
+            + (
+                f"; {len(writers.errors)} writer errors, e.g. {writers.errors[0][:200]}"
+                if writers.errors
+                else ""
+            )
+        )
+        scenario = (
+            f"{readers} reader processes (closed loop, keep-alive) over {len(urls):,} addresses "
+            f"(Zipf 1/rank within each page type; shares {', '.join(f'{k} {v:.0%}' for k, v in season.TYPE_SHARES.items())}); "
+            f"writers: save_report every {rates.draft_every:g} s, submit_report every {rates.submit_every:g} s, "
+            f"assess every {rates.assess_every:g} s (FY {pool.year} Q{season.SEASON_QUARTER})"
+        )
+
+        def popular_fn(f: Figure) -> None:
+            with_w = [r[3] for r in rows_write if r[0] in popular]
+            without = [r[3] for r in rows_base if r[0] in popular]
+            if not with_w or not without:
+                raise RuntimeError("no request to a popular page")
+            p95_w, p95_0 = load.percentile(with_w, 95), load.percentile(without, 95)
+            f.p50, f.p95, f.n = load.percentile(with_w, 50), p95_w, len(with_w)
+            f.value, f.unit = p95_w / p95_0, "x"
+            f.note = (
+                f"the {len(popular)} most popular addresses (half of the requests): p95 {p95_w:.1f} ms with writes, "
+                f"{p95_0:.1f} ms without (p50 {load.percentile(without, 50):.1f} ms, n {len(without)}); {write_text}"
+            )
+            if writers.errors or s_write["errors"]:
+                f.note += f"; {s_write['errors']} reader errors"
+
+        def hit_fn(f: Figure) -> None:
+            u = s_write["untouched"]
+            avoidable = u["requests"] - u["first"]
+            if avoidable <= 0:
+                raise RuntimeError("no request to an untouched page")
+            f.value, f.unit, f.n = 100 * u["hits"] / avoidable, "%", u["requests"]
+            tch = s_write["touched"]
+            f.note = (
+                f"{u['hits']:,} hits of {avoidable:,} requests to pages no write touched, in the phase with writes, "
+                f"not counting {u['first']:,} first requests of an address in the run (a miss no cache avoids); "
+                f"counting them: {100 * u['hits'] / u['requests']:.1f} %; {u['stale']} stale; "
+                f"{u['expired']:,} misses of addresses built more than PUBLIC_CACHE_SECONDS={ttl:g} s earlier "
+                f"(expired: the time-out counts from the build). Pages a write touched "
+                f"({len(writers.touched)} scopes bumped): {tch['hits']:,} hits, {tch['stale']:,} stale of {tch['requests']:,}"
+            )
+
+        def redis_fn(f: Figure) -> None:
+            if redis_after is None:
+                raise NotAvailable("the cache is local memory: set CACHE_URL=redis://... for this figure")
+            f.value, f.unit = redis_after["used_memory"] / 1e6, "MB"
+            f.note = (
+                f"INFO memory used_memory after {warm + base + seconds:g} s of scenario: {redis_after['used_memory_human']}, "
+                f"{redis_after['keys']:,} keys (before, cache cleared: "
+                f"{(redis_before or {}).get('used_memory_human', '?')}); {redis_after['url']}"
+            )
+
+        def workers_fn(f: Figure) -> None:
+            f.value, f.unit, f.n = max(rss_after), "MiB", len(pids)
+            f.note = (
+                f"VmRSS per worker before {rss_before}, after the warm-up {rss_mid}, "
+                f"after the scenario {rss_after} MiB; largest growth {max(a - b for a, b in zip(rss_after, rss_before, strict=True)):.1f} MiB"
+            )
+
+        requested = {r[0] for rows in (rows_warm, rows_base, rows_write) for r in rows}
+
+        def cold_codes(kind: str, avoid: set[str]) -> tuple[list[str], int]:
+            idx = [i for i, u in enumerate(urls) if u.kind == kind and u.scopes[0][4:] not in avoid]
+            never = [i for i in idx if i not in requested]
+            chosen = season.spread_pick(never, scale.cold_pages)
+            extra = season.spread_pick([i for i in idx if i in requested], scale.cold_pages - len(chosen))
+            return [urls[i].scopes[0][4:] for i in chosen + extra], len(extra)
+
+        try:
+            kpi_codes, kpi_reused = cold_codes("kpi_page", set())
+            api_codes, api_reused = cold_codes("api_kpi", set(kpi_codes))
+        except Exception:  # the figures below then say so
+            self.say(traceback.format_exc())
+            kpi_codes, kpi_reused, api_codes, api_reused = [], 0, [], 0
+
+        def cold_kpi_fn(f: Figure) -> None:
+            if not kpi_codes:
+                raise RuntimeError("no KPI page to read")
+            cache.clear()
+            r = season.cold_gets(server.port, [f"/kpi/{c}/" for c in kpi_codes])
+            f.p50, f.p95, f.n, f.value, f.unit = r["p50"], r["p95"], r["n"], r["p95"], "ms"
+            f.note = f"p99 {r['p99']:.1f} ms; X-Cache {r['states']}; HTTP {r['statuses']}" + (
+                f"; {kpi_reused} of the pages were read during the scenario (too few KPIs)"
+                if kpi_reused
+                else ""
+            )
+            if r["errors"]:
+                f.status = "error"
+
+        def cold_api_fn(f: Figure) -> None:
+            if not api_codes:
+                raise RuntimeError("no API record to read")
+            cache.clear()
+            ours = season.cold_gets(server.port, [f"/api/v1/kpis/{c}" for c in api_codes])
+            with Datasette(datasette_db, log=self.o.workdir / "logs" / "datasette-season.log") as ds:
+                theirs = season.cold_gets(ds.port, [f"/kpis/kpis/{c}.json" for c in api_codes])
+                self.season_ds_command = " ".join(ds.command).replace(str(ds.port), "PORT")
+            f.p50, f.p95, f.n = ours["p50"], ours["p95"], ours["n"]
+            f.value, f.unit = ours["p95"] / theirs["p95"], "x"
+            f.note = (
+                f"ours p50 {ours['p50']:.1f} / p95 {ours['p95']:.1f} / p99 {ours['p99']:.1f} ms (X-Cache {ours['states']}); "
+                f"Datasette p50 {theirs['p50']:.1f} / p95 {theirs['p95']:.1f} / p99 {theirs['p99']:.1f} ms "
+                f"(just started, HTTP {theirs['statuses']})"
+                + (f"; {api_reused} of the records were read during the scenario" if api_reused else "")
+            )
+            if ours["errors"] or theirs["errors"]:
+                f.status = "error"
+                f.note += f"; ours HTTP {ours['statuses']}"
+
+        save = getattr(self, "save_timing", {"error": "not measured"})
+
+        def save_queries_fn(f: Figure) -> None:
+            if "error" in save:
+                raise RuntimeError(save["error"])
+            f.value, f.unit, f.n = float(save["queries"]), "queries", save["repeats"]
+            f.note = (
+                f"median, {save.get('control', 0)} of them BEGIN/COMMIT; at most {save['queries_max']}; the last save's: "
+                + " / ".join(
+                    q.split(" FROM ")[0][:40]
+                    + (" FROM " + q.split(" FROM ")[1].split()[0] if " FROM " in q else "")
+                    for q in save["sql"]
+                )
+            )
+
+        def save_ms_fn(f: Figure) -> None:
+            if "error" in save:
+                raise RuntimeError(save["error"])
+            f.value, f.unit, f.n, f.p50 = save["ms_p50"], "ms", save["repeats"], save["ms_p50"]
+            f.note = f"median; slowest {save['ms_max']:.1f} ms"
+
+        self.say("season figures")
+        self.attempt(
+            "season_popular",
+            section,
+            "Popular pages p95, with writes / without",
+            popular_fn,
+            command=scenario,
+        )
+        self.attempt(
+            "season_hit",
+            section,
+            "Cache hit rate of pages no write touched",
+            hit_fn,
+            command="X-Cache of every reader request in the phase with writes; touched = the page shows a scope a submit or assess bumped",
+        )
+        self.attempt(
+            "season_redis",
+            section,
+            f"Redis memory after the scenario ({warm + base + seconds:g} s)",
+            redis_fn,
+            command="redis INFO memory used_memory (the cache cleared before the warm-up)",
+        )
+        self.attempt(
+            "season_workers",
+            section,
+            f"Worker memory after the scenario ({len(pids)} workers)",
+            workers_fn,
+            command="/proc/<pid>/status VmRSS of each gunicorn worker; the value is the largest",
+        )
+        self.attempt(
+            "season_cold_kpi",
+            section,
+            f"Cold KPI page ({len(kpi_codes):,} distinct KPI pages)",
+            cold_kpi_fn,
+            command="cache cleared; GET /kpi/<code>/ once each, pages the readers did not read, one keep-alive client",
+        )
+        self.attempt(
+            "season_cold_api",
+            section,
+            f"Cold API record vs Datasette row JSON ({len(api_codes):,} same rows)",
+            cold_api_fn,
+            command="cache cleared; GET /api/v1/kpis/<code> once each, then Datasette (started for this) GET /kpis/kpis/<code>.json once each",
+        )
+        self.attempt(
+            "season_save_queries",
+            section,
+            "One report save in process: SQL queries",
+            save_queries_fn,
+            command="citykpi.reporting.actions.save_report(reporter, draft of the pool) with CaptureQueriesContext, 20 saves (before the server started)",
+        )
+        self.attempt(
+            "season_save_ms",
+            section,
+            "One report save in process: time",
+            save_ms_fn,
+            command="the same 20 saves, time.perf_counter() around save_report",
+        )
 
     def _pdfs(self, client: Client, t: dict[str, Any]) -> None:
         self.say("PDFs")

@@ -30,6 +30,11 @@ class Scale:
     narrative_chars: int = 600
     # Goals are stated for these scales; elsewhere they are shown for reference only.
     goals_apply: bool = False
+    # The season scenario (citykpi.bench.season): seconds of reading with writes (the
+    # readers also run half as long without writes, after a quarter as long of warm-up).
+    season_seconds: float = 600
+    season_pool: int = 400  # quarter reports the writers work on
+    cold_pages: int = 2_000  # distinct KPI pages / API records of the cold figures
 
     @property
     def latest_year(self) -> int:
@@ -53,6 +58,9 @@ SCALES: dict[str, Scale] = {
         agency_pdf_kpis=6,
         sql_repeats=5,
         narrative_chars=200,
+        season_seconds=4,
+        season_pool=12,
+        cold_pages=40,
     ),
     "small": Scale(
         name="small",
@@ -69,6 +77,9 @@ SCALES: dict[str, Scale] = {
         memory_requests=2_000,
         agency_pdf_kpis=60,
         sql_repeats=30,
+        season_seconds=60,
+        season_pool=100,
+        cold_pages=500,
     ),
     "city": Scale(
         name="city",

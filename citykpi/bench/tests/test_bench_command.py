@@ -92,11 +92,20 @@ def test_a_tiny_benchmark_run_writes_a_report_with_every_section_and_no_server_l
         "One KPI's PDF",
         "Agency report PDF",
         "Worker memory after",
+        # The season scenario, the headline.
+        "Popular pages p95, with writes / without",
+        "Cache hit rate of pages no write touched",
+        "Redis memory after the scenario",
+        "Worker memory after the scenario",
+        "Cold KPI page",
+        "Cold API record vs Datasette row JSON",
+        "One report save in process",
     ]:
         rows = [line for line in text.splitlines() if line.startswith("| ") and title in line.split(" | ")[0]]
         assert rows, title
         assert all(
-            re.search(r"\| (not available yet|error|[\d,.]+ (ms|req/s|x|s|MiB|errors)) \|", r) for r in rows
+            re.search(r"\| (not available yet|error|[\d,.]+ (ms|req/s|x|s|MiB|errors|%|MB|queries)) \|", r)
+            for r in rows
         ), rows
     # The static-file baseline needs nothing from the others: it is always measured.
     assert re.search(r"\| Same HTML as a static file \| [\d,.]+ req/s", text)

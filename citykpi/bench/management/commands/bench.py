@@ -96,6 +96,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=default_workers())
         parser.add_argument("--worker-class", default="sync")
         parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument(
+            "--season-seconds",
+            type=float,
+            default=None,
+            help="the season scenario's phase with writes (default: the scale's, 600 s at city scale)",
+        )
+        parser.add_argument("--readers", type=int, default=4, help="reader processes of the season scenario")
+        parser.add_argument(
+            "--season-only",
+            action="store_true",
+            help="measure only the season scenario (skip the same-URL figures, PDFs, imports, deadline)",
+        )
         parser.add_argument("--note", default="", help="a line shown at the top of the report")
         parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
@@ -164,6 +176,12 @@ class Command(BaseCommand):
             "PYTHONUNBUFFERED": "1",
         }
         shown = ["citykpi", "bench", "--scale", scale.name, "--db", db]
+        season_args = ["--readers", str(o["readers"])]
+        if o["season_seconds"]:
+            season_args += ["--season-seconds", f"{o['season_seconds']:g}"]
+        if o["season_only"]:
+            season_args.append("--season-only")
+        shown += season_args if o["readers"] != 4 else season_args[2:]
         if o["out"]:
             shown += ["--out", o["out"]]
         cmd = [
@@ -188,6 +206,7 @@ class Command(BaseCommand):
             str(o["threads"]),
             "--note",
             shlex.join(shown),
+            *season_args,
         ]
         self.stdout.write(f"== {db}: {url}")
         started = time.monotonic()
@@ -208,6 +227,9 @@ class Command(BaseCommand):
             worker_class=o["worker_class"],
             threads=o["threads"],
             command=o["note"] or f"citykpi bench --scale {scale.name}",
+            season_seconds=o["season_seconds"],
+            readers=o["readers"],
+            season_only=o["season_only"],
         )
 
         def say(message: str) -> None:
