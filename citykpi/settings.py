@@ -263,8 +263,12 @@ if os.environ.get("OPEN_DATA_LICENCE"):
 # The address of the site in e-mails (reminders link to the quarter forms).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
-# Public pages and API reads are cached for this long (seconds); writes invalidate.
+# Public pages and API reads are cached on the server (0 turns that off) and browsers are
+# told to keep them this long (max-age, seconds); writes invalidate the server's copies.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", 300))
+# How long a server-side cache entry lives from its build. Entries carry the data versions
+# they show, so this bounds memory, never correctness (docs/caching.md).
+PAGE_CACHE_LIFETIME_SECONDS = int(os.environ.get("PAGE_CACHE_LIFETIME_SECONDS", 3600))
 
 LOGGING = {
     "version": 1,
