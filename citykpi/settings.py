@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "axes",
     # the Content-Security-Policy header on every response: see "Content-Security-Policy"
     "csp",
+    # django-ninja as an app: /api/v1/docs then serves its own Swagger files, no CDN, no inline script
+    "ninja",
     # shared helpers (template tags, i18n, fiscal calendar)
     "citykpi.lib",
     # domain apps: each owns its models and actions.py
@@ -73,12 +75,18 @@ INSTALLED_APPS = [
     "citykpi.dashboards",
     "citykpi.printing",
     "citykpi.api",
+    # backup and restore, /health/ and /ready/, request ids in the logs: docs/deployment.md
+    "citykpi.operations",
     "citykpi.demo",
     "citykpi.bench",
 ]
 
 MIDDLEWARE = [
+    "citykpi.operations.logging.RequestIdMiddleware",  # first: every log line of the request has its id
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that answers made by the middleware below (a bad-bytes 400, a cached API
+    # read, a 304) carry the policy too: CONTENT_SECURITY_POLICY below.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "citykpi.lib.badbytes.BadBytesMiddleware",  # NUL / lone surrogates: a clear 400, not a 500
     # Anonymous open-data reads from the cache, before any session work; every write invalidates.
@@ -91,7 +99,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY below, on every response
     # Last: turns a locked-out sign-in into its 429 answer (accounts.lockout.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
@@ -270,10 +277,25 @@ PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", 300))
 # they show, so this bounds memory, never correctness (docs/caching.md).
 PAGE_CACHE_LIFETIME_SECONDS = int(os.environ.get("PAGE_CACHE_LIFETIME_SECONDS", 3600))
 
+# Logs go to stderr (the process manager collects them), each record stamped with the id of
+# its request (citykpi.operations.logging). LOG_FORMAT=json writes one JSON object per line for
+# a log collector; plain text otherwise (`make run`). LOG_LEVEL=INFO adds one line per request.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "citykpi.operations.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "citykpi.operations.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

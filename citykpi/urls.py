@@ -20,6 +20,7 @@ urlpatterns = [
     # public pages carry no token and one cached page serves every visitor.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include("citykpi.operations.urls")),  # /health/ and /ready/
 ]
 
 handler404 = "citykpi.portal.views.not_found"

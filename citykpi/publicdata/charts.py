@@ -4,7 +4,9 @@ Every function returns a complete ``<svg>`` string: a fixed viewBox (it scales w
 page and prints at any size), ``role="img"`` with an ``aria-label`` and a ``<title>``,
 Thai labels first (English when the page is in English), no JavaScript, no external
 fonts or files. Numbers a user may follow are ``<a href>`` links inside the SVG, which
-browsers follow without JavaScript.
+browsers follow without JavaScript. No ``style`` attribute either: the
+Content-Security-Policy refuses inline styles, so colours and fonts are SVG presentation
+attributes and the stylesheets scale ``svg.chart`` to its container.
 
 Charts:
 - `quarter_chart_svg`: planned cumulative target against result, by quarter (the KPI
@@ -53,7 +55,7 @@ def _short(text: str, limit: int) -> str:
 def _open(width: int, height: int, title: str, desc: str = "") -> list[str]:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+        f'width="{width}" height="{height}" '
         f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{_e(title)}" '
         f'class="chart" font-family="{_e(FONT)}" font-size="13">',
         f"<title>{_e(title)}</title>",
