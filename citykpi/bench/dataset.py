@@ -40,6 +40,8 @@ from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, Unit
 from citykpi.lib import fiscal
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.publicdata import documents
+from citykpi.publicdata.models import KpiDocument
 from citykpi.quality.standing import rescore_kpis, rescore_years
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
@@ -180,6 +182,9 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
     meta = read_meta()
     if meta.get("spec") == spec and meta.get("kpis") == published_kpi_count(scale):
         _say(progress, f"dataset {scale.name} already built ({meta['kpis']} KPIs): reused")
+        if not KpiDocument.objects.exists():  # a dataset built before the public documents
+            _say(progress, "building the KPIs' public documents")
+            documents.build_all()
         return {**meta, "reused": True}
     if Indicator.objects.exists():
         if not meta:
@@ -206,6 +211,9 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
         build_own(scale, progress=progress)
     # Written in bulk without audit rows: store the scores the actions would have stored.
     rescore_years(None)
+    # ... and the KPIs' public documents, as the actions would have kept them.
+    _say(progress, "building the KPIs' public documents")
+    documents.build_all()
     seconds = (timezone.now() - started).total_seconds()
     record = {
         "spec": spec,

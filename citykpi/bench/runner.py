@@ -577,7 +577,7 @@ class Run:
         rows_warm, rows_base, rows_write = season.split_rows(season.annotate(rows), wins)
         rss_after = season.vmrss_mib(pids)
         redis_after = season.redis_used_memory()
-        ttl = float(getattr(settings, "PUBLIC_CACHE_SECONDS", 0) or 0)
+        ttl = float(getattr(settings, "PAGE_CACHE_LIFETIME_SECONDS", 0) or 0)
         s_base = season.summarise(urls, rows_base, seen_before=set(), touched_scopes=set(), ttl=ttl)
         s_write = season.summarise(
             urls, rows_write, seen_before=set(), touched_scopes=writers.touched, ttl=ttl
@@ -648,7 +648,7 @@ class Run:
                 f"{u['hits']:,} hits of {avoidable:,} requests to pages no write touched, in the phase with writes, "
                 f"not counting {u['first']:,} first requests of an address in the run (a miss no cache avoids); "
                 f"counting them: {100 * u['hits'] / u['requests']:.1f} %; {u['stale']} stale; "
-                f"{u['expired']:,} misses of addresses built more than PUBLIC_CACHE_SECONDS={ttl:g} s earlier "
+                f"{u['expired']:,} misses of addresses built more than PAGE_CACHE_LIFETIME_SECONDS={ttl:g} s earlier "
                 f"(expired: the time-out counts from the build). Pages a write touched "
                 f"({len(writers.touched)} scopes bumped): {tch['hits']:,} hits, {tch['stale']:,} stale of {tch['requests']:,}"
             )

@@ -23,11 +23,11 @@ from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
 from citykpi.projects.models import Project
+from citykpi.publicdata import documents
 from citykpi.publicdata.kpi_page import (
     LEVEL_LABELS,
     TYPE_LABELS,
     headline,
-    kpi_page_context,
     latest_result,
     public_indicators,
     published_quarters_prefetch,
@@ -161,37 +161,30 @@ def home(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------- a KPI
 
 
-def _indicator_or_404(code: str) -> Indicator:
-    code = _clean_code(code)
-    if not finder.KPI_CODE_RE.match(code):
-        raise Http404("unknown KPI code")
-    return get_object_or_404(public_indicators(), code=code)
-
-
 @require_safe
 @public_page(one_kpi)
 def kpi_detail(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = _indicator_or_404(code)
-    context = kpi_page_context(indicator)
-    home_for_agency = (
-        reverse("portal:home")
-        + "?"
-        + urlencode({"agency": indicator.agency.code, "year": indicator.fiscal_year_id})
-    )
+    context = _kpi_document_context(code)
+    agency_code, year = context["agency"]["code"], context["fiscal_year"]["year"]
+    home_for_agency = reverse("portal:home") + "?" + urlencode({"agency": agency_code, "year": year})
     context["back_url"] = _safe_back(request, home_for_agency)
-    context["agency_url"] = (
-        reverse("portal:agency", args=[indicator.agency.code])
-        + "?"
-        + urlencode({"year": indicator.fiscal_year_id})
-    )
+    context["agency_url"] = reverse("portal:agency", args=[agency_code]) + "?" + urlencode({"year": year})
     return render(request, "portal/kpi.html", context)
 
 
 @require_safe
 @public_page(one_kpi)
 def kpi_print(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = _indicator_or_404(code)
-    return render(request, "portal/kpi_print.html", kpi_page_context(indicator))
+    return render(request, "portal/kpi_print.html", _kpi_document_context(code))
+
+
+def _kpi_document_context(code: str) -> dict:
+    """The KPI page's content from the KPI's public document: one query when it is current."""
+    code = _clean_code(code)
+    body = documents.read(code) if finder.KPI_CODE_RE.match(code) else None
+    if body is None:
+        raise Http404("unknown KPI code")
+    return documents.page_context_of(body)
 
 
 # ---------------------------------------------------------------------------- an agency

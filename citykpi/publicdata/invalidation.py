@@ -23,7 +23,7 @@ from django.dispatch import receiver
 from citykpi.audit.models import AuditEvent
 from citykpi.audit.signals import recorded
 from citykpi.indicators.models import Indicator
-from citykpi.publicdata import versions
+from citykpi.publicdata import documents, versions
 from citykpi.reporting.models import QuarterReport
 
 # Object types whose writes no public page shows.
@@ -109,3 +109,5 @@ def bump_versions(sender, events: list[AuditEvent], objects: Iterable[Any] | Non
     if versions.SITE in scopes:
         scopes = {versions.SITE}
     versions.bump(scopes)
+    # The KPIs' public documents follow once the write commits (citykpi.publicdata.documents).
+    documents.rebuild_on_commit(scopes)

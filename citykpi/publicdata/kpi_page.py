@@ -26,6 +26,8 @@ from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
 from citykpi.lib.i18n import is_english, tr
 from citykpi.projects.models import Project
 from citykpi.publicdata.charts import quarter_chart_svg
+from citykpi.quality import scoring
+from citykpi.quality.rules import findings_for
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -208,12 +210,64 @@ def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
     return paths_through(nodes, strategy_ancestors(nodes))
 
 
+def standing_context(status: str, quarter: int | None, progress: Decimal | None) -> dict[str, Any]:
+    """Whether a KPI is on track, as the public pages say it: the dashboards' status of its
+    latest published quarter (in words; the colour is only a cue), and its progress
+    against that quarter's plan."""
+    return {
+        "status": status,
+        "label": tr(*scoring.status_label(status)),
+        "quarter": quarter,
+        "progress": progress,
+    }
+
+
+def _standing_of(indicator: Indicator) -> dict[str, Any]:
+    try:
+        row = indicator.standing
+    except Indicator.standing.RelatedObjectDoesNotExist:
+        return standing_context(scoring.NO_DATA, None, None)
+    return standing_context(row.public_status, row.public_quarter, row.public_current)
+
+
+def quality_notes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The data-quality findings on published values, for the public page to say beside
+    the values (Thai, then English): errors first, as the rules sort them."""
+    return [
+        {
+            "severity": f["severity"],
+            "quarter": f["quarter"],
+            "field": f["field"],
+            "message": tr(f["message_th"], f["message_en"]),
+            "message_th": f["message_th"],
+            "message_en": f["message_en"],
+        }
+        for f in findings
+    ]
+
+
+def finding_dicts(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "quarter": f.quarter,
+            "field": f.field,
+            "message": f.message,
+            "message_th": f.message_th,
+            "message_en": f.message_en,
+        }
+        for f in findings
+    ]
+
+
 def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
     """Everything the KPI page shows, in the seed's order, from published data only.
 
-    `indicator` should come with agency, fiscal_year, unit and dimension selected
-    (see `public_indicators()`); the function then runs five queries: quarters with
-    assessments, milestone levels, strategy nodes, their ancestors, projects.
+    `indicator` should come with agency, fiscal_year, unit, dimension and standing selected
+    (see `public_indicators()`); the function then runs six queries: quarters with
+    assessments, milestone levels, strategy nodes, their ancestors, projects, and the
+    year's data-quality limits (for the notes on doubtful values).
     """
     quarters = list(
         QuarterReport.objects.published()
@@ -228,14 +282,21 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
         .select_related("agency", "fiscal_year")
         .order_by("code")
     )
-    return page_context(
+    levels = list(indicator.milestone_levels.all())
+    context = page_context(
         indicator,
         quarters=quarters,
         nodes=nodes,
         ancestors=strategy_ancestors(nodes),
         projects=projects,
-        milestone_levels=list(indicator.milestone_levels.all()),
+        milestone_levels=levels,
     )
+    context["standing"] = _standing_of(indicator)
+    found = findings_for(
+        indicator, quarters, nodes=nodes, levels=[scoring.Level(m.level, m.percent, m.points) for m in levels]
+    )
+    context["quality_notes"] = quality_notes(finding_dicts(found))
+    return context
 
 
 def page_context(
@@ -311,4 +372,4 @@ def page_context(
 
 def public_indicators():
     """Published KPIs with what every page shows about them selected in the same query."""
-    return Indicator.objects.published().select_related("agency", "fiscal_year", "unit", "dimension")
+    return Indicator.objects.published().select_related("agency", "fiscal_year", "unit", "dimension", "standing")

@@ -48,3 +48,8 @@ def current(scopes: Iterable[str]) -> tuple[int, ...]:
     names = [SITE, *dict.fromkeys(s for s in scopes if s != SITE)]
     found = dict(DataVersion.objects.filter(scope__in=names).values_list("scope", "number"))
     return tuple(found.get(name, 0) for name in names)
+
+
+def numbers(scopes: Iterable[str]) -> dict[str, int]:
+    """The counters of `scopes` by name (a scope never bumped is absent: 0), in one query."""
+    return dict(DataVersion.objects.filter(scope__in=list(scopes)).values_list("scope", "number"))

@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from citykpi.publicdata.pagecache import COMPRESS_FROM, cache_key
-from citykpi.publicdata.tests.test_invalidation import city, page_cache, submit  # noqa: F401
+from citykpi.publicdata.tests.test_invalidation import submit
 
 
 @pytest.fixture
-def kpi_url(page_cache, city, head_a):  # noqa: F811
+def kpi_url(page_cache, city, head_a):
     submit(head_a, city["a"])
     return reverse("portal:kpi", args=[city["a"].code])
 
@@ -36,7 +36,7 @@ def test_a_page_is_kept_compressed_and_served_byte_for_byte(client, kpi_url):
     assert served["Content-Type"] == built["Content-Type"]
 
 
-def test_an_api_record_is_kept_compressed_too(client, city, kpi_url):  # noqa: F811
+def test_an_api_record_is_kept_compressed_too(client, city, kpi_url):
     url = f"/api/v1/kpis/{city['a'].code}"
     built = client.get(url)
     assert built.status_code == 200
@@ -44,7 +44,7 @@ def test_an_api_record_is_kept_compressed_too(client, city, kpi_url):  # noqa: F
     assert again["X-Cache"] == "hit" and again.json() == built.json()
 
 
-def test_an_entry_lives_the_configured_lifetime_from_its_build(settings, client, kpi_url, page_cache):  # noqa: F811
+def test_an_entry_lives_the_configured_lifetime_from_its_build(settings, client, kpi_url, page_cache):
     if page_cache != "redis":
         pytest.skip("the time left on a key is read from Redis")
     settings.PAGE_CACHE_LIFETIME_SECONDS = 1234
