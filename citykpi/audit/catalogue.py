@@ -58,6 +58,17 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "ปรับตัวชี้วัดเมืองจากระบบเดิม",
         "Updated a city indicator from the legacy site",
     ),
+    # the setup workbook (citykpi.exchange.setup)
+    "setup.import": ("นำเข้าสมุดงานตั้งค่าระบบ", "Imported a setup workbook"),
+    "agency.create": ("สร้างหน่วยงาน", "Created an agency"),
+    "agency.update": ("แก้ไขหน่วยงาน", "Edited an agency"),
+    "unit.update": ("แก้ไขหน่วยนับ", "Edited a unit"),
+    "strategy_plan.update": ("แก้ไขแผนยุทธศาสตร์", "Edited a strategy plan"),
+    "dimension.update": ("แก้ไขมิติการประเมิน", "Edited an evaluation dimension"),
+    "fiscal_year.update": ("แก้ไขปีงบประมาณ", "Edited the fiscal year"),
+    "user.create": ("สร้างบัญชีผู้ใช้", "Created an account"),
+    "user.update": ("แก้ไขบัญชีผู้ใช้", "Edited an account"),
+    "kpi.update_from_setup": ("ปรับตัวชี้วัดจากสมุดงานตั้งค่า", "Updated a KPI from the setup workbook"),
     # data quality (citykpi.quality)
     "quality.refresh": ("ตรวจคุณภาพข้อมูล", "Checked data quality"),
     "quality.refresh_year": ("ตรวจคุณภาพข้อมูลทั้งปี", "Checked the year's data quality"),
@@ -69,6 +80,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "role.change": ("เปลี่ยนบทบาท", "Changed a role"),
     "role.revoke": ("ถอนบทบาท", "Revoked a role"),
     "lockout.lift": ("ปลดล็อกการเข้าสู่ระบบ", "Lifted a sign-in lockout"),
+    # the public search's synonym list (citykpi.publicdata.search)
+    "synonym.save": ("บันทึกคำพ้องในการค้นหา", "Saved a search synonym"),
+    "synonym.delete": ("ลบคำพ้องในการค้นหา", "Deleted a search synonym"),
     # tools
     "demo.load": ("โหลดข้อมูลตัวอย่าง", "Loaded the demo data"),
 }

@@ -9,4 +9,8 @@ urlpatterns = [
     path("export/", views.export_year, name="export"),
     path("upload/", views.upload, name="upload"),
     path("confirm/", views.confirm, name="confirm"),
+    path("setup/", views.setup, name="setup"),
+    path("setup/export/", views.setup_export, name="setup_export"),
+    path("setup/upload/", views.setup_upload, name="setup_upload"),
+    path("setup/confirm/", views.setup_confirm, name="setup_confirm"),
 ]

@@ -1,5 +1,6 @@
 """The staff pages of the Excel round trip under /exchange/: download a quarter template
-or a yearly export, upload a filled template, see the dry run cell by cell, confirm."""
+or a yearly export, upload a filled template, see the dry run cell by cell, confirm; and,
+for administrators, the setup workbook under /exchange/setup/ (citykpi.exchange.setup)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from citykpi.accounts import access
 from citykpi.accounts.models import Role
 from citykpi.agencies.models import Agency
 from citykpi.exchange import export
+from citykpi.exchange.setup.apply import import_setup
+from citykpi.exchange.setup.checklist import first_run_checklist
+from citykpi.exchange.setup.export import workbook_bytes as setup_export_bytes
 from citykpi.exchange.xlsx import import_workbook, template_bytes
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib import fiscal
@@ -180,3 +184,96 @@ def confirm(request: HttpRequest) -> HttpResponse:
         {"result": result, "confirmed": True},
         status=200 if result.ok else 422,
     )
+
+
+# ------------------------------------------------------------------ the setup workbook (issue 17)
+
+SETUP_SESSION_KEY = "exchange_setup_upload"
+
+
+def _admin(request: HttpRequest) -> None:
+    if not access.is_admin(request.user):
+        raise PermissionDenied(both("เฉพาะผู้ดูแลระบบ", "Administrators only"))
+
+
+def _setup_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    return render(request, "exchange/setup_preview.html", context, status=status)
+
+
+@login_required
+@require_GET
+def setup(request: HttpRequest) -> HttpResponse:
+    """The setup workbook: download a year's, upload one for a dry run; the checklist."""
+    _admin(request)
+    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    return render(
+        request,
+        "exchange/setup.html",
+        {"years": years, "checklist": first_run_checklist()},
+    )
+
+
+@login_required
+@require_GET
+def setup_export(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    year = _int(request.GET.get("year"))
+    if year is None or not FiscalYear.objects.filter(pk=year).exists():
+        return HttpResponse(both("ระบุปีงบประมาณที่มีในระบบ", "Give a fiscal year that exists"), status=400)
+    response = HttpResponse(setup_export_bytes(year), content_type=export.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="citykpi-setup-{year}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def setup_upload(request: HttpRequest) -> HttpResponse:
+    """The dry run of an uploaded setup workbook; a clean one waits for the confirmation."""
+    _admin(request)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        return _setup_page(request, {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, 400)
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        return _setup_page(request, {"error": both("ไฟล์ใหญ่เกิน 10 MB", "The file is larger than 10 MB")}, 400)
+    data = uploaded.read()
+    plan = import_setup(data, actor=request.user, commit=False)
+    token = ""
+    if plan.ok and plan.changed:
+        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        token = uuid.uuid4().hex
+        (UPLOAD_DIR / f"setup-{token}.xlsx").write_bytes(data)
+        request.session[SETUP_SESSION_KEY] = {"token": token, "digest": plan.digest, "name": uploaded.name}
+    return _setup_page(
+        request, {"plan": plan, "token": token, "name": uploaded.name}, 200 if plan.ok else 422
+    )
+
+
+@login_required
+@require_POST
+def setup_confirm(request: HttpRequest) -> HttpResponse:
+    """Write the upload the dry run showed: the same file (its SHA-256), all or nothing."""
+    _admin(request)
+    token, digest = request.POST.get("token", ""), request.POST.get("digest", "")
+    waiting = request.session.get(SETUP_SESSION_KEY) or {}
+    path = UPLOAD_DIR / f"setup-{token}.xlsx"
+    if not token or waiting.get("token") != token or waiting.get("digest") != digest or not path.exists():
+        return _setup_page(
+            request,
+            {
+                "error": both(
+                    "ไม่พบไฟล์ที่ตรวจแล้ว กรุณาอัปโหลดใหม่", "No checked upload to confirm; upload the file again"
+                )
+            },
+            400,
+        )
+    data = path.read_bytes()
+    plan = import_setup(
+        data, actor=request.user, commit=True, source="xlsx", file_name=waiting.get("name", "")
+    )
+    if plan.digest != digest:
+        return _setup_page(
+            request, {"error": both("ไฟล์ถูกเปลี่ยน กรุณาอัปโหลดใหม่", "The file changed; upload it again")}, 400
+        )
+    path.unlink(missing_ok=True)
+    request.session.pop(SETUP_SESSION_KEY, None)
+    return _setup_page(request, {"plan": plan, "confirmed": True}, 200 if plan.ok else 422)

@@ -28,6 +28,7 @@ from citykpi.accounts import access
 from citykpi.accounts.models import Membership, Role
 from citykpi.audit.history import history as describe
 from citykpi.audit.models import AuditEvent
+from citykpi.exchange.setup.checklist import first_run_checklist
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
@@ -172,6 +173,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "has_agency": bool(access.agency_ids(request.user)),
         "ready": to_submit["ready"],
         "not_ready": to_submit["not_ready"],
+        # The administrator's first-run checklist (citykpi.exchange.setup.checklist).
+        "checklist": first_run_checklist() if access.is_admin(request.user) else None,
     }
     return render(request, "workspace/inbox.html", context)
 
