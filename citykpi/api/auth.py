@@ -22,6 +22,7 @@ from citykpi.accounts import actions as account_actions
 from citykpi.accounts import lockout
 from citykpi.accounts.actions import hash_token, issue_token
 from citykpi.accounts.models import ApiToken
+from citykpi.api.errors import responses
 from citykpi.lib.errors import ActionError
 
 router = Router(tags=["auth"])
@@ -107,16 +108,9 @@ class TokenOut(Schema):
     token: str
 
 
-class ErrorOut(Schema):
-    message: str
-    message_th: str
-    message_en: str
-    field: str | None = None
-
-
 @router.post(
     "/token",
-    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, **responses(400, 401, 422, 429)},
     summary="ขอโทเค็น / Get an API token",
     description=(
         "ส่งชื่อผู้ใช้และรหัสผ่าน ได้โทเค็นสำหรับส่งใน `Authorization: Bearer <token>` / "

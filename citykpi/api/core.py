@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from citykpi.api import auth, opendata, planning, workflow
+from citykpi.api import auth, errors, opendata, planning, workflow
 
 api = NinjaAPI(
     title="citykpi API",
@@ -14,7 +14,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 # Errors as bilingual JSON {"message", "message_th", "message_en", "field"} everywhere.
-workflow.install_error_handlers(api)
+errors.install_error_handlers(api)
 api.add_router("/auth", auth.router)
 api.add_router("/", opendata.router)
 api.add_router("/", workflow.router)

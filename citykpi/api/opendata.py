@@ -24,6 +24,7 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.api import opendata_schemas as s
 from citykpi.api.auth import user_from_request
+from citykpi.api.errors import responses
 from citykpi.api.opendata_http import (
     CSV_MAX_ROWS,
     DEFAULT_LIMIT,
@@ -75,6 +76,9 @@ YEAR = Query(
 )
 AGENCY = Query(None, description=d("รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits"))
 
+# Every read may answer 400 (a parameter it cannot understand, bad bytes) and 422 (a value
+# outside the parameter's schema); the bodies are api.errors.ErrorOut.
+ERRORS = responses(400, 422)
 CSV_CONTENT = {"text/csv": {"schema": {"type": "string", "description": d("ไฟล์ CSV", "CSV file")}}}
 
 
@@ -247,7 +251,7 @@ KPI_CSV = [
 
 @router.get(
     "/kpis",
-    response={200: s.OpenKpiPage, 304: None, 400: s.OpenMessage},
+    response={200: s.OpenKpiPage, 304: None, **ERRORS},
     url_name="opendata_kpis",
     summary=d("รายการตัวชี้วัดที่เผยแพร่", "Published KPIs"),
     description=d(
@@ -339,7 +343,7 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
 
 @router.get(
     "/kpis/{code}",
-    response={200: s.OpenKpiDetail, 304: None, 404: s.OpenMessage},
+    response={200: s.OpenKpiDetail, 304: None, **ERRORS, **responses(404)},
     url_name="opendata_kpi",
     summary=d("ตัวชี้วัดหนึ่งตัวพร้อมผลรายไตรมาส", "One KPI with its quarters"),
     description=d(
@@ -475,7 +479,7 @@ def _published_kpi_filter(year: int | None, prefix: str = "indicators") -> Q:
 
 @router.get(
     "/agencies",
-    response={200: s.OpenAgencyPage, 304: None, 400: s.OpenMessage},
+    response={200: s.OpenAgencyPage, 304: None, **ERRORS},
     url_name="opendata_agencies",
     summary=d("รายการหน่วยงาน", "Agencies"),
     description=d(
@@ -524,7 +528,7 @@ def list_agencies(
 
 @router.get(
     "/agencies/{code}",
-    response={200: s.OpenAgencyDetail, 304: None, 404: s.OpenMessage},
+    response={200: s.OpenAgencyDetail, 304: None, **ERRORS, **responses(404)},
     url_name="opendata_agency",
     summary=d("หน่วยงานหนึ่งหน่วยงาน", "One agency"),
     description=d(
@@ -590,7 +594,7 @@ STRATEGY_CSV = [
 
 @router.get(
     "/strategy",
-    response={200: s.OpenStrategyOut, 304: None, 400: s.OpenMessage},
+    response={200: s.OpenStrategyOut, 304: None, **ERRORS},
     url_name="opendata_strategy",
     summary=d("แผนยุทธศาสตร์และหมุดทั้งหมด", "Strategy plans and their nodes"),
     description=d(
@@ -700,7 +704,7 @@ def _open_kpis_prefetch() -> Prefetch:
 
 @router.get(
     "/projects",
-    response={200: s.OpenProjectPage, 304: None, 400: s.OpenMessage},
+    response={200: s.OpenProjectPage, 304: None, **ERRORS},
     url_name="opendata_projects",
     summary=d("รายการโครงการ/กิจกรรม", "Projects and activities"),
     description=d(
@@ -746,7 +750,7 @@ def list_projects(
 
 @router.get(
     "/projects/{code}",
-    response={200: s.OpenProjectDetail, 304: None, 404: s.OpenMessage},
+    response={200: s.OpenProjectDetail, 304: None, **ERRORS, **responses(404)},
     url_name="opendata_project",
     summary=d("โครงการหนึ่งโครงการ", "One project"),
     description=d(
@@ -826,7 +830,7 @@ def _values_prefetch() -> Prefetch:
 
 @router.get(
     "/city-indicators",
-    response={200: s.OpenCityIndicatorPage, 304: None, 400: s.OpenMessage},
+    response={200: s.OpenCityIndicatorPage, 304: None, **ERRORS},
     url_name="opendata_city_indicators",
     summary=d("ตัวชี้วัดการพัฒนาเมือง", "City development indicators"),
     description=d(
@@ -872,7 +876,7 @@ def list_city_indicators(
 
 @router.get(
     "/city-indicators/{id}",
-    response={200: s.OpenCityIndicatorDetail, 304: None, 404: s.OpenMessage},
+    response={200: s.OpenCityIndicatorDetail, 304: None, **ERRORS, **responses(404)},
     url_name="opendata_city_indicator",
     summary=d("ตัวชี้วัดการพัฒนาเมืองหนึ่งตัว", "One city development indicator"),
     description=d(

@@ -25,13 +25,6 @@ def node_dict(node) -> dict[str, Any]:
     }
 
 
-class OpenMessage(Schema):
-    message: str = Field(description=d("ข้อความภาษาไทยและอังกฤษ", "Message in Thai and English"))
-    message_th: str = Field(description=d("ข้อความภาษาไทย", "Message in Thai"))
-    message_en: str = Field(description=d("ข้อความภาษาอังกฤษ", "Message in English"))
-    field: str | None = Field(None, description=d("ช่องหรือพารามิเตอร์ที่ผิด", "The field or parameter at fault"))
-
-
 class OpenPageMeta(Schema):
     count: int = Field(description=d("จำนวนรายการทั้งหมดที่ตรงเงื่อนไข", "Total rows matching the filters"))
     limit: int = Field(description=d("จำนวนรายการต่อหน้า", "Rows per page"))

@@ -8,35 +8,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
-from ninja.responses import codes_4xx
+from ninja import Field, Path, Router, Schema, Status
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.api.auth import session_or_token
+from citykpi.api.errors import action_error_response, error_json, permission_denied_response, responses
 from citykpi.indicators.models import Indicator
 from citykpi.lib.errors import ActionError
 from citykpi.planning import actions, checks
 from citykpi.planning.models import KpiTemplate, Setup
+from citykpi.strategy.models import StrategyNode
 
 router = Router(tags=["planning"], auth=session_or_token)
 
 Number = Decimal | str | None
 
 
-class ErrorOut(Schema):
-    message: str
-    message_th: str
-    message_en: str
-    field: str | None = None
-    current: dict | None = None
-    findings: list[dict] | None = None
-    unapproved: list[str] | None = None  # publishing refused: the agencies whose setup is open
+# What every operation may answer besides its success (the bodies are api.errors.ErrorOut):
+# 400 a refused value or bad bytes, 401 no credentials, 403 a role that may not act, 404
+# outside the caller's agencies, 422 a body or path that does not fit the schema.
+ERRORS = responses(400, 401, 403, 404, 422)
+# Ids and years in a path: bounded, so that a huge number is a 422, not a database overflow.
+TemplateId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Year = Annotated[int, Path(ge=1, le=9999)]
+# Row ids in a body: within the database's range (SQLite cannot bind a number past 2**63).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class MilestoneLevelIn(Schema):
@@ -49,7 +51,7 @@ class MilestoneLevelIn(Schema):
 class TemplateIn(Schema):
     name: str
     name_en: str = ""
-    unit_id: int | None = None
+    unit_id: RowId | None = None
     direction: str = "higher"
     kpi_type: str = "strategic"
     result_level: str = "output"
@@ -57,7 +59,7 @@ class TemplateIn(Schema):
     definition: str = ""
     calculation_method: str = ""
     data_collection: str = ""
-    strategy_node_ids: list[int] = []
+    strategy_node_ids: list[RowId] = []
     milestone_levels: list[MilestoneLevelIn] = []
 
 
@@ -163,10 +165,6 @@ class YearOut(Schema):
     unapproved: list[str]
 
 
-def _error(status: int, th: str, en: str) -> tuple[int, dict]:
-    return status, {"message": f"{th} / {en}", "message_th": th, "message_en": en}
-
-
 def _guarded(view: Callable) -> Callable:
     """Turn refusals from the actions into JSON answers with the right status."""
 
@@ -175,11 +173,11 @@ def _guarded(view: Callable) -> Callable:
         try:
             return view(request, *args, **kwargs)
         except ActionError as error:
-            return error.status_code, error.as_dict()
-        except PermissionDenied:
-            return _error(403, "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this")
+            return action_error_response(request, error)
+        except PermissionDenied as error:
+            return permission_denied_response(request, error)
         except Http404:
-            return _error(404, "ไม่พบข้อมูล", "Not found")
+            return error_json("ไม่พบข้อมูล", "Not found", 404)
 
     return wrapper
 
@@ -258,39 +256,51 @@ def _require_staff(user) -> None:
         raise PermissionDenied
 
 
-@router.get(
-    "/templates", response={200: list[TemplateOut], codes_4xx: ErrorOut}, summary="ตัวชี้วัดต้นแบบ / KPI templates"
-)
+@router.get("/templates", response={200: list[TemplateOut], **ERRORS}, summary="ตัวชี้วัดต้นแบบ / KPI templates")
 @_guarded
 def list_templates(request):
     _require_staff(_user(request))
     return [_template_out(t, _user(request)) for t in KpiTemplate.objects.select_related("unit")]
 
 
+def _strategy_nodes(ids: list[int]) -> list[StrategyNode]:
+    # The ids are checked here: an unknown one would fail only at commit (deferred foreign key).
+    found = {node.pk: node for node in StrategyNode.objects.filter(pk__in=set(ids))}
+    unknown = sorted(set(ids) - set(found))
+    if unknown:
+        listed = ", ".join(map(str, unknown))
+        raise ActionError(
+            f"ไม่พบหมุดยุทธศาสตร์ {listed}", f"Unknown strategy nodes {listed}", field="strategy_node_ids"
+        )
+    return [found[pk] for pk in dict.fromkeys(ids)]
+
+
 @router.post(
     "/templates",
-    response={201: TemplateOut, codes_4xx: ErrorOut},
+    response={201: TemplateOut, **ERRORS},
     summary="สร้างตัวชี้วัดต้นแบบ / Create a template (evaluator)",
 )
 @_guarded
 def create_template(request, payload: TemplateIn):
+    if not access.is_evaluator(_user(request)):
+        raise PermissionDenied  # before looking at the ids: a role that may not act learns nothing
     data = payload.model_dump()
-    nodes = data.pop("strategy_node_ids")
+    nodes = _strategy_nodes(data.pop("strategy_node_ids"))
     levels = data.pop("milestone_levels")
     data["unit"] = data.pop("unit_id")
     template = actions.create_template(
         _user(request), strategy_nodes=nodes, milestone_levels=levels, source="api", **data
     )
-    return 201, _template_out(template, _user(request))
+    return Status(201, _template_out(template, _user(request)))
 
 
 @router.get(
     "/templates/{template_id}",
-    response={200: TemplateOut, codes_4xx: ErrorOut},
+    response={200: TemplateOut, **ERRORS},
     summary="ตัวชี้วัดต้นแบบและหน่วยงานที่ได้รับ / A template with its assignments",
 )
 @_guarded
-def get_template(request, template_id: int):
+def get_template(request, template_id: TemplateId):
     _require_staff(_user(request))
     template = get_object_or_404(KpiTemplate, pk=template_id)
     return _template_out(template, _user(request), with_assignments=True)
@@ -298,11 +308,11 @@ def get_template(request, template_id: int):
 
 @router.post(
     "/templates/{template_id}/assign",
-    response={201: list[PlanOut], codes_4xx: ErrorOut},
+    response={201: list[PlanOut], **ERRORS},
     summary="มอบหมายให้หลายหน่วยงาน / Assign to many agencies (evaluator)",
 )
 @_guarded
-def assign_template(request, template_id: int, payload: AssignIn):
+def assign_template(request, template_id: TemplateId, payload: AssignIn):
     template = get_object_or_404(KpiTemplate, pk=template_id)
     agencies = {a.code: a for a in Agency.objects.filter(code__in=payload.agencies)}
     unknown = sorted(set(payload.agencies) - set(agencies))
@@ -324,16 +334,16 @@ def assign_template(request, template_id: int, payload: AssignIn):
         skip_existing=payload.skip_existing,
         source="api",
     )
-    return 201, [_plan_out(i) for i in created]
+    return Status(201, [_plan_out(i) for i in created])
 
 
 @router.post(
     "/templates/{template_id}/deactivate",
-    response={200: TemplateOut, codes_4xx: ErrorOut},
+    response={200: TemplateOut, **ERRORS},
     summary="ยกเลิกการใช้งานตัวชี้วัดต้นแบบ / Deactivate a template (evaluator)",
 )
 @_guarded
-def deactivate_template(request, template_id: int, payload: ActiveIn | None = None):
+def deactivate_template(request, template_id: TemplateId, payload: ActiveIn | None = None):
     template = get_object_or_404(KpiTemplate, pk=template_id)
     reason = payload.reason if payload else ""
     template = actions.set_template_active(
@@ -344,11 +354,11 @@ def deactivate_template(request, template_id: int, payload: ActiveIn | None = No
 
 @router.post(
     "/templates/{template_id}/activate",
-    response={200: TemplateOut, codes_4xx: ErrorOut},
+    response={200: TemplateOut, **ERRORS},
     summary="เปิดใช้งานตัวชี้วัดต้นแบบอีกครั้ง / Activate a template again (evaluator)",
 )
 @_guarded
-def activate_template(request, template_id: int, payload: ActiveIn | None = None):
+def activate_template(request, template_id: TemplateId, payload: ActiveIn | None = None):
     template = get_object_or_404(KpiTemplate, pk=template_id)
     reason = payload.reason if payload else ""
     template = actions.set_template_active(_user(request), template, active=True, reason=reason, source="api")
@@ -357,7 +367,7 @@ def activate_template(request, template_id: int, payload: ActiveIn | None = None
 
 @router.get(
     "/kpis/{code}/plan",
-    response={200: PlanOut, codes_4xx: ErrorOut},
+    response={200: PlanOut, **ERRORS},
     summary="ค่าเป้าหมาย แผนรายไตรมาส และน้ำหนัก / Target, quarterly plan and weight",
 )
 @_guarded
@@ -368,7 +378,7 @@ def get_plan(request, code: str):
 
 @router.put(
     "/kpis/{code}/plan",
-    response={200: PlanOut, codes_4xx: ErrorOut},
+    response={200: PlanOut, **ERRORS, **responses(409)},
     summary="ตั้งค่าเป้าหมาย แผน และน้ำหนัก / Set target, plan and weight (409 when stale)",
 )
 @_guarded
@@ -410,53 +420,53 @@ def _setup_out(setup: Setup) -> dict[str, Any]:
 
 @router.get(
     "/setups/{agency}/{year}",
-    response={200: SetupOut, codes_4xx: ErrorOut},
+    response={200: SetupOut, **ERRORS},
     summary="สถานะการตั้งค่าและผลการตรวจสอบ / Setup state and checks",
 )
 @_guarded
-def get_setup(request, agency: str, year: int):
+def get_setup(request, agency: str, year: Year):
     _require_staff(_user(request))
     return _setup_out(_setup(request, agency, year))
 
 
 @router.post(
     "/setups/{agency}/{year}/propose",
-    response={200: SetupOut, codes_4xx: ErrorOut},
+    response={200: SetupOut, **ERRORS},
     summary="หน่วยงานเสนอ / The agency proposes",
 )
 @_guarded
-def propose(request, agency: str, year: int):
+def propose(request, agency: str, year: Year):
     return _setup_out(actions.propose(_user(request), _setup(request, agency, year), source="api"))
 
 
 @router.post(
     "/setups/{agency}/{year}/comment",
-    response={200: SetupOut, codes_4xx: ErrorOut},
+    response={200: SetupOut, **ERRORS},
     summary="ข้อเสนอแนะ / Comment",
 )
 @_guarded
-def comment(request, agency: str, year: int, payload: CommentIn):
+def comment(request, agency: str, year: Year, payload: CommentIn):
     setup = _setup(request, agency, year)
     return _setup_out(actions.comment(_user(request), setup, text=payload.text, source="api"))
 
 
 @router.post(
     "/setups/{agency}/{year}/approve",
-    response={200: SetupOut, codes_4xx: ErrorOut},
+    response={200: SetupOut, **ERRORS},
     summary="สยป. อนุมัติ / The evaluator approves",
 )
 @_guarded
-def approve(request, agency: str, year: int):
+def approve(request, agency: str, year: Year):
     return _setup_out(actions.approve(_user(request), _setup(request, agency, year), source="api"))
 
 
 @router.post(
     "/setups/{agency}/{year}/reopen",
-    response={200: SetupOut, codes_4xx: ErrorOut},
+    response={200: SetupOut, **ERRORS},
     summary="สยป. เปิดให้แก้ไขพร้อมเหตุผล / The evaluator reopens with a reason",
 )
 @_guarded
-def reopen(request, agency: str, year: int, payload: ReasonIn):
+def reopen(request, agency: str, year: Year, payload: ReasonIn):
     setup = _setup(request, agency, year)
     return _setup_out(actions.reopen(_user(request), setup, reason=payload.reason, source="api"))
 
@@ -473,11 +483,11 @@ def _year_out(year: int) -> dict[str, Any]:
 
 @router.get(
     "/fiscal-years/{year}/setup",
-    response={200: YearOut, codes_4xx: ErrorOut},
+    response={200: YearOut, **ERRORS},
     summary="ความพร้อมของปีงบประมาณ / Where a fiscal year's setups stand (evaluator)",
 )
 @_guarded
-def year_setup(request, year: int):
+def year_setup(request, year: Year):
     if not access.is_evaluator(_user(request)):
         raise PermissionDenied
     return _year_out(year)
@@ -485,12 +495,12 @@ def year_setup(request, year: int):
 
 @router.post(
     "/fiscal-years/{year}/publish",
-    response={200: YearOut, codes_4xx: ErrorOut},
+    response={200: YearOut, **ERRORS},
     summary="เผยแพร่ปีงบประมาณ / Publish a fiscal year (evaluator; every setup approved, "
     "or an override reason)",
 )
 @_guarded
-def publish_year(request, year: int, payload: PublishIn | None = None):
+def publish_year(request, year: Year, payload: PublishIn | None = None):
     actions.publish_fiscal_year(
         _user(request), year, override_reason=payload.override_reason if payload else "", source="api"
     )

@@ -7,9 +7,9 @@ POST /api/v1/kpis/{code}/quarters/{q}/assessment  {"score", "components", "comme
 POST /api/v1/kpis/{code}/quarters/{q}/reopen      {"reason", "until"}
 
 Authentication: `Authorization: Bearer <token>` (POST /api/v1/auth/token) or the
-browser session (with its CSRF token). Errors are JSON
-{"message", "message_th", "message_en", "field"}: 401 without credentials, 403 for a role
-that may not act, 404 for a KPI outside the caller's agencies, 409 when the version is
+browser session (with its CSRF token). Errors are JSON in the one shape of
+citykpi.api.errors ({"message", "message_th", "message_en", "field"}): 401 without
+credentials, 403 for a role that may not act, 404 for a KPI outside the caller's agencies, 409 when the version is
 stale (with "current": what stands now), 400/422 for bad input.
 """
 
@@ -22,11 +22,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
-from ninja.errors import AuthenticationError
-from ninja.errors import ValidationError as NinjaValidationError
 
 from citykpi.accounts import access
-from citykpi.api.auth import ErrorOut, session_or_token
+from citykpi.api.auth import session_or_token
+from citykpi.api.errors import (
+    action_error_response,
+    error_json,
+    install_error_handlers,  # noqa: F401  (re-exported: older tests import it here)
+    permission_denied_response,
+    responses,
+)
 from citykpi.evaluation import actions as evaluation
 from citykpi.lib.errors import ActionError
 from citykpi.reporting import actions as reporting
@@ -40,63 +45,8 @@ SOURCE = "api"
 # ---------------------------------------------------------------- errors as JSON
 
 
-def error_json(
-    message_th: str, message_en: str, status: int, field: str | None = None, **extra
-) -> JsonResponse:
-    body = {
-        "message": f"{message_th} / {message_en}",
-        "message_th": message_th,
-        "message_en": message_en,
-        "field": field,
-    }
-    body.update(extra)
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def action_error_response(request, exc: ActionError) -> JsonResponse:
-    body = exc.as_dict()
-    body.setdefault("field", None)
-    return JsonResponse(body, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
-
-
-def permission_denied_response(request, exc: PermissionDenied) -> JsonResponse:
-    return error_json("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this", 403)
-
-
-def not_found_response(request, exc: Http404) -> JsonResponse:
+def kpi_not_found_response(request: HttpRequest, exc: Http404) -> JsonResponse:
     return error_json("ไม่พบตัวชี้วัดนี้", "No such KPI", 404, field="code")
-
-
-def unauthenticated_response(request, exc: AuthenticationError) -> JsonResponse:
-    response = error_json(
-        "กรุณาเข้าสู่ระบบหรือส่งโทเค็น (Authorization: Bearer)",
-        "Log in or send a token (Authorization: Bearer)",
-        401,
-    )
-    response["WWW-Authenticate"] = "Bearer"
-    return response
-
-
-def validation_error_response(request, exc: NinjaValidationError) -> JsonResponse:
-    first = exc.errors[0] if exc.errors else {}
-    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "path", "query")]
-    field = ".".join(loc) or None
-    return error_json(
-        f"ข้อมูลไม่ถูกต้อง{f' ({field})' if field else ''}: {first.get('msg', '')}",
-        f"Invalid input{f' ({field})' if field else ''}: {first.get('msg', '')}",
-        422,
-        field=field,
-        detail=exc.errors,
-    )
-
-
-def install_error_handlers(api) -> None:
-    """Register the workflow's error shapes on the NinjaAPI (called once in api/core.py)."""
-    api.add_exception_handler(ActionError, action_error_response)
-    api.add_exception_handler(PermissionDenied, permission_denied_response)
-    api.add_exception_handler(Http404, not_found_response)
-    api.add_exception_handler(AuthenticationError, unauthenticated_response)
-    api.add_exception_handler(NinjaValidationError, validation_error_response)
 
 
 def json_errors(view):
@@ -112,7 +62,7 @@ def json_errors(view):
         except PermissionDenied as exc:
             return permission_denied_response(request, exc)
         except Http404 as exc:
-            return not_found_response(request, exc)
+            return kpi_not_found_response(request, exc)
 
     return wrapper
 
@@ -186,7 +136,7 @@ class AssessIn(Schema):
     version: int | None = None
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Any, 422: Any}
+ERRORS = responses(400, 401, 403, 404, 409, 422)
 
 
 def quarter_out(report: QuarterReport) -> dict[str, Any]:

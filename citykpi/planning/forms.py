@@ -13,6 +13,7 @@ from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator, Unit
 from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
+from citykpi.lib.params import PlainIdsChoiceField
 from citykpi.strategy.models import StrategyNode
 
 # Labels are chosen when the form is rendered, in the language of that request (the
@@ -55,7 +56,7 @@ class AgencyChoices:
         return f"{obj.code} {tr(obj.name_th, obj.name_en or obj.name_th)}"
 
 
-class AgencyMultipleChoiceField(AgencyChoices, forms.ModelMultipleChoiceField):
+class AgencyMultipleChoiceField(AgencyChoices, PlainIdsChoiceField):
     pass
 
 
@@ -135,7 +136,7 @@ class DefinitionForm(forms.Form):
 
 
 class TemplateForm(DefinitionForm):
-    strategy_nodes = forms.ModelMultipleChoiceField(
+    strategy_nodes = PlainIdsChoiceField(
         label=_tr("สนับสนุนยุทธศาสตร์", "Strategy nodes"),
         queryset=StrategyNode.objects.select_related("plan"),
         required=False,

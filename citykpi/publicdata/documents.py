@@ -78,7 +78,11 @@ def _node(node) -> dict[str, Any]:
 
 def _standing(indicator: Indicator) -> dict[str, Any]:
     standing = kpi_page._standing_of(indicator)
-    return {"status": standing["status"], "quarter": standing["quarter"], "progress": _dec(standing["progress"])}
+    return {
+        "status": standing["status"],
+        "quarter": standing["quarter"],
+        "progress": _dec(standing["progress"]),
+    }
 
 
 def _quarter(report: QuarterReport) -> dict[str, Any]:
@@ -207,7 +211,9 @@ def _with_everything(queryset):
             queryset=QuarterReport.objects.published().select_related("assessment").order_by("quarter"),
             to_attr="document_quarters",
         ),
-        Prefetch("strategy_nodes", queryset=StrategyNode.objects.select_related("plan"), to_attr="document_nodes"),
+        Prefetch(
+            "strategy_nodes", queryset=StrategyNode.objects.select_related("plan"), to_attr="document_nodes"
+        ),
         "milestone_levels",
         Prefetch(
             "projects",
@@ -371,9 +377,7 @@ def page_context_of(body: dict[str, Any]) -> dict[str, Any]:
                 "result": _undec(report["result"]) if report else None,
                 "assessed": assessment is not None,
                 "score": _undec(assessment["score"]) if assessment else None,
-                "components": [
-                    {"name": name, "value": _component(raw.get(name))} for name in components
-                ],
+                "components": [{"name": name, "value": _component(raw.get(name))} for name in components],
                 "narrative": report["narrative"] if report else "",
                 "published": report is not None,
             }
@@ -479,7 +483,9 @@ def record_of(body: dict[str, Any], absolute: Any) -> dict[str, Any]:
         "direction": body["direction"],
         "weight": _float(body["weight"]),
         "status": status,
-        "headline": None if headline is None else {"quarter": headline["quarter"], "score": float(headline["score"])},
+        "headline": None
+        if headline is None
+        else {"quarter": headline["quarter"], "score": float(headline["score"])},
         "url": absolute(reverse("portal:kpi", args=[body["code"]])),
         "api_url": absolute(reverse("api:opendata_kpi", args=[body["code"]])),
         "definition": body["definition"],
@@ -523,7 +529,12 @@ def record_of(body: dict[str, Any], absolute: Any) -> dict[str, Any]:
             for item in body["strategy"]
         ],
         "projects": [
-            {"code": p["code"], "name": p["name"], "agency": p["agency"]["code"], "progress": _float(p["progress"])}
+            {
+                "code": p["code"],
+                "name": p["name"],
+                "agency": p["agency"]["code"],
+                "progress": _float(p["progress"]),
+            }
             for p in body["projects"]
         ],
         "quality_findings": [

@@ -5,25 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0004_alter_milestonelevel_options'),
-        ('publicdata', '0003_seed_synonyms'),
+        ("indicators", "0004_alter_milestonelevel_options"),
+        ("publicdata", "0003_seed_synonyms"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KpiDocument',
+            name="KpiDocument",
             fields=[
-                ('indicator', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='public_document', serialize=False, to='indicators.indicator')),
-                ('code', models.CharField(max_length=20, unique=True)),
-                ('kpi_version', models.BigIntegerField()),
-                ('site_version', models.BigIntegerField()),
-                ('body', models.JSONField()),
-                ('built_at', models.DateTimeField()),
+                (
+                    "indicator",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="public_document",
+                        serialize=False,
+                        to="indicators.indicator",
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True)),
+                ("kpi_version", models.BigIntegerField()),
+                ("site_version", models.BigIntegerField()),
+                ("body", models.JSONField()),
+                ("built_at", models.DateTimeField()),
             ],
             options={
-                'verbose_name': 'เอกสารสาธารณะของตัวชี้วัด / KPI public document',
+                "verbose_name": "เอกสารสาธารณะของตัวชี้วัด / KPI public document",
             },
         ),
     ]
