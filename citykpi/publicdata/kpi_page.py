@@ -372,4 +372,6 @@ def page_context(
 
 def public_indicators():
     """Published KPIs with what every page shows about them selected in the same query."""
-    return Indicator.objects.published().select_related("agency", "fiscal_year", "unit", "dimension", "standing")
+    return Indicator.objects.published().select_related(
+        "agency", "fiscal_year", "unit", "dimension", "standing"
+    )
