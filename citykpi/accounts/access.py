@@ -101,6 +101,53 @@ def can_submit(user, indicator) -> bool:
     return indicator.agency.reporter_may_submit and indicator.agency_id in agency_ids(user, Role.REPORTER)
 
 
+def ancestor_ids(agency: Agency) -> list[int]:
+    """The agency and every agency above it, nearest first: walks `parent`, one query per
+    level that is not already loaded (select_related), none for a top-level agency."""
+    found: list[int] = []
+    node: Agency | None = agency
+    while node is not None and node.pk not in found:
+        found.append(node.pk)
+        node = node.parent if node.parent_id is not None else None
+    return found
+
+
+def covers(user, agency: Agency, *roles: str) -> bool:
+    """Does the user hold one of `roles` (any agency role when none is given) in `agency` or
+    an agency above it? The same answer as `agency.pk in agency_ids(user, *roles)`, read
+    upwards from a loaded agency instead of downwards through every sub-agency: the
+    memberships (one query, cached on the user), and the agencies above only when no role
+    is held in the agency itself."""
+    wanted = frozenset(roles) or frozenset({Role.REPORTER, Role.HEAD})
+    held = {m.agency_id for m in memberships(user) if m.role in wanted and m.agency_id}
+    if not held:
+        return False
+    if agency.pk in held:
+        return True
+    return agency.parent_id is not None and any(pk in held for pk in ancestor_ids(agency))
+
+
+def may_act(user, agency: Agency, action: str) -> tuple[bool, bool]:
+    """(may see, may act) for `action` ("view", "report", "submit", "assess") on a KPI of
+    `agency` (a loaded Agency): can_view_agency and can_report / can_submit / can_assess,
+    answered by `covers` (no query for the sub-agencies)."""
+    visible = is_citywide_viewer(user) or covers(user, agency)
+    if not visible:
+        return False, False
+    if action == "view":
+        return True, True
+    if action == "report":
+        return True, covers(user, agency, Role.REPORTER, Role.HEAD)
+    if action == "submit":
+        allowed = covers(user, agency, Role.HEAD) or (
+            agency.reporter_may_submit and covers(user, agency, Role.REPORTER)
+        )
+        return True, allowed
+    if action == "assess":
+        return True, can_assess(user)
+    raise ValueError(f"unknown action {action!r}")
+
+
 def staff_navigation(user) -> dict[str, bool]:
     """Which staff sections the navigation offers this user (each view checks again)."""
     agency_role = has_role(user, Role.REPORTER, Role.HEAD)

@@ -329,26 +329,35 @@ def read(code: str) -> dict[str, Any] | None:
     return _build_batch([indicator_id]).get(indicator_id)
 
 
+class _Rebuild:
+    """The rebuild one transaction has waiting for its commit: the codes of every write in it."""
+
+    def __init__(self) -> None:
+        self.codes: set[str] = set()
+
+    def __call__(self) -> None:
+        build(Indicator.objects.filter(code__in=self.codes).values_list("pk", flat=True))
+
+
 def rebuild_on_commit(scopes: Iterable[str]) -> None:
     """Called by the invalidation with the scopes a write bumped: once the write's
     transaction commits, rebuild the documents of the KPIs among them (one rebuild per
-    transaction, however many writes it records)."""
+    transaction, however many writes it records). A transaction that rolls back takes its
+    waiting rebuild with it (Django drops its on-commit callbacks); a savepoint rolled back
+    may drop codes a later write added, which only leaves those documents to be rebuilt at
+    their next read (their versions moved)."""
     prefix = versions.kpi("")
     codes = {scope[len(prefix) :] for scope in scopes if scope.startswith(prefix)}
     if not codes:
         return
     conn = transaction.get_connection()
-    pending: set[str] | None = getattr(conn, "citykpi_documents_pending", None)
-    if pending is None:
-        pending = conn.citykpi_documents_pending = set()
-
-        def rebuild() -> None:
-            todo = conn.citykpi_documents_pending or set()
-            conn.citykpi_documents_pending = None
-            build(Indicator.objects.filter(code__in=todo).values_list("pk", flat=True))
-
-        transaction.on_commit(rebuild)
-    pending |= codes
+    for _, waiting, _ in conn.run_on_commit:
+        if isinstance(waiting, _Rebuild):
+            waiting.codes |= codes
+            return
+    job = _Rebuild()
+    job.codes |= codes
+    transaction.on_commit(job)
 
 
 # ------------------------------------------------------------------ the page and the record

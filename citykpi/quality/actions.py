@@ -3,8 +3,10 @@
 Findings are derived from the KPI as it stands, so a refresh replaces a KPI's rows
 whole (in one transaction: nobody sees half a refresh). When they are refreshed:
 
-- one KPI after every reporting write (the `report_changed` signal, see apps.py):
-  `refresh_indicator`;
+- one KPI in the transaction of every state change of a quarter, from the rows the
+  write already read (`store_findings`, called by reporting.actions.changing); the
+  `report_changed` signal after commit (apps.py) then finds them stored
+  (`refresh_indicator` does the whole refresh for a KPI sent without that);
 - the KPIs an import or the demo load wrote, in bulk (a fixed number of queries per 500
   KPIs): `refresh_indicators`;
 - a whole fiscal year on demand (the evaluator's report page, `citykpi quality --year`):
@@ -18,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from citykpi.accounts import access
 from citykpi.audit.log import record
@@ -59,14 +62,59 @@ def _records(indicator: Indicator, findings: Iterable[Finding]) -> list[FindingR
     ]
 
 
+# Set on the Indicator object a write announces (report_changed) when the write stored its
+# findings itself, in its own transaction (store_findings): the refresh after commit is
+# then already done.
+_STORED_ATTR = "_citykpi_findings_stored"
+
+
 def refresh_indicator(indicator: Indicator) -> list[Finding]:
     """Recompute and store one KPI's findings (no audit row: derived data, triggered by a
-    write that has its own audit row)."""
+    write that has its own audit row). When the write stored them itself from the rows it
+    had read (store_findings, in its transaction), nothing is read or written again."""
+    stored = indicator.__dict__.pop(_STORED_ATTR, None)
+    if stored is not None:
+        return stored
     found = findings_for(indicator)
     with transaction.atomic():
         FindingRecord.objects.filter(indicator=indicator).delete()
         FindingRecord.objects.bulk_create(_records(indicator, found))
     return found
+
+
+def store_findings(indicator: Indicator, found: list[Finding]) -> None:
+    """Replace one KPI's stored findings with `found` (computed by the caller from rows it
+    read, with rules.findings_for), inside the caller's transaction: one statement on
+    PostgreSQL (the old rows deleted and the new ones inserted together), a DELETE and an
+    INSERT elsewhere. The object is marked so that refresh_indicator(indicator), which
+    follows the write's report_changed after commit, does not do it again."""
+    records = _records(indicator, found)
+    if records and connection.vendor == "postgresql":
+        _replace_in_one_statement(indicator.pk, records)
+    else:
+        FindingRecord.objects.filter(indicator_id=indicator.pk).delete()
+        if records:
+            FindingRecord.objects.bulk_create(records)
+    setattr(indicator, _STORED_ATTR, found)
+
+
+def _replace_in_one_statement(indicator_id: int, records: list[FindingRecord]) -> None:
+    meta = FindingRecord._meta
+    qn = connection.ops.quote_name
+    now = timezone.now()
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    rows, params = [], []
+    for record_ in records:
+        record_.found_at = now
+        rows.append("(" + ", ".join(["%s"] * len(fields)) + ")")
+        params.extend(f.get_db_prep_save(getattr(record_, f.attname), connection) for f in fields)
+    table = qn(meta.db_table)
+    sql = (
+        f"WITH old AS (DELETE FROM {table} WHERE {qn(meta.get_field('indicator').column)} = %s) "
+        f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) VALUES {', '.join(rows)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [indicator_id, *params])
 
 
 def _with_rule_inputs(qs):

@@ -517,15 +517,24 @@ class _QuarterView:
         self.assessment = None
 
 
-def check_report_write(indicator, quarter: int, new_result: Any) -> list[Finding]:
+def check_report_write(
+    indicator,
+    quarter: int,
+    new_result: Any,
+    *,
+    quarters: Iterable[Any] | None = None,
+    limits: Limits | None = None,
+    levels: Iterable[scoring.Level] | None = None,
+) -> list[Finding]:
     """The findings that entering `new_result` for `quarter` would cause.
 
     Called by the reporting actions before they save a result: refuse the write when any
     finding is an error (`raise_if_blocking`), show the warnings. `new_result` may be
-    text with Thai digits or thousands separators.
+    text with Thai digits or thousands separators. `quarters` (the KPI's stored quarter
+    rows), `limits` and `levels` may be given by a caller that already read them.
     """
     value = parse_number(new_result)
-    stored = list(indicator.quarters.order_by("quarter"))
+    stored = list(indicator.quarters.order_by("quarter")) if quarters is None else list(quarters)
     views = [
         _QuarterView(q.quarter, q.planned_target, value if q.quarter == quarter else q.result, q.status)
         for q in stored
@@ -534,7 +543,7 @@ def check_report_write(indicator, quarter: int, new_result: Any) -> list[Finding
         views.append(_QuarterView(quarter, None, value))
     # Only the quarters' numbers matter here: drop the KPI's target/achieved from the checks.
     probe = _ProbeIndicator(indicator)
-    ctx = _context(probe, views, None, nodes=[])
+    ctx = _context(probe, views, limits, levels, nodes=[])
     found: list[Finding] = []
     for rule in WRITE_RULES:
         for finding in rule(ctx):

@@ -11,6 +11,10 @@ function that records an audit row; `rescore_written` listens to the audit log's
 or plan, a year's thresholds). Paths that write without audit rows (the demo and
 benchmark generators, test fixtures) call `rescore_kpis` / `rescore_years` themselves;
 `citykpi rescore [--year]` rebuilds everything.
+
+A state change of a quarter (reporting.actions.changing) scores its KPI itself, from the
+rows it read once (`score_kpi`, then `store`), and marks its object (`mark_stored`) so that
+the receiver does not read them again.
 """
 
 from __future__ import annotations
@@ -139,6 +143,74 @@ def rescore_kpis(indicator_ids: Iterable[int]) -> int:
     return len(ids)
 
 
+def score_kpi(
+    kpi: dict[str, Any],
+    rows: Iterable[QuarterReport],
+    levels: Iterable[scoring.Level],
+    limits: scoring.Thresholds,
+) -> tuple[list[QuarterReport], KpiStanding]:
+    """Score one KPI's quarter rows (every quarter of the KPI, as they stand): each row gets
+    its score, progress and status; returns the rows whose stored values that changed and
+    the KPI's standing (unsaved). `kpi` holds the RULE_FIELDS (see `kpi_fields`)."""
+    rule = rule_of(kpi, levels)
+    changed: list[QuarterReport] = []
+    public: list[tuple[scoring.QuarterInput, Decimal | None, str]] = []
+    staff: list[tuple[scoring.QuarterInput, Decimal | None, str]] = []
+    for row in sorted(rows, key=lambda r: r.quarter):
+        inp = scoring.QuarterInput(row.quarter, row.planned_target, row.result)
+        score, progress, status = quarter_scores(rule, inp, limits)
+        if (row.score, row.progress, row.score_status) != (score, progress, status):
+            row.score, row.progress, row.score_status = score, progress, status
+            changed.append(row)
+        if row.status in PUBLISHED:
+            public.append((inp, progress, status))
+        if row.status != QuarterReport.Status.NOT_STARTED:
+            staff.append((inp, progress, status))
+    p_status, p_quarter, p_current, p_year = reading(rule, kpi, public)
+    s_status, s_quarter, s_current, s_year = reading(rule, kpi, staff)
+    standing = KpiStanding(
+        indicator_id=kpi["id"],
+        fiscal_year_id=kpi["fiscal_year_id"],
+        agency_id=kpi["agency_id"],
+        public_status=p_status,
+        public_quarter=p_quarter,
+        public_current=p_current,
+        public_year=p_year,
+        staff_status=s_status,
+        staff_quarter=s_quarter,
+        staff_current=s_current,
+        staff_year=s_year,
+    )
+    return changed, standing
+
+
+def kpi_fields(indicator: Indicator) -> dict[str, Any]:
+    """What score_kpi reads of a KPI, from a loaded Indicator."""
+    return {name: getattr(indicator, name) for name in RULE_FIELDS}
+
+
+def store(changed: list[QuarterReport], standings: list[KpiStanding]) -> None:
+    """Write what score_kpi gave: the quarters whose scores changed, the standings (upsert)."""
+    if changed:
+        QuarterReport.objects.bulk_update(changed, ["score", "progress", "score_status"], batch_size=500)
+    KpiStanding.objects.bulk_create(
+        standings,
+        update_conflicts=True,
+        unique_fields=["indicator"],
+        update_fields=STANDING_FIELDS,
+        batch_size=500,
+    )
+
+
+# Set on an audited object whose KPI the write has scored and stored itself, from rows it
+# had read (reporting.actions.changing): the receiver below leaves that KPI alone.
+STORED_ATTR = "_citykpi_scores_stored"
+
+
+def mark_stored(obj: Any) -> None:
+    setattr(obj, STORED_ATTR, True)
+
+
 def _rescore_chunk(ids: list[int]) -> None:
     kpis = list(Indicator.objects.filter(id__in=ids).values(*RULE_FIELDS))
     if not kpis:
@@ -161,46 +233,12 @@ def _rescore_chunk(ids: list[int]) -> None:
     changed: list[QuarterReport] = []
     standings: list[KpiStanding] = []
     for kpi in kpis:
-        rule = rule_of(kpi, levels.get(kpi["id"], ()))
-        limits = thresholds[kpi["fiscal_year_id"]]
-        public: list[tuple[scoring.QuarterInput, Decimal | None, str]] = []
-        staff: list[tuple[scoring.QuarterInput, Decimal | None, str]] = []
-        for row in sorted(rows.get(kpi["id"], []), key=lambda r: r.quarter):
-            inp = scoring.QuarterInput(row.quarter, row.planned_target, row.result)
-            score, progress, status = quarter_scores(rule, inp, limits)
-            if (row.score, row.progress, row.score_status) != (score, progress, status):
-                row.score, row.progress, row.score_status = score, progress, status
-                changed.append(row)
-            if row.status in PUBLISHED:
-                public.append((inp, progress, status))
-            if row.status != QuarterReport.Status.NOT_STARTED:
-                staff.append((inp, progress, status))
-        p_status, p_quarter, p_current, p_year = reading(rule, kpi, public)
-        s_status, s_quarter, s_current, s_year = reading(rule, kpi, staff)
-        standings.append(
-            KpiStanding(
-                indicator_id=kpi["id"],
-                fiscal_year_id=kpi["fiscal_year_id"],
-                agency_id=kpi["agency_id"],
-                public_status=p_status,
-                public_quarter=p_quarter,
-                public_current=p_current,
-                public_year=p_year,
-                staff_status=s_status,
-                staff_quarter=s_quarter,
-                staff_current=s_current,
-                staff_year=s_year,
-            )
+        kpi_changed, standing = score_kpi(
+            kpi, rows.get(kpi["id"], []), levels.get(kpi["id"], ()), thresholds[kpi["fiscal_year_id"]]
         )
-    if changed:
-        QuarterReport.objects.bulk_update(changed, ["score", "progress", "score_status"], batch_size=500)
-    KpiStanding.objects.bulk_create(
-        standings,
-        update_conflicts=True,
-        unique_fields=["indicator"],
-        update_fields=STANDING_FIELDS,
-        batch_size=500,
-    )
+        changed.extend(kpi_changed)
+        standings.append(standing)
+    store(changed, standings)
 
 
 def rescore_years(years: Iterable[int] | None = None) -> int:
@@ -225,7 +263,7 @@ def touched_kpis(events: list[AuditEvent], objects: list[Any] | None) -> tuple[s
     pending_quarters: list[int] = []
     for index, event in enumerate(events):
         obj = objects[index] if objects is not None else None
-        if event.object_type in UNSCORED_TYPES:
+        if event.object_type in UNSCORED_TYPES or getattr(obj, STORED_ATTR, False):
             continue
         if event.action == "demo.load":
             return kpis, None

@@ -30,7 +30,10 @@ from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, thai_date
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
-from citykpi.quality.rules import Finding, check_report_write
+from citykpi.quality import standing
+from citykpi.quality.actions import store_findings
+from citykpi.quality.rules import Finding, check_report_write, findings_for
+from citykpi.reporting import context
 from citykpi.reporting.models import Evidence, QuarterReport
 from citykpi.reporting.signals import report_changed
 
@@ -43,6 +46,10 @@ RESULT_MAX_ABS = Decimal("999999999999")
 
 # The agency may edit in these statuses (subject to the deadline, see is_open).
 EDITABLE = {Status.NOT_STARTED, Status.DRAFT, Status.RETURNED, Status.REOPENED}
+# The state changes whose block writes the quarter's assessment (citykpi.evaluation.actions.assess):
+# their findings read the assessment as the block left it, not as it was read before.
+ASSESSING = frozenset({"report.assess"})
+SCORE_FIELDS = ["score", "progress", "score_status"]
 
 
 # ---------------------------------------------------------------- helpers shared with evaluation
@@ -73,18 +80,18 @@ def is_open(report: QuarterReport, today: dt.date) -> bool:
 
 def check_scope(actor, indicator, action: str) -> None:
     """404 outside the actor's agencies, 403 for a role that may look but not act.
-    The system actor (None) may do everything."""
+    The system actor (None) may do everything. Read upwards from the KPI's agency
+    (access.may_act): the actor's memberships, cached on the user, and no query for the
+    agencies below theirs."""
     if actor is None:
         return
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("กรุณาเข้าสู่ระบบ / Log in first")
-    if not access.can_view_agency(actor, indicator.agency_id):
+    if action not in ("report", "submit", "assess"):
+        raise KeyError(action)
+    visible, allowed = access.may_act(actor, indicator.agency, action)
+    if not visible:
         raise Http404(indicator.code)
-    allowed = {
-        "report": access.can_report,
-        "submit": access.can_submit,
-        "assess": lambda user, _indicator: access.can_assess(user),
-    }[action](actor, indicator)
     if not allowed:
         raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
 
@@ -154,6 +161,8 @@ class Change:
     before: dict[str, Any]
     reason: str = ""
     after_extra: dict[str, Any] = field(default_factory=dict)
+    # The rest of the KPI, read once after the row lock (citykpi.reporting.context).
+    kpi: context.KpiRows | None = None
 
 
 @contextmanager
@@ -173,16 +182,38 @@ def changing(
     refuses (by raising: nothing is written) or changes `change.row`; then the version
     goes up, the row is saved with `fields`, the audit row `action` records the
     `audited` fields before and after, and listeners hear of it after commit. The
-    caller's object gets the saved values."""
+    caller's object gets the saved values.
+
+    What the write keeps derived from the KPI is written in the same transaction from the
+    rows the helper read once (`change.kpi`, citykpi.reporting.context): the quarters'
+    scores (in the row's own UPDATE when its score changed) and the KPI's standing
+    (quality.standing.score_kpi), and the KPI's stored findings (quality.rules.findings_for,
+    quality.actions.store_findings). On PostgreSQL a draft save is ten statements, BEGIN
+    and COMMIT included (docs/read-model.md, "The report save")."""
     with transaction.atomic():
         row = lock(report)
         check_scope(actor, row.indicator, may)
         check_version(row, version)
-        change = Change(row=row, before=snapshot(row, audited))
+        kpi = context.read(row)  # after the row lock: takes the audit chain's lock too
+        change = Change(row=row, before=snapshot(row, audited), kpi=kpi)
         yield change
         row.version += 1
         row.updated_by = user_of(actor)
-        row.save(update_fields=[*dict.fromkeys([*fields, "version", "updated_by", "updated_at"])])
+        indicator = row.indicator
+        quarters = kpi.with_row(row, assessment_changed=action in ASSESSING)
+        rescored, kpi_standing = standing.score_kpi(
+            standing.kpi_fields(indicator), quarters, kpi.levels, kpi.settings.thresholds
+        )
+        own_scores = SCORE_FIELDS if any(q is row for q in rescored) else []
+        row.save(
+            update_fields=[*dict.fromkeys([*fields, "version", "updated_by", "updated_at", *own_scores])]
+        )
+        standing.store([q for q in rescored if q is not row], [kpi_standing])
+        standing.mark_stored(row)  # the audit signal's receiver need not score the KPI again
+        store_findings(
+            indicator,
+            findings_for(indicator, quarters, limits=kpi.limits, levels=kpi.levels, nodes=kpi.nodes()),
+        )
         record(
             actor,
             action,
@@ -190,8 +221,9 @@ def changing(
             before=change.before,
             after={**snapshot(row, audited), **change.after_extra},
             reason=change.reason,
-            indicator_code=row.indicator.code,
+            indicator_code=indicator.code,
             source=source,
+            chain_locked=True,
         )
         announce(row, action.split(".", 1)[1])
     refresh_caller_copy(report, row)
@@ -267,12 +299,21 @@ def clean_result(indicator, value) -> Decimal | None:
     return result
 
 
-def quality_findings(indicator, quarter: int, result: Decimal | None) -> list[Finding]:
+def quality_findings(
+    indicator, quarter: int, result: Decimal | None, *, kpi: context.KpiRows | None = None
+) -> list[Finding]:
     """The data-quality rules' verdict on a new result. Errors block the write; warnings
-    are returned to the caller."""
+    are returned to the caller. `kpi`: the KPI's rows as the action read them (no query)."""
     if result is None:
         return []
-    findings = list(check_report_write(indicator, quarter, result))
+    if kpi is None:
+        findings = list(check_report_write(indicator, quarter, result))
+    else:
+        findings = list(
+            check_report_write(
+                indicator, quarter, result, quarters=kpi.quarters, limits=kpi.limits, levels=kpi.levels
+            )
+        )
     for finding in findings:
         if finding.severity == "error":
             raise ActionError(finding.message_th, finding.message_en, field="result", rule=finding.rule)
@@ -338,7 +379,7 @@ def save_report(
                 f"The narrative is longer than {NARRATIVE_MAX_CHARS:,} characters",
                 field="narrative",
             )
-        warnings = quality_findings(indicator, row.quarter, new_result)
+        warnings = quality_findings(indicator, row.quarter, new_result, kpi=change.kpi)
         row.result = new_result
         row.narrative = narrative
         if row.status == Status.NOT_STARTED:
