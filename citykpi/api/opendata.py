@@ -43,6 +43,7 @@ from citykpi.api.opendata_http import (
 from citykpi.cityindicators.models import CityIndicator, CityIndicatorValue
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.publicdata import documents
 from citykpi.quality.rules import findings_for
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
@@ -341,42 +342,15 @@ def _quality_findings(indicator: Indicator, quarters: list[QuarterReport]) -> li
     ]
 
 
-@router.get(
-    "/kpis/{code}",
-    response={200: s.OpenKpiDetail, 304: None, **ERRORS, **responses(404)},
-    url_name="opendata_kpi",
-    summary=d("ตัวชี้วัดหนึ่งตัวพร้อมผลรายไตรมาส", "One KPI with its quarters"),
-    description=d(
-        "ตัวชี้วัดที่เผยแพร่ พร้อมผลรายไตรมาส (เฉพาะที่เผยแพร่) ผลการประเมินล่าสุด เส้นทางยุทธศาสตร์ "
-        "โครงการ และข้อสังเกตด้านคุณภาพข้อมูล; ผู้ใช้ที่เข้าสู่ระบบและมีสิทธิ์ในหน่วยงาน "
-        "จะเห็นไตรมาสที่ยังไม่เผยแพร่ (ร่าง) พร้อมสถานะและ version ด้วย",
-        "A published KPI with its published quarters, headline assessment, strategy path, projects "
-        "and data-quality findings; a signed-in user who may see its agency also gets unpublished "
-        "quarters (drafts) with their status and version",
-    ),
-)
-def get_kpi(
-    request: HttpRequest,
-    code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
-):
+def record_from_rows(
+    request: HttpRequest, indicator: Indicator, quarters: list[QuarterReport]
+) -> dict[str, Any]:
+    """A KPI's record built from its rows with the quarters given: what a signed-in reader
+    of its agency gets (drafts too). The public gets the same record from the KPI's public
+    document (citykpi.publicdata.documents.record_of), equal to this one with the published
+    quarters (citykpi/portal/tests/test_kpi_page_document.py)."""
     from citykpi.publicdata.kpi_page import strategy_paths
 
-    indicator = (
-        Indicator.objects.select_related("agency", "unit", "fiscal_year", "dimension")
-        .filter(code=code)
-        .first()
-    )
-    user = _request_user(request)
-    insider = indicator is not None and user is not None and access.can_view_agency(user, indicator.agency_id)
-    public_ok = indicator is not None and indicator.is_published and indicator.fiscal_year.is_published
-    if indicator is None or not (public_ok or insider):
-        return not_found("ตัวชี้วัด", "KPI", code)
-    quarters_qs = (
-        QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
-    )
-    if not insider:
-        quarters_qs = quarters_qs.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
-    quarters = list(quarters_qs)
     nodes = list(indicator.strategy_nodes.select_related("plan"))
     projects = list(
         Project.objects.published().filter(indicators=indicator).select_related("agency").order_by("code")
@@ -428,6 +402,58 @@ def get_kpi(
             "quality_findings": _quality_findings(indicator, quarters),
         }
     )
+    return data
+
+
+@router.get(
+    "/kpis/{code}",
+    response={200: s.OpenKpiDetail, 304: None, **ERRORS, **responses(404)},
+    url_name="opendata_kpi",
+    summary=d("ตัวชี้วัดหนึ่งตัวพร้อมผลรายไตรมาส", "One KPI with its quarters"),
+    description=d(
+        "ตัวชี้วัดที่เผยแพร่ พร้อมผลรายไตรมาส (เฉพาะที่เผยแพร่) ผลการประเมินล่าสุด เส้นทางยุทธศาสตร์ "
+        "โครงการ และข้อสังเกตด้านคุณภาพข้อมูล; ผู้ใช้ที่เข้าสู่ระบบและมีสิทธิ์ในหน่วยงาน "
+        "จะเห็นไตรมาสที่ยังไม่เผยแพร่ (ร่าง) พร้อมสถานะและ version ด้วย",
+        "A published KPI with its published quarters, headline assessment, strategy path, projects "
+        "and data-quality findings; a signed-in user who may see its agency also gets unpublished "
+        "quarters (drafts) with their status and version",
+    ),
+)
+def get_kpi(
+    request: HttpRequest,
+    code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
+):
+    user = _request_user(request)
+    if user is None:
+        # The public: the KPI's public document, one query when it is current
+        # (citykpi.publicdata.documents; the same facts as its page).
+        body = documents.read(code)
+        if body is None:
+            return not_found("ตัวชี้วัด", "KPI", code)
+        return respond(
+            request,
+            s.OpenKpiDetail,
+            documents.record_of(body, request.build_absolute_uri),
+            last_modified=documents.last_modified(body),
+            public=True,
+            varies_by_user=True,
+        )
+    indicator = (
+        Indicator.objects.select_related("agency", "unit", "fiscal_year", "dimension")
+        .filter(code=code)
+        .first()
+    )
+    insider = indicator is not None and user is not None and access.can_view_agency(user, indicator.agency_id)
+    public_ok = indicator is not None and indicator.is_published and indicator.fiscal_year.is_published
+    if indicator is None or not (public_ok or insider):
+        return not_found("ตัวชี้วัด", "KPI", code)
+    quarters_qs = (
+        QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
+    )
+    if not insider:
+        quarters_qs = quarters_qs.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
+    quarters = list(quarters_qs)
+    data = record_from_rows(request, indicator, quarters)
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))
     return respond(
         request,
