@@ -12,8 +12,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from citykpi.accounts import actions as account_actions
+from citykpi.accounts.access import has_role
 from citykpi.accounts.forms import BilingualPasswordChangeForm, LockoutLoginForm
-from citykpi.accounts.models import ApiToken
+from citykpi.accounts.models import ApiToken, Role
 from citykpi.lib.i18n import tr
 from citykpi.lib.params import plain_int
 
@@ -25,6 +26,17 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LockoutLoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Executives land on the staff dashboard (they report nothing: the work inbox
+        would be empty); everyone else on their work (LOGIN_REDIRECT_URL). An explicit
+        ?next= still wins."""
+        user = self.request.user
+        if has_role(user, Role.EXECUTIVE) and not has_role(
+            user, Role.REPORTER, Role.HEAD, Role.EVALUATOR, Role.ADMIN
+        ):
+            return "/dashboard/staff/"
+        return super().get_default_redirect_url()
 
     def get_context_data(self, **kwargs):
         from django.conf import settings

@@ -2,9 +2,15 @@
 
 No KPI is scored here: every write stores each KPI's standing (citykpi.quality.standing),
 and a fiscal year's dashboard is a fixed number of GROUP BY queries over the KPIs joined
-to their standings, whatever the number of KPIs: by agency (the status counts are their
-sum), by evaluation dimension, by strategy node (a KPI counts once for each node it is
-linked to or under), and the ten worst KPIs with their quarters. Weighted scores are
+to their standings, whatever the number of KPIs: by agency group (its kind: departments,
+district offices...; the status counts are their sum), by evaluation dimension, by
+strategy node (a KPI counts once for each node it is linked to or under), and the ten
+worst KPIs with their quarters. Its size does not grow with the number of agencies.
+
+The drill-down pages read one group at a time: the agencies of a group, of a parent, of
+a strategy node or of a dimension with their roll-ups (one GROUP BY, ranked by the
+weighted score per agency, never per KPI), and one agency's KPIs ranked in the database
+(paginated: a page of rows and a count). Weighted scores are
 aggregated as sums (quality.scoring.WeightSums) and turned into scores by
 quality.scoring.weighted_score, the same rule as agency_score. Counts of submissions and
 findings are aggregated in the database too.
@@ -36,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
@@ -87,6 +94,8 @@ class Rollup:
 
     counts: Counter = field(default_factory=Counter)
     sums: scoring.WeightSums = field(default_factory=scoring.WeightSums)
+    # The agencies with KPIs in the group, when asked for (the overview's agency kinds).
+    agencies: int = 0
 
     @property
     def score(self) -> scoring.WeightedScore:
@@ -101,14 +110,15 @@ class Rollup:
 class Overview:
     """A fiscal year's dashboard numbers: counts and roll-ups aggregated in the database
     over the stored standings, and the few KPIs shown in detail. Its size does not grow
-    with the number of KPIs (only with agencies, nodes and dimensions)."""
+    with the number of KPIs or agencies (only with agency kinds, nodes and dimensions)."""
 
     year: int
     thresholds: scoring.Thresholds
     total: int
     statuses: Counter
-    # (code, name) -> Rollup, in code order
-    agencies: dict[tuple[str, str], Rollup]
+    # Agency kind (Agency.Kind) -> Rollup, and how many agencies of that kind have KPIs.
+    groups: dict[str, Rollup]
+    group_agencies: dict[str, int]
     # The primary plan's areas and their dimensions (depth 1 and 2), in plan order.
     nodes: list[dict[str, Any]]
     node_rollups: dict[int, Rollup]
@@ -126,9 +136,6 @@ class Overview:
     def status_counts(self) -> Counter:
         return self.statuses
 
-    def by_agency(self) -> list[tuple[str, str, Counter]]:
-        return [(code, name, rollup.counts) for (code, name), rollup in self.agencies.items()]
-
     def by_area(self) -> list[tuple[dict[str, Any], Counter]]:
         return [
             (area, self.node_rollups[area["id"]].counts)
@@ -136,10 +143,20 @@ class Overview:
             if area["id"] in self.node_rollups
         ]
 
-    def ranked_agencies(self) -> list[tuple[str, str, scoring.WeightedScore]]:
-        ranked = [(code, name, rollup.score) for (code, name), rollup in self.agencies.items()]
-        ranked = [r for r in ranked if r[2].value is not None]
-        return sorted(ranked, key=lambda r: (-r[2].value, r[0]))
+    def group_rollup(self) -> list[dict[str, Any]]:
+        """Per agency kind present this year (in Agency.Kind order): its weighted score,
+        KPIs by status and number of agencies."""
+        return [
+            {
+                "kind": kind,
+                "agencies": self.group_agencies.get(kind, 0),
+                "score": self.groups[kind].score,
+                "counts": self.groups[kind].counts,
+                "total": self.groups[kind].total,
+            }
+            for kind in Agency.Kind.values
+            if kind in self.groups
+        ]
 
     def node_rollup(self) -> list[dict[str, Any]]:
         """Per strategy area, its weighted score and KPIs by status, with its dimensions
@@ -260,20 +277,31 @@ def _sums(row: dict[str, Any]) -> scoring.WeightSums:
     )
 
 
-def _grouped(indicators, keys: list[str], status: str, current: str) -> dict[tuple, Rollup]:
-    """Roll-ups per value of `keys`: one GROUP BY (keys, status) over the stored standings."""
+def _grouped(
+    indicators, keys: list[str], status: str, current: str, *, count_agencies: bool = False
+) -> dict[tuple, Rollup]:
+    """Roll-ups per value of `keys`: one GROUP BY over the stored standings, a row per
+    group (its KPIs by status as conditional counts; no standing or "no data" is no data;
+    with count_agencies, how many agencies have KPIs in the group)."""
     status_column = f"standing__{status}"
+    scored = [code for code in scoring.STATUSES if code != scoring.NO_DATA]
+    by_status = {f"n_{code}": Count("id", filter=Q(**{status_column: code})) for code in scored}
+    if count_agencies:
+        by_status["agencies"] = Count("agency_id", distinct=True)
     out: dict[tuple, Rollup] = {}
     for row in (
         indicators.order_by()
-        .values(*keys, status_column)
-        .annotate(**_aggregates(status, current))
+        .values(*keys)
+        .annotate(**_aggregates(status, current), **by_status)
         .order_by(*keys)
     ):
-        key = tuple(row[k] for k in keys)
-        rollup = out.setdefault(key, Rollup())
-        rollup.counts[row[status_column] or scoring.NO_DATA] += row["rows"]
-        rollup.sums = rollup.sums + _sums(row)
+        rollup = Rollup(sums=_sums(row), agencies=row.get("agencies", 0))
+        for code in scored:
+            if row[f"n_{code}"]:
+                rollup.counts[code] = row[f"n_{code}"]
+        if no_data := row["rows"] - sum(row[f"n_{code}"] for code in scored):
+            rollup.counts[scoring.NO_DATA] = no_data
+        out[tuple(row[k] for k in keys)] = rollup
     return out
 
 
@@ -406,15 +434,16 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     thresholds = QualitySettings.for_year(year).thresholds
     indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
     status, current = _reading(public)
-    agencies = {
-        (code, name): rollup
-        for (code, name), rollup in _grouped(
-            indicators, ["agency__code", "agency__name_th"], status, current
+    groups = {
+        key[0]: rollup
+        for key, rollup in _grouped(
+            indicators, ["agency__kind"], status, current, count_agencies=True
         ).items()
     }
     statuses: Counter = Counter()
-    for rollup in agencies.values():
+    for rollup in groups.values():
         statuses.update(rollup.counts)
+    group_agencies = {kind: rollup.agencies for kind, rollup in groups.items()}
     nodes = list(
         StrategyNode.objects.filter(plan__is_primary=True, depth__lte=2)
         .values("id", "path", "depth", "heading_prefix", "title")
@@ -430,7 +459,8 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
         thresholds=thresholds,
         total=sum(statuses.values()),
         statuses=statuses,
-        agencies=agencies,
+        groups=groups,
+        group_agencies=group_agencies,
         nodes=nodes,
         node_rollups=_node_rollups(indicators, [n["id"] for n in nodes], status, current),
         dimensions=dimensions,
@@ -438,6 +468,144 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
         without_dimension=without.total if without else 0,
         worst=_worst(indicators, status, current),
     )
+
+
+# --- drill-down: one group of agencies, one node, one agency ------------------------------
+
+SORTS = ("best", "worst", "name", "code")
+# The KPI list of an agency: the rank of each status when sorting worst first.
+_RISK_RANK = {scoring.OFF_TRACK: 0, scoring.AT_RISK: 1, scoring.ON_TRACK: 2}
+_BEST_RANK = {scoring.ON_TRACK: 0, scoring.AT_RISK: 1, scoring.OFF_TRACK: 2}
+
+
+@dataclass
+class AgencyRollup:
+    """One agency's KPIs by status and weighted score, within what was asked for (a year,
+    and perhaps one strategy node or dimension)."""
+
+    code: str
+    name: str
+    kind: str
+    rollup: Rollup
+    score: scoring.WeightedScore = field(init=False)
+    # Its place when ranked by score, highest first (None without a score).
+    rank: int | None = None
+
+    def __post_init__(self) -> None:
+        self.score = self.rollup.score
+
+
+def kpis_under(node: StrategyNode):
+    """The ids of the KPIs linked to `node` or to a node under it (a subquery)."""
+    links = Indicator.strategy_nodes.through.objects.filter(strategynode__plan_id=node.plan_id)
+    return links.filter(
+        Q(strategynode__path=node.path) | Q(strategynode__path__startswith=f"{node.path}.")
+    ).values("indicator_id")
+
+
+def agency_rollups(
+    year: int,
+    *,
+    public: bool = True,
+    agency_ids: set[int] | None = None,
+    kind: str | None = None,
+    parent_id: int | None = None,
+    node: StrategyNode | None = None,
+    dimension_id: int | None = None,
+) -> list[AgencyRollup]:
+    """The agencies with KPIs in `year` (of one kind, under one parent, with KPIs under
+    one strategy node or in one dimension), each with its roll-up: one GROUP BY (agency,
+    status) over the stored standings. Ranked by score, highest first (see rank_agencies)."""
+    indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
+    if kind is not None:
+        indicators = indicators.filter(agency__kind=kind)
+    if parent_id is not None:
+        indicators = indicators.filter(agency__parent_id=parent_id)
+    if node is not None:
+        indicators = indicators.filter(id__in=kpis_under(node))
+    if dimension_id is not None:
+        indicators = indicators.filter(dimension_id=dimension_id)
+    status, current = _reading(public)
+    grouped = _grouped(indicators, ["agency__code", "agency__name_th", "agency__kind"], status, current)
+    rows = [AgencyRollup(code, name, kind, rollup) for (code, name, kind), rollup in grouped.items()]
+    best = sorted((r for r in rows if r.score.value is not None), key=lambda r: (-r.score.value, r.code))
+    for place, row in enumerate(best, start=1):
+        row.rank = place
+    return rank_agencies(rows, "best")
+
+
+def rank_agencies(rows: list[AgencyRollup], sort: str) -> list[AgencyRollup]:
+    """`rows` in the order `sort` asks for: "best" (highest score first, as the dashboard
+    always ranked), "worst" (lowest first), "name" or "code". Agencies without a score
+    come last when sorting by score."""
+    if sort == "name":
+        return sorted(rows, key=lambda r: (r.name, r.code))
+    if sort == "code":
+        return sorted(rows, key=lambda r: r.code)
+    sign = 1 if sort == "worst" else -1
+    return sorted(rows, key=lambda r: (r.score.value is None, sign * (r.score.value or Decimal(0)), r.code))
+
+
+def node_rollups(
+    year: int, nodes: list[int], *, public: bool = True, agency_ids: set[int] | None = None
+) -> dict[int, Rollup]:
+    """Roll-ups of a few strategy nodes (a node and its children): the overview's query."""
+    status, current = _reading(public)
+    return _node_rollups(_year_kpis(year, public=public, agency_ids=agency_ids), nodes, status, current)
+
+
+def dimension_rollups(
+    year: int, *, public: bool = True, agency_ids: set[int] | None = None, agency_id: int | None = None
+) -> dict[int | None, Rollup]:
+    """Roll-ups per evaluation dimension (None: KPIs without one), of one agency or all."""
+    indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
+    if agency_id is not None:
+        indicators = indicators.filter(agency_id=agency_id)
+    status, current = _reading(public)
+    return {key[0]: rollup for key, rollup in _grouped(indicators, ["dimension_id"], status, current).items()}
+
+
+def agency_kpis(year: int, agency_id: int, sort: str, *, public: bool = True):
+    """One agency's KPIs of `year` with their stored status and current score, ordered in
+    the database by `sort` ("worst": off track, at risk, on track, no data, lowest score
+    first; "best": the reverse; "name"; "code", the default): a queryset of dicts that a
+    Paginator cuts into pages (a count and one page of rows)."""
+    status, current = _reading(public)
+    ranks = _BEST_RANK if sort == "best" else _RISK_RANK
+    risk = Case(
+        *[When(**{f"standing__{status}": code}, then=Value(rank)) for code, rank in ranks.items()],
+        default=Value(len(ranks)),  # no data last
+        output_field=IntegerField(),
+    )
+    indicators = (
+        _year_kpis(year, public=public, agency_ids=None)
+        .filter(agency_id=agency_id)
+        .annotate(risk=risk, status=F(f"standing__{status}"), current=F(f"standing__{current}"))
+        .values("code", "name", "weight", "unit__name_th", "status", "current", "risk")
+    )
+    if sort == "worst":
+        return indicators.order_by("risk", F("current").asc(nulls_last=True), "code")
+    if sort == "best":
+        return indicators.order_by("risk", F("current").desc(nulls_last=True), "code")
+    if sort == "name":
+        return indicators.order_by("name", "code")
+    return indicators.order_by("code")
+
+
+def unbalanced_weights(
+    year: int, *, public: bool = False, agency_ids: set[int] | None = None, limit: int = 10
+) -> tuple[int, list[dict[str, Any]]]:
+    """The agencies whose KPI weights of `year` do not add up to 100 (or are not set): how
+    many, and the first `limit` by code with their KPIs, weighted KPIs and weight total.
+    Two queries, whatever the number of agencies."""
+    per_agency = (
+        _year_kpis(year, public=public, agency_ids=agency_ids)
+        .order_by()
+        .values("agency__code", "agency__name_th")
+        .annotate(rows=Count("id"), weighted=Count("weight"), weight_total=Sum("weight"))
+        .filter(Q(weighted=0) | ~Q(weight_total=scoring.HUNDRED))
+    )
+    return per_agency.count(), list(per_agency.order_by("agency__code")[:limit])
 
 
 def _deadline_end(day: dt.date) -> dt.datetime:
@@ -463,19 +631,28 @@ class TimelinessCell:
 
 
 def timeliness(
-    fiscal_year: FiscalYear, agency_ids: set[int] | None = None
+    fiscal_year: FiscalYear,
+    agency_ids: set[int] | None = None,
+    *,
+    by_kind: bool = False,
+    agency_codes: list[str] | None = None,
 ) -> list[tuple[str, str, list[TimelinessCell]]]:
-    """Per agency and quarter: KPIs, and quarters submitted on time, late (≤ 7 days), very late.
+    """Per agency (or per agency kind: by_kind, the name left empty) and quarter: KPIs,
+    and quarters submitted on time, late (≤ 7 days), very late. `agency_codes` keeps only
+    those agencies (a drill-down page's rows).
 
-    Two queries: KPIs per agency, and submissions per agency and quarter counted against
+    Two queries: KPIs per group, and submissions per group and quarter counted against
     the year's deadlines with conditional aggregates.
     """
     indicators = Indicator.objects.filter(fiscal_year=fiscal_year)
     if agency_ids is not None:
         indicators = indicators.filter(agency_id__in=agency_ids)
+    if agency_codes is not None:
+        indicators = indicators.filter(agency__code__in=agency_codes)
+    keys = ["agency__kind"] if by_kind else ["agency__code", "agency__name_th"]
     kpi_counts = {
-        (r["agency__code"], r["agency__name_th"]): r["n"]
-        for r in indicators.values("agency__code", "agency__name_th").annotate(n=Count("id"))
+        (r[keys[0]], r[keys[-1]] if not by_kind else ""): r["n"]
+        for r in indicators.order_by().values(*keys).annotate(n=Count("id"))
     }
     deadlines = {q: fiscal_year.deadline(q) for q in (1, 2, 3, 4)}
     on_time = Q()
@@ -484,10 +661,12 @@ def timeliness(
         end = _deadline_end(day)
         on_time |= Q(quarter=q, submitted_at__lt=end)
         late |= Q(quarter=q, submitted_at__gte=end, submitted_at__lt=end + dt.timedelta(days=7))
+    group = f"indicator__{keys[0]}"
     counts = {
-        (r["indicator__agency__code"], r["quarter"]): r
+        (r[group], r["quarter"]): r
         for r in QuarterReport.objects.filter(indicator__in=indicators, submitted_at__isnull=False)
-        .values("indicator__agency__code", "quarter")
+        .order_by()
+        .values(group, "quarter")
         .annotate(
             on_time=Count("id", filter=on_time),
             late=Count("id", filter=late),
@@ -495,7 +674,10 @@ def timeliness(
         )
     }
     out = []
-    for (code, name), total in sorted(kpi_counts.items()):
+    order = {kind: n for n, kind in enumerate(Agency.Kind.values)} if by_kind else {}
+    for (code, name), total in sorted(
+        kpi_counts.items(), key=lambda item: (order.get(item[0][0], 0), item[0])
+    ):
         cells = []
         for q in (1, 2, 3, 4):
             row = counts.get((code, q), {"on_time": 0, "late": 0, "submitted": 0})

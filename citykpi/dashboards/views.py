@@ -1,6 +1,19 @@
 """The public dashboard (/dashboard/: published data only) and the staff dashboard
 (/dashboard/staff/: any staff role, scoped to the agencies the user may see).
 
+The overview shows the year's totals and the top level only: agency groups (kinds),
+strategy areas with their dimensions, evaluation dimensions, the worst KPIs. Each row
+opens a drill-down page, the same under both prefixes (/dashboard/ and /dashboard/staff/):
+
+- group/<all|department|district|office|other|parent code>/: its agencies ranked;
+- agency/<code>/: the agency's totals, its dimensions and its KPIs ranked;
+- strategy/<node id>/: the node's children and the agencies with KPIs under it, ranked;
+- dimension/<number>/: the agencies ranked on their KPIs of that dimension.
+
+Every ranking is paginated (?page=, PAGE_SIZE rows) and sorted on the server
+(?sort=best|worst|name|code), so that a page is bounded in size whatever the number of
+agencies; ?all=1 lists every row for printing, up to PRINT_ALL_MAX rows.
+
 Every number links to the home page's list of the KPIs behind it
 (/?year=2566&agency=0409&status=at_risk; parameters shared with the home page: year,
 agency, node, type, level, status, q).
@@ -12,23 +25,38 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
+from citykpi.agencies.models import Agency
+from citykpi.dashboards import data
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
-from citykpi.indicators.models import FiscalYear
+from citykpi.indicators.models import EvaluationDimension, FiscalYear
 from citykpi.lib.i18n import tr
+from citykpi.lib.params import plain_int
 from citykpi.publicdata import charts
 from citykpi.publicdata.pagecache import public_page, year_or_all
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES
 from citykpi.reporting.years import working_year
+from citykpi.strategy.models import StrategyNode
 
 AT_RISK_SHOWN = 10
+PAGE_SIZE = 50
+# ?all=1 (print every row) up to this many rows, so that the page stays under 150 KB: a
+# bigger list prints page by page (the city's largest ranking, every agency, is 80 rows).
+PRINT_ALL_MAX = 300
+KIND_LABELS = {
+    Agency.Kind.DEPARTMENT: ("สำนัก", "Departments"),
+    Agency.Kind.DISTRICT: ("สำนักงานเขต", "District offices"),
+    Agency.Kind.OFFICE: ("สำนักงาน", "Offices"),
+    Agency.Kind.OTHER: ("หน่วยงานอื่น ๆ", "Other agencies"),
+}
 
 
 def kpi_list_url(year: int, **params) -> str:
@@ -53,46 +81,51 @@ def _status_label(code: str) -> str:
 
 
 def _segments(year: int, counts, **params) -> list[charts.Segment]:
+    base = kpi_list_url(year, **params)
     return [
-        charts.Segment(
-            code, _status_label(code), counts.get(code, 0), kpi_list_url(year, **params, status=code)
-        )
+        charts.Segment(code, _status_label(code), counts.get(code, 0), f"{base}&status={code}")
         for code in scoring.STATUSES
     ]
 
 
 def _status_cells(year: int, counts, **params) -> list[dict]:
-    """One linked count per status, in the order of scoring.STATUSES (table cells)."""
+    """One linked count per status, in the order of scoring.STATUSES (table cells): the
+    list's address built once (the status codes need no quoting)."""
+    base = kpi_list_url(year, **params)
     return [
-        {"code": code, "count": counts.get(code, 0), "url": kpi_list_url(year, **params, status=code)}
+        {"code": code, "count": counts.get(code, 0), "url": f"{base}&status={code}"}
         for code in scoring.STATUSES
     ]
 
 
-def agency_rows(overview: Overview) -> list[dict]:
-    """KPIs by agency with their weighted score, ranked by score (agencies without a score
-    last, by code): one compact table row each, instead of a chart eighty bars long."""
-    year = overview.year
-    scores = {code: ws for code, _name, ws in overview.ranked_agencies()}
-    by_agency = overview.by_agency()
-    top = max([sum(c.values()) for _code, _name, c in by_agency] + [1])
+def agency_rows(
+    year: int, agencies: list[data.AgencyRollup], prefix: str, *, bars: bool = True, **params
+) -> list[dict]:
+    """One compact table row per agency (a page of a ranking): its rank by weighted score,
+    its KPIs by status (each count linked to its list), a small bar (not when printing
+    every row) and a link to its drill-down page under `prefix`."""
+    top = max([a.rollup.total for a in agencies] + [1])
     rows = []
-    for code, name, counts in by_agency:
-        score = scores.get(code)
+    for a in agencies:
+        counts = a.rollup.counts
         rows.append(
             {
-                "code": code,
-                "name": name,
-                "score": score,
-                "total": sum(counts.values()),
-                "url": kpi_list_url(year, agency=code),
-                "statuses": _status_cells(year, counts, agency=code),
-                "bar": charts.mini_stacked_svg(_segments(year, counts, agency=code), f"{code} {name}", top),
+                "code": a.code,
+                "name": a.name,
+                "score": a.score if a.score.value is not None else None,
+                "weighted": a.score,
+                "rank": a.rank,
+                "total": a.rollup.total,
+                "url": kpi_list_url(year, agency=a.code, **params),
+                "drill": f"{prefix}agency/{a.code}/?year={year}",
+                "statuses": _status_cells(year, counts, agency=a.code, **params),
+                "bar": charts.mini_stacked_svg(
+                    _segments(year, counts, agency=a.code, **params), f"{a.code} {a.name}", top
+                )
+                if bars
+                else "",
             }
         )
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"].value if r["score"] else 0), r["code"]))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank if row["score"] is not None else None
     return rows
 
 
@@ -105,39 +138,47 @@ def _rollup_row(year: int, entry: dict, **params) -> dict:
     }
 
 
-def node_rows(overview: Overview) -> list[dict]:
+def node_row(year: int, node: dict, prefix: str) -> dict:
+    """A strategy node's roll-up line: its label opens its drill-down page, its numbers
+    the KPI lists."""
+    return {
+        **_rollup_row(year, node, node=node["id"]),
+        "label": f"{node['heading_prefix']} {node['title']}".strip(),
+        "drill": f"{prefix}strategy/{node['id']}/?year={year}",
+    }
+
+
+def node_rows(overview: Overview, prefix: str) -> list[dict]:
     """Strategy areas with their dimensions (x.y) one level down, each with its weighted
     score and KPIs by status, every number linked to /?year=&node=&status=."""
     year = overview.year
     return [
         {
-            **_rollup_row(year, area, node=area["id"]),
-            "label": f"{area['heading_prefix']} {area['title']}".strip(),
-            "children": [
-                {
-                    **_rollup_row(year, child, node=child["id"]),
-                    "label": f"{child['heading_prefix']} {child['title']}".strip(),
-                }
-                for child in area["children"]
-            ],
+            **node_row(year, area, prefix),
+            "children": [node_row(year, child, prefix) for child in area["children"]],
         }
         for area in overview.node_rollup()
     ]
 
 
-def dimension_context(overview: Overview) -> dict:
+def _dimension_label(row: dict) -> str:
+    return tr(
+        f"มิติที่ {row['number']} {row['name_th']}",
+        f"Dimension {row['number']} {row['name_en'] or row['name_th']}",
+    )
+
+
+def dimension_context(overview: Overview, prefix: str) -> dict:
     """Evaluation dimensions with their weighted score and KPIs by status; the counts
-    link to /?year=&dimension=<number>&status=."""
+    link to /?year=&dimension=<number>&status=, the label to the dimension's ranking."""
     year = overview.year
     rows, without = overview.dimension_rollup()
     return {
         "dimensions": [
             {
                 **_rollup_row(year, row, dimension=row["number"]),
-                "label": tr(
-                    f"มิติที่ {row['number']} {row['name_th']}",
-                    f"Dimension {row['number']} {row['name_en'] or row['name_th']}",
-                ),
+                "label": _dimension_label(row),
+                "drill": f"{prefix}dimension/{row['number']}/?year={year}",
             }
             for row in rows
         ],
@@ -145,7 +186,39 @@ def dimension_context(overview: Overview) -> dict:
     }
 
 
-def overview_context(overview: Overview) -> dict:
+def group_label(kind: str) -> str:
+    return tr(*KIND_LABELS.get(kind, (kind, kind)))
+
+
+def group_rows(overview: Overview, prefix: str) -> list[dict]:
+    """The agency groups (kinds) with their weighted score, agencies and KPIs by status,
+    each opening its ranking; the last row is every agency."""
+    year = overview.year
+    top = max([g["total"] for g in overview.group_rollup()] + [1])
+    rows = [
+        {
+            "label": group_label(g["kind"]),
+            "bar": charts.mini_stacked_svg(
+                [
+                    charts.Segment(code, _status_label(code), g["counts"].get(code, 0), "")
+                    for code in scoring.STATUSES
+                ],
+                group_label(g["kind"]),
+                top,
+            ),
+            "agencies": g["agencies"],
+            "score": g["score"],
+            "total": g["total"],
+            "drill": f"{prefix}group/{g['kind']}/?year={year}",
+            "worst": f"{prefix}group/{g['kind']}/?year={year}&sort=worst",
+            "statuses": [{"code": code, "count": g["counts"].get(code, 0)} for code in scoring.STATUSES],
+        }
+        for g in overview.group_rollup()
+    ]
+    return rows
+
+
+def overview_context(overview: Overview, prefix: str) -> dict:
     """The charts and tables shared by both dashboards."""
     year = overview.year
     counts = overview.status_counts()
@@ -162,16 +235,14 @@ def overview_context(overview: Overview) -> dict:
         [charts.Bar(r["label"], r["count"], r["url"], charts.STATUS_COLORS[r["code"]]) for r in status_rows],
         tr(f"ตัวชี้วัดตามสถานะ ปีงบประมาณ {year}", f"KPIs by status, fiscal year {year}"),
     )
-    agencies = agency_rows(overview)
     area_rows = [
         charts.StackedRow(
             f"{area['heading_prefix']} {area['title']}".strip(),
             _segments(year, c, node=area["id"]),
-            kpi_list_url(year, node=area["id"]),
+            f"{prefix}strategy/{area['id']}/?year={year}",
         )
         for area, c in overview.by_area()
     ]
-    ranked = overview.ranked_agencies()
     at_risk = []
     for kpi in overview.at_risk()[:AT_RISK_SHOWN]:
         projection = kpi.projection
@@ -187,26 +258,30 @@ def overview_context(overview: Overview) -> dict:
         )
     return {
         "year": year,
+        "prefix": prefix,
         "total": overview.total,
         "status_rows": status_rows,
         "status_chart": status_chart,
-        "agencies": agencies,
+        "groups": group_rows(overview, prefix),
+        "all_agencies": f"{prefix}group/all/?year={year}",
+        "all_agencies_worst": f"{prefix}group/all/?year={year}&sort=worst",
+        "agency_count": sum(overview.group_agencies.values()),
         "status_heads": [(code, _status_label(code)) for code in scoring.STATUSES],
-        "nodes": node_rows(overview),
-        **dimension_context(overview),
+        "nodes": node_rows(overview, prefix),
+        **dimension_context(overview, prefix),
         "area_chart": charts.stacked_bars_svg(
             area_rows, tr("ตัวชี้วัดตามด้านยุทธศาสตร์", "KPIs by strategy area"), label_width=300
         ),
-        "ranked": [
-            {"code": code, "name": name, "score": ws, "url": kpi_list_url(year, agency=code)}
-            for code, name, ws in ranked
-        ],
         "at_risk": at_risk,
         "at_risk_total": overview.at_risk_total,
         "at_risk_url": kpi_list_url(year, status=scoring.AT_RISK),
         "off_track_url": kpi_list_url(year, status=scoring.OFF_TRACK),
         "thresholds": overview.thresholds,
     }
+
+
+PUBLIC = "/dashboard/"
+STAFF = "/dashboard/staff/"
 
 
 @require_GET
@@ -216,56 +291,76 @@ def public(request: HttpRequest) -> HttpResponse:
     year = _pick_year(request, years)
     context = {"years": years, "year": year, "public": True}
     if year is not None:
-        context.update(overview_context(year_overview(year, public=True)))
+        context.update(overview_context(year_overview(year, public=True), PUBLIC))
     return render(request, "dashboards/public.html", context)
 
 
-def _heat_cells(year: int, code: str, cells, today) -> list[charts.Cell]:
+def _heat_level(cell, today) -> str:
+    """The colour of a timeliness cell (charts.HEAT_COLORS)."""
+    if cell.missing and cell.deadline < today:
+        return "missing"
+    if cell.very_late:
+        return "very_late"
+    if cell.late:
+        return "late"
+    if cell.submitted == cell.total:
+        return "on_time"
+    return "future"
+
+
+def _heat_cells(year: int, cells, today, url: str) -> list[charts.Cell]:
     out = []
     for q, cell in enumerate(cells, start=1):
         due = cell.deadline
         text = f"{cell.submitted}/{cell.total}"
-        if cell.missing and due < today:
-            level = "missing"
-        elif cell.very_late:
-            level = "very_late"
-        elif cell.late:
-            level = "late"
-        elif cell.submitted == cell.total:
-            level = "on_time"
-        else:
-            level = "future"
+        level = _heat_level(cell, today)
         title = tr(
             f"ไตรมาสที่ {q}: ส่ง {cell.submitted} จาก {cell.total} (ตรงเวลา {cell.on_time}, ช้า {cell.late}, "
             f"ช้าเกิน 7 วัน {cell.very_late}) กำหนดส่ง {due.day}/{due.month}/{due.year + 543}",
             f"Q{q}: {cell.submitted} of {cell.total} submitted ({cell.on_time} on time, {cell.late} late, "
             f"{cell.very_late} more than 7 days late), due {due.isoformat()}",
         )
-        out.append(charts.Cell(level, text, title, kpi_list_url(year, agency=code)))
+        out.append(charts.Cell(level, text, title, url))
     return out
+
+
+def _heatmap(year: int, rows, labelled) -> str:
+    """The submission timeliness of `rows` (from data.timeliness): `labelled(code, name)`
+    gives each row's label and link."""
+    today = timezone.localdate()
+    lines = []
+    for code, name, cells in rows:
+        label, url = labelled(code, name)
+        lines.append((label, _heat_cells(year, cells, today, url)))
+    return charts.heatmap_svg(
+        lines,
+        [tr(f"ไตรมาสที่ {q}", f"Q{q}") for q in (1, 2, 3, 4)],
+        tr("ความตรงเวลาในการส่งรายงาน (ส่งแล้ว/ตัวชี้วัด)", "Submission timeliness (submitted/KPIs)"),
+    )
+
+
+def _staff_scope(request: HttpRequest) -> set[int] | None:
+    if not access.is_staff_user(request.user):
+        raise PermissionDenied(tr("เฉพาะเจ้าหน้าที่", "Staff only"))
+    return access.visible_agency_ids(request.user)
 
 
 @login_required
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
-    if not access.is_staff_user(request.user):
-        raise PermissionDenied(tr("เฉพาะเจ้าหน้าที่", "Staff only"))
-    scope = access.visible_agency_ids(request.user)
+    scope = _staff_scope(request)
     fiscal_years = list(FiscalYear.objects.all())
     years = [fy.year for fy in fiscal_years]
     year = _pick_year(request, years)
     context: dict = {"years": years, "year": year, "public": False, "scoped": scope is not None}
     if year is not None:
         fiscal_year = next(fy for fy in fiscal_years if fy.year == year)
-        context.update(overview_context(year_overview(year, public=False, agency_ids=scope)))
-        today = timezone.localdate()
-        rows = timeliness(fiscal_year, scope)
-        context["heatmap"] = charts.heatmap_svg(
-            [(f"{code} {name}", _heat_cells(year, code, cells, today)) for code, name, cells in rows],
-            [tr(f"ไตรมาสที่ {q}", f"Q{q}") for q in (1, 2, 3, 4)],
-            tr("ความตรงเวลาในการส่งรายงาน (ส่งแล้ว/ตัวชี้วัด)", "Submission timeliness (submitted/KPIs)"),
+        context.update(overview_context(year_overview(year, public=False, agency_ids=scope), STAFF))
+        context["heatmap"] = _heatmap(
+            year,
+            timeliness(fiscal_year, scope, by_kind=True),
+            lambda kind, _name: (group_label(kind), f"{STAFF}group/{kind}/?year={year}"),
         )
-        context["timeliness"] = rows
         findings = finding_counts(year, scope)
         for row in findings:
             row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
@@ -285,5 +380,355 @@ def staff(request: HttpRequest) -> HttpResponse:
                 (q, reverse("printing:quarter_summary") + "?" + urlencode({"year": year, "quarter": q}))
                 for q in (1, 2, 3, 4)
             ]
-        context["weights"] = [r for r in context["ranked"] if not r["score"].weights_ok]
+        count, rows = data.unbalanced_weights(year, public=False, agency_ids=scope, limit=AT_RISK_SHOWN)
+        context["weights_count"] = count
+        context["weights"] = [
+            {**row, "url": f"{STAFF}agency/{row['agency__code']}/?year={year}"} for row in rows
+        ]
     return render(request, "dashboards/staff.html", context)
+
+
+# --- drill-down pages ----------------------------------------------------------------------
+
+
+def _sort(request: HttpRequest, default: str) -> str:
+    sort = request.GET.get("sort", "")
+    return sort if sort in data.SORTS else default
+
+
+def _listing(request: HttpRequest, rows) -> dict:
+    """A page of `rows` (a list or a queryset) as ?page= asks, or every row with ?all=1
+    when there are at most PRINT_ALL_MAX."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    wants_all = request.GET.get("all") == "1"
+    if wants_all and paginator.count <= PRINT_ALL_MAX:
+        return {"rows": list(rows), "page": None, "count": paginator.count, "printing_all": True, "first": 0}
+    page = paginator.get_page(plain_int(request.GET.get("page")) or 1)
+    return {
+        "rows": list(page.object_list),
+        "page": page,
+        "count": paginator.count,
+        "printing_all": False,
+        "too_many_to_print": wants_all,
+        "can_print_all": paginator.count <= PRINT_ALL_MAX,
+        "first": (page.number - 1) * PAGE_SIZE,
+    }
+
+
+def _sort_links(request: HttpRequest, sorts: list[tuple[str, str]], current: str) -> list[dict]:
+    params = request.GET.copy()
+    params.pop("page", None)
+    links = []
+    for code, label in sorts:
+        params["sort"] = code
+        links.append(
+            {"code": code, "label": label, "url": "?" + params.urlencode(), "current": code == current}
+        )
+    return links
+
+
+def _print_all_url(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["all"] = "1"
+    return "?" + params.urlencode()
+
+
+AGENCY_SORTS = [
+    ("best", ("คะแนนสูงสุดก่อน", "highest score first")),
+    ("worst", ("คะแนนต่ำสุดก่อน", "lowest score first")),
+    ("name", ("ชื่อ", "name")),
+    ("code", ("รหัส", "code")),
+]
+KPI_SORTS = [
+    ("code", ("รหัส", "code")),
+    ("worst", ("แย่ที่สุดก่อน", "worst first")),
+    ("best", ("ดีที่สุดก่อน", "best first")),
+    ("name", ("ชื่อ", "name")),
+]
+
+
+def _translated(sorts) -> list[tuple[str, str]]:
+    return [(code, tr(*label)) for code, label in sorts]
+
+
+class _Reading:
+    """Which dashboard a drill-down page belongs to: public (published data, cached) or
+    staff (drafts included, scoped to the user's agencies)."""
+
+    def __init__(self, request: HttpRequest, public: bool):
+        self.public = public
+        self.prefix = PUBLIC if public else STAFF
+        if public:
+            self.scope = None
+            self.fiscal_years = list(FiscalYear.objects.published())
+        else:
+            self.scope = _staff_scope(request)
+            self.fiscal_years = list(FiscalYear.objects.all())
+        years = [fy.year for fy in self.fiscal_years]
+        self.year = _pick_year(request, years)
+        if self.year is None:
+            raise Http404(tr("ยังไม่มีปีงบประมาณ", "There is no fiscal year yet"))
+
+    @property
+    def fiscal_year(self) -> FiscalYear:
+        return next(fy for fy in self.fiscal_years if fy.year == self.year)
+
+    def context(self, **extra) -> dict:
+        return {
+            "public": self.public,
+            "prefix": self.prefix,
+            "year": self.year,
+            "years": [fy.year for fy in self.fiscal_years],
+            "overview_url": f"{self.prefix}?year={self.year}",
+            "page_size": PAGE_SIZE,
+            "status_heads": [(code, _status_label(code)) for code in scoring.STATUSES],
+            **extra,
+        }
+
+
+def _ranking_page(request: HttpRequest, reading: _Reading, rollups, *, title: str, **extra) -> HttpResponse:
+    """A drill-down page whose list is agencies ranked (a group, a node, a dimension)."""
+    year = reading.year
+    sort = _sort(request, "best")
+    listing = _listing(request, data.rank_agencies(rollups, sort))
+    params = extra.pop("params", {})
+    listing["rows"] = agency_rows(
+        year, listing["rows"], reading.prefix, bars=not listing["printing_all"], **params
+    )
+    summary = data.Rollup()
+    for a in rollups:
+        summary.counts.update(a.rollup.counts)
+        summary.sums = summary.sums + a.rollup.sums
+    context = reading.context(
+        title=title,
+        listing=listing,
+        kind="agencies",
+        sorts=_sort_links(request, _translated(AGENCY_SORTS), sort),
+        print_all_url=_print_all_url(request),
+        summary={
+            "score": summary.score,
+            "total": summary.total,
+            "agencies": len(rollups),
+            "statuses": [{"code": c, "count": summary.counts.get(c, 0)} for c in scoring.STATUSES],
+        },
+        **extra,
+    )
+    if not reading.public and listing["rows"] and not listing["printing_all"]:
+        context["timeliness"] = _timeliness_rows(
+            timeliness(
+                reading.fiscal_year, reading.scope, agency_codes=[row["code"] for row in listing["rows"]]
+            ),
+            [row["code"] for row in listing["rows"]],
+        )
+        context["heat_legend"] = [(level, tr(*label)) for level, label in charts.HEAT_LABELS.items()]
+    return render(request, "dashboards/drilldown.html", context)
+
+
+def _timeliness_rows(rows, order: list[str]) -> list[dict]:
+    """The submission timeliness of a page's agencies as a compact table (a row a few
+    hundred bytes, where the overview's SVG heat map spends kilobytes), in the page's order."""
+    today = timezone.localdate()
+    by_code = {code: (name, cells) for code, name, cells in rows}
+    out = []
+    for code in order:
+        if code not in by_code:
+            continue
+        name, cells = by_code[code]
+        out.append(
+            {
+                "label": f"{code} {name}",
+                "cells": [
+                    {
+                        "level": _heat_level(cell, today),
+                        "text": f"{cell.submitted}/{cell.total}",
+                        "late": cell.late + cell.very_late,
+                    }
+                    for cell in cells
+                ],
+            }
+        )
+    return out
+
+
+def _group(request: HttpRequest, key: str, *, public: bool) -> HttpResponse:
+    reading = _Reading(request, public)
+    crumbs: list[tuple[str, str]] = []
+    if key == "all":
+        rollups = data.agency_rollups(reading.year, public=public, agency_ids=reading.scope)
+        title = tr("ทุกหน่วยงาน", "Every agency")
+    elif key in Agency.Kind.values:
+        rollups = data.agency_rollups(reading.year, public=public, agency_ids=reading.scope, kind=key)
+        title = group_label(key)
+    else:
+        parent = Agency.objects.filter(code=key).first() if plain_int(key) is not None else None
+        if parent is None or (reading.scope is not None and parent.pk not in reading.scope):
+            raise Http404(key)
+        rollups = data.agency_rollups(
+            reading.year, public=public, agency_ids=reading.scope, parent_id=parent.pk
+        )
+        title = tr(
+            f"หน่วยงานในสังกัด {parent.code} {parent.name_th}", f"Agencies under {parent.code} {parent.name_th}"
+        )
+        crumbs.append(
+            (f"{parent.code} {parent.name_th}", f"{reading.prefix}agency/{parent.code}/?year={reading.year}")
+        )
+    return _ranking_page(request, reading, rollups, title=title, crumbs=crumbs)
+
+
+def _strategy(request: HttpRequest, node_id: int, *, public: bool) -> HttpResponse:
+    reading = _Reading(request, public)
+    node = StrategyNode.objects.filter(pk=node_id).first()
+    if node is None:
+        raise Http404(node_id)
+    year = reading.year
+    family = list(
+        StrategyNode.objects.filter(plan_id=node.plan_id, parent_id=node.pk)
+        .values("id", "path", "depth", "heading_prefix", "title")
+        .order_by("sort_key")
+    )
+    # The nodes above it, by path (7 and 7.3 above 7.3.1), for the breadcrumbs.
+    parts = node.path.split(".")
+    above = StrategyNode.objects.filter(
+        plan_id=node.plan_id, path__in=[".".join(parts[:i]) for i in range(1, len(parts))]
+    ).order_by("depth")
+    crumbs = [
+        (f"{n.heading_prefix} {n.title}".strip(), f"{reading.prefix}strategy/{n.pk}/?year={year}")
+        for n in above
+    ]
+    # Its children's roll-ups (the overview's node query); its own totals are the sum of
+    # the agencies' below (a KPI belongs to one agency and counts once).
+    rollups = data.node_rollups(year, [c["id"] for c in family], public=public, agency_ids=reading.scope)
+    children = [
+        node_row(year, {**child, **_rollup_entry(rollups[child["id"]])}, reading.prefix)
+        for child in family
+        if child["id"] in rollups
+    ]
+    agencies = data.agency_rollups(year, public=public, agency_ids=reading.scope, node=node)
+    return _ranking_page(
+        request,
+        reading,
+        agencies,
+        title=f"{node.heading_prefix} {node.title}".strip(),
+        crumbs=crumbs,
+        children=children,
+        list_url=kpi_list_url(year, node=node.pk),
+        params={"node": node.pk},
+    )
+
+
+def _rollup_entry(rollup: data.Rollup) -> dict:
+    return {"score": rollup.score, "counts": rollup.counts, "total": rollup.total}
+
+
+def _dimension(request: HttpRequest, number: int, *, public: bool) -> HttpResponse:
+    reading = _Reading(request, public)
+    dimension = (
+        EvaluationDimension.objects.filter(number=number).values("id", "number", "name_th", "name_en").first()
+    )
+    if dimension is None:
+        raise Http404(number)
+    agencies = data.agency_rollups(
+        reading.year, public=public, agency_ids=reading.scope, dimension_id=dimension["id"]
+    )
+    return _ranking_page(
+        request,
+        reading,
+        agencies,
+        title=_dimension_label(dimension),
+        list_url=kpi_list_url(reading.year, dimension=number),
+        params={"dimension": number},
+    )
+
+
+def _agency(request: HttpRequest, code: str, *, public: bool) -> HttpResponse:
+    reading = _Reading(request, public)
+    agency = Agency.objects.filter(code=code).select_related("parent").first()
+    if agency is None or (reading.scope is not None and agency.pk not in reading.scope):
+        raise Http404(code)
+    year = reading.year
+    by_dimension = data.dimension_rollups(year, public=public, agency_ids=reading.scope, agency_id=agency.pk)
+    summary = data.Rollup()
+    for rollup in by_dimension.values():
+        summary.counts.update(rollup.counts)
+        summary.sums = summary.sums + rollup.sums
+    without = by_dimension.pop(None, None)
+    dimensions = [
+        {
+            **_rollup_row(
+                year, _rollup_entry(by_dimension[d["id"]]), agency=agency.code, dimension=d["number"]
+            ),
+            "label": _dimension_label(d),
+            "drill": f"{reading.prefix}dimension/{d['number']}/?year={year}",
+        }
+        for d in EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number")
+        if d["id"] in by_dimension
+    ]
+    sort = _sort(request, "code")
+    listing = _listing(request, data.agency_kpis(year, agency.pk, sort, public=public))
+    kpi_url = "/kpi/{}/" if public else "/work/kpi/{}/"
+    for row in listing["rows"]:
+        row["url"] = kpi_url.format(row["code"])
+        row["status"] = row["status"] or scoring.NO_DATA
+        row["status_label"] = _status_label(row["status"])
+    crumbs = [(group_label(agency.kind), f"{reading.prefix}group/{agency.kind}/?year={year}")]
+    if agency.parent is not None:
+        crumbs.append(
+            (
+                f"{agency.parent.code} {agency.parent.name_th}",
+                f"{reading.prefix}agency/{agency.parent.code}/?year={year}",
+            )
+        )
+    sub_agencies = Agency.objects.filter(parent_id=agency.pk).count()
+    context = reading.context(
+        title=f"{agency.code} {agency.name_th}",
+        crumbs=crumbs,
+        kind="kpis",
+        listing=listing,
+        sorts=_sort_links(request, _translated(KPI_SORTS), sort),
+        print_all_url=_print_all_url(request),
+        summary={
+            "score": summary.score,
+            "total": summary.total,
+            "statuses": [
+                {
+                    "code": c,
+                    "count": summary.counts.get(c, 0),
+                    "url": kpi_list_url(year, agency=agency.code, status=c),
+                }
+                for c in scoring.STATUSES
+            ],
+        },
+        list_url=kpi_list_url(year, agency=agency.code),
+        dimensions=dimensions,
+        without_dimension=without.total if without else 0,
+        sub_agencies=sub_agencies,
+        sub_agencies_url=f"{reading.prefix}group/{agency.code}/?year={year}" if sub_agencies else "",
+    )
+    return render(request, "dashboards/drilldown.html", context)
+
+
+def _public_view(page):
+    @require_GET
+    @public_page(year_or_all)
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return page(request, *args, public=True, **kwargs)
+
+    view.__name__ = view.__qualname__ = f"public_{page.__name__.lstrip('_')}"
+    return view
+
+
+def _staff_view(page):
+    @login_required
+    @require_GET
+    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return page(request, *args, public=False, **kwargs)
+
+    view.__name__ = view.__qualname__ = f"staff_{page.__name__.lstrip('_')}"
+    return view
+
+
+public_group, staff_group = _public_view(_group), _staff_view(_group)
+public_agency, staff_agency = _public_view(_agency), _staff_view(_agency)
+public_strategy, staff_strategy = _public_view(_strategy), _staff_view(_strategy)
+public_dimension, staff_dimension = _public_view(_dimension), _staff_view(_dimension)

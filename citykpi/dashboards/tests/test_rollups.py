@@ -83,11 +83,12 @@ def test_the_public_dashboard_shows_evaluation_dimensions_with_weighted_score_an
     html = client.get("/dashboard/?year=2566").content.decode()
     section = html.split('id="h-dim"', 1)[1].split("</section>", 1)[0]
     row = re.search(
-        r"<tr><td><a href=\"/\?year=2566&amp;dimension=1\">มิติที่ 1 ด้านประสิทธิผลตามพันธกิจ</a></td>(.*?)</tr>",
+        r"<tr><td><a href=\"/dashboard/dimension/1/\?year=2566\">มิติที่ 1 ด้านประสิทธิผลตามพันธกิจ</a></td>(.*?)</tr>",
         section,
         re.S,
     )
-    assert row, section
+    assert row, section  # the label opens the dimension's ranking of agencies
+    assert 'href="/?year=2566&amp;dimension=1">2</a>' in row.group(1)  # the KPIs in all: their list
     assert '<td class="num">80.00</td>' in row.group(1)  # 0.6 × 100 + 0.4 × 50
     assert 'href="/?year=2566&amp;dimension=1&amp;status=off_track">1</a>' in row.group(1)
     assert 'href="/?year=2566&amp;dimension=1&amp;status=on_track">1</a>' in row.group(1)
@@ -97,8 +98,9 @@ def test_the_public_dashboard_shows_evaluation_dimensions_with_weighted_score_an
 def test_the_agencies_table_ranks_by_score_and_links_each_status_count(client, grow_year, agency_a, agency_b):
     grow_year(agency_a, [25, 25])  # 50
     grow_year(agency_b, [25, 50])  # 100
-    html = client.get("/dashboard/?year=2566").content.decode()
-    section = html.split('id="h-agency"', 1)[1].split("</section>", 1)[0]
+    # The agencies' table is the overview's "every agency" drill-down now (bounded at any scale).
+    html = client.get("/dashboard/group/all/?year=2566").content.decode()
+    section = html.split('id="h-ranking"', 1)[1].split("</section>", 1)[0]
     assert section.index("5047") < section.index("0409")
     assert 'href="/?year=2566&amp;agency=0409&amp;status=off_track">1</a>' in section
     assert section.count('class="chart mini"') == 2
