@@ -17,6 +17,7 @@ from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.publicdata.search import engine as word_search
 from citykpi.quality import scoring
 from citykpi.reporting.models import QuarterReport
 from citykpi.reporting.years import working_year
@@ -54,6 +55,9 @@ class Filters:
     level: str = ""
     status: str = ""
     q: str = ""
+    # The words of `q` ready for the search index (citykpi.publicdata.search); None when
+    # `q` is empty, a KPI or agency code, or holds no word.
+    search: word_search.Prepared | None = None
     notices: list[str] = field(default_factory=list)
 
     def as_params(self) -> dict[str, Any]:
@@ -119,6 +123,9 @@ def parse(params) -> Filters:
     # A KPI code typed without a year is looked for in every year: codes are unique.
     if not year_given and KPI_CODE_RE.match(clean_digits(filters.q)):
         filters.year, filters.all_years = None, True
+    if filters.q and not is_code_query(filters.q):
+        one_year = filters.year.year if filters.year is not None and not filters.all_years else None
+        filters.search = word_search.prepare(filters.q, one_year)
 
     raw_agency = (params.get("agency") or "").strip()
     if raw_agency:
@@ -222,15 +229,38 @@ def apply(queryset: QuerySet, filters: Filters, *, skip: str = "") -> QuerySet:
         else:
             queryset = queryset.filter(has_published=False)
     if filters.q:
-        words = clean_digits(filters.q)
-        if KPI_CODE_RE.match(words) or re.fullmatch(r"\d{4}-?", words):
-            queryset = queryset.filter(code__startswith=words)
+        if is_code_query(filters.q):
+            queryset = queryset.filter(code__startswith=clean_digits(filters.q))
+        elif filters.search is not None:
+            # Words of the name (Thai or English), of the agency or district, of the
+            # published narratives: the database's full-text index over the segmented words.
+            matches = Q(pk__in=word_search.matching_ids(filters.search))
+            numbers = clean_digits(filters.q).split()[:8]
+            if all(re.fullmatch(r"[\d-]+", n) for n in numbers):
+                # Digits only ("0950", "409-09"): a piece of a KPI code too, as before.
+                code = Q()
+                for number in numbers:
+                    code &= Q(code__contains=number)
+                matches |= code
+            queryset = queryset.filter(matches)
         else:
-            for word in words.split()[:8]:
-                queryset = queryset.filter(
-                    Q(name__icontains=word) | Q(name_en__icontains=word) | Q(code__icontains=word)
-                )
+            queryset = queryset.none()  # nothing but punctuation: no word to look for
     return queryset
+
+
+def is_code_query(q: str) -> bool:
+    """A KPI code (0409-0950), or an agency code and its dash (0409, 0409-)."""
+    words = clean_digits(q)
+    return bool(KPI_CODE_RE.match(words) or re.fullmatch(r"\d{4}-?", words))
+
+
+def ordered(queryset: QuerySet, filters: Filters) -> QuerySet:
+    """The finder's order: the best match first when words were searched, then by code."""
+    if filters.search is not None and not is_code_query(filters.q):
+        return queryset.annotate(search_rank=word_search.rank(filters.search)).order_by(
+            "-search_rank", "code"
+        )
+    return queryset.order_by("code")
 
 
 def with_status_flags(queryset: QuerySet) -> QuerySet:

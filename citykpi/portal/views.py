@@ -82,7 +82,7 @@ def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
 def home(request: HttpRequest) -> HttpResponse:
     filters = finder.parse(request.GET)
     base = public_indicators()
-    matching = finder.apply(base, filters).order_by("code")
+    matching = finder.ordered(finder.apply(base, filters), filters)  # best match first for words
     export_format = request.GET.get("export")
     if export_format in ("xlsx", "csv"):
         from citykpi.exchange.export import export_response

@@ -363,8 +363,9 @@ def test_the_queries_per_new_page_stay_few(tmp_path, django_assert_max_num_queri
     import_paths([tmp_path / "p0.txt"], fiscal_year=2564)  # the agency, unit, plan and strategy tree
     (tmp_path / "p0.txt").unlink()
     # Per page: 12 for its rows, audit and provenance; 5 for its stored scores
-    # (citykpi.quality.standing) and 2 for the public data versions (citykpi.publicdata).
-    with django_assert_max_num_queries(19 * (12 + 5 + 2) + 20):
+    # (citykpi.quality.standing), 2 for the public data versions (citykpi.publicdata) and 2
+    # for its search entry (citykpi.publicdata.search).
+    with django_assert_max_num_queries(19 * (12 + 5 + 2 + 2) + 20):
         report = import_paths([tmp_path], fiscal_year=2564)
     assert report.created == 19 and not report.failed_files
 
