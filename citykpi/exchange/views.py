@@ -74,6 +74,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "current_quarter": fiscal.quarter_of(request_today()),
             "quarters": (1, 2, 3, 4),
             "is_citywide": access.is_citywide_viewer(request.user),
+            "may_set_up": access.is_admin(request.user),
         },
     )
 

@@ -208,3 +208,10 @@ def test_the_administrators_home_page_reads_the_checklist_in_a_bounded_number_of
         make_indicator(agency, weight=Decimal("100"))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/work/").status_code == 200
+
+
+def test_the_exchange_page_links_the_setup_workbook_for_administrators_only(client, admin_user, evaluator):
+    client.force_login(admin_user)
+    assert "/exchange/setup/" in client.get("/exchange/").content.decode()
+    client.force_login(evaluator)
+    assert "/exchange/setup/" not in client.get("/exchange/").content.decode()
