@@ -247,6 +247,18 @@ AXES_RESET_ON_SUCCESS = True  # a good password clears the pair's count
 AXES_DISABLE_ACCESS_LOG = True  # failures only; successful sign-ins are not logged by axes
 AXES_HTTP_RESPONSE_CODE = 429
 
+# Sign-in with the organisation's directory (LDAP / Active Directory, django-auth-ldap;
+# docs/setup.md "Sign-in with the directory"): on only when LDAP_SERVER_URI is set. Then
+# LDAP_USER_DN_TEMPLATE or LDAP_USER_SEARCH_BASE (+ LDAP_USER_FILTER), LDAP_GROUP_SEARCH_BASE,
+# LDAP_GROUP_TYPE, LDAP_BIND_DN / LDAP_BIND_PASSWORD, LDAP_START_TLS, LDAP_CA_FILE,
+# LDAP_TIMEOUT_SECONDS; LDAP_LOCAL_ACCOUNTS=0 turns local passwords off but superusers'
+# (LDAP_LOCAL_SUPERUSERS=0: theirs too). Groups give roles through the admin's mapping table.
+AUTH_LDAP_SERVER_URI = os.environ.get("LDAP_SERVER_URI", "").strip()
+if AUTH_LDAP_SERVER_URI:
+    from citykpi.accounts.directory import settings_from
+
+    globals().update(settings_from(os.environ, backends=AUTHENTICATION_BACKENDS))
+
 # Content-Security-Policy (django-csp 4, docs/security.md section 11): nothing inline, nothing
 # from another origin. Templates carry no <script> or style="" of their own; charts are SVG
 # with presentation attributes.

@@ -9,8 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from citykpi.accounts.models import ApiToken
-from citykpi.audit.log import record
+from citykpi.accounts.directory import normal_dn
+from citykpi.accounts.models import ApiToken, DirectoryGroupMapping, Membership, MembershipSource
+from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import PermissionDenied
 
 TOKEN_BYTES = 32
@@ -132,3 +133,121 @@ def lift_lockouts(actor: Any, attempts: Any, *, source: str = "admin") -> int:
             record(actor, "lockout.lift", row, before=before, after={}, source=source)
         AccessAttempt.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return len(rows)
+
+
+# The directory (LDAP / Active Directory, citykpi.accounts.ldap): its groups give roles
+# through the mapping table; its sign-ins keep the account's name and e-mail current.
+
+DIRECTORY_USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+
+
+def record_directory_account(user: Any, *, before: dict[str, Any] | None) -> None:
+    """Audit what a directory sign-in wrote to the account: `user.create` for a new one
+    (before is None), `user.update` when the directory changed its name or e-mail. The
+    actor is the system (source "directory"): the directory, not the user, said so."""
+    after = snapshot(user, DIRECTORY_USER_FIELDS)
+    if before == after:
+        return
+    with transaction.atomic():
+        record(
+            None,
+            "user.create" if before is None else "user.update",
+            user,
+            before=before or {},
+            after=after,
+            source="directory",
+        )
+
+
+def apply_directory_groups(user: Any, group_dns: Any) -> dict[str, list[Any]]:
+    """Make the user's directory memberships those the mapping table gives their groups.
+
+    Called at each directory sign-in, once the directory has accepted the password, with the
+    DNs of the user's groups as the directory answered them; the directory's word is the
+    permission. Grants a membership (source "directory") for each mapped (role, agency) the
+    user does not hold yet, and revokes the directory memberships no group gives any more.
+    A membership an administrator set (source "manual") is never revoked here, and one that
+    already gives the same role in the same agency is left as it is. Each change is one audit
+    row (`role.directory_grant`, `role.directory_revoke`, actor: the system, with the groups).
+    Returns {"granted": [...], "revoked": [...]}."""
+    groups = sorted({normal_dn(dn) for dn in group_dns})
+    with transaction.atomic():
+        wanted: dict[tuple[str, int | None], list[str]] = {}
+        for mapping in DirectoryGroupMapping.objects.filter(group_dn__in=groups):
+            wanted.setdefault((mapping.role, mapping.agency_id), []).append(mapping.group_dn)
+        held = list(Membership.objects.select_for_update().filter(user=user).order_by("pk"))
+        held_keys = {(row.role, row.agency_id) for row in held}
+        granted = []
+        for (role, agency_id), given_by in sorted(
+            wanted.items(), key=lambda item: (item[0][0], item[0][1] or 0)
+        ):
+            if (role, agency_id) in held_keys:
+                continue
+            row = Membership.objects.create(
+                user=user, role=role, agency_id=agency_id, source=MembershipSource.DIRECTORY
+            )
+            record(
+                None,
+                "role.directory_grant",
+                row,
+                after={**snapshot(row, MEMBERSHIP_FIELDS), "groups": given_by},
+                source="directory",
+            )
+            granted.append(row)
+        revoked = []
+        for row in held:
+            if row.source != MembershipSource.DIRECTORY or (row.role, row.agency_id) in wanted:
+                continue
+            record(
+                None,
+                "role.directory_revoke",
+                row,
+                before=snapshot(row, MEMBERSHIP_FIELDS),
+                after={"groups": groups},
+                source="directory",
+            )
+            row.delete()
+            revoked.append(row)
+    return {"granted": granted, "revoked": revoked}
+
+
+MAPPING_FIELDS = ["group_dn", "role", "agency"]
+
+
+def save_group_mapping(actor: Any, mapping: Any, *, source: str = "admin") -> Any:
+    """Save a new or changed row of the directory group mapping table, audited. It takes
+    effect at each member's next directory sign-in."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before: dict[str, Any] = {}
+        if mapping.pk:
+            before = snapshot(
+                DirectoryGroupMapping.objects.select_for_update().get(pk=mapping.pk), MAPPING_FIELDS
+            )
+        mapping.group_dn = normal_dn(mapping.group_dn)
+        mapping.save()
+        record(
+            actor,
+            "directory_mapping.change" if before else "directory_mapping.create",
+            mapping,
+            before=before,
+            after=snapshot(mapping, MAPPING_FIELDS),
+            source=source,
+        )
+    return mapping
+
+
+def delete_group_mapping(actor: Any, mapping: Any, *, source: str = "admin") -> None:
+    """Delete a row of the directory group mapping table, audited. The memberships it gave
+    are revoked at each member's next directory sign-in."""
+    _require_admin(actor)
+    with transaction.atomic():
+        record(
+            actor,
+            "directory_mapping.delete",
+            mapping,
+            before=snapshot(mapping, MAPPING_FIELDS),
+            after={},
+            source=source,
+        )
+        mapping.delete()

@@ -1,20 +1,26 @@
-"""Memberships, API tokens (revoke only; the hash is all we have) and sign-in lockouts
-(see and lift; django-axes' attempts, lifted through an audited action) in the admin."""
+"""Memberships, the directory's group mapping table, API tokens (revoke only; the hash is all
+we have) and sign-in lockouts (see and lift; django-axes' attempts, lifted through an audited
+action) in the admin."""
 
 from __future__ import annotations
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin, messages
 
 from citykpi.accounts import actions as account_actions
-from citykpi.accounts.models import ApiToken, Membership
+from citykpi.accounts.directory import is_dn, normal_dn
+from citykpi.accounts.models import CITYWIDE_ROLES, ApiToken, DirectoryGroupMapping, Membership, Role
+from citykpi.lib.i18n import both
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "agency", "is_demo")
-    list_filter = ("role", "is_demo")
+    list_display = ("user", "role", "agency", "source", "is_demo")
+    list_filter = ("role", "source", "is_demo")
+    # Set by the directory at sign-in (apply_directory_groups); an administrator's rows are manual.
+    readonly_fields = ("source",)
     search_fields = ("user__username", "agency__code", "agency__name_th")
     autocomplete_fields = ()
 
@@ -28,6 +34,53 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for membership in queryset:
             account_actions.revoke_role(request.user, membership)
+
+
+class DirectoryGroupMappingForm(forms.ModelForm):
+    class Meta:
+        model = DirectoryGroupMapping
+        fields = ["group_dn", "role", "agency"]
+
+    def clean_group_dn(self) -> str:
+        value = self.cleaned_data["group_dn"]
+        if not is_dn(value):
+            raise forms.ValidationError(
+                both(
+                    "ไม่ใช่ DN ของกลุ่ม (เช่น cn=...,ou=groups,dc=...)",
+                    "Not a group DN (e.g. cn=...,ou=groups,dc=...)",
+                )
+            )
+        return normal_dn(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        role, agency = cleaned.get("role"), cleaned.get("agency")
+        if role in (Role.REPORTER, Role.HEAD) and agency is None:
+            self.add_error("agency", both("บทบาทนี้ต้องระบุหน่วยงาน", "This role needs an agency"))
+        if role in CITYWIDE_ROLES and agency is not None:
+            self.add_error("agency", both("บทบาทระดับเมืองไม่ระบุหน่วยงาน", "A city-wide role has no agency"))
+        return cleaned
+
+
+@admin.register(DirectoryGroupMapping)
+class DirectoryGroupMappingAdmin(admin.ModelAdmin):
+    """Which directory group gives which role where; applied at each member's next directory
+    sign-in. Saved and deleted through the audited accounts actions."""
+
+    form = DirectoryGroupMappingForm
+    list_display = ("group_dn", "role", "agency")
+    list_filter = ("role",)
+    search_fields = ("group_dn", "agency__code", "agency__name_th")
+
+    def save_model(self, request, obj, form, change) -> None:
+        account_actions.save_group_mapping(request.user, obj)
+
+    def delete_model(self, request, obj) -> None:
+        account_actions.delete_group_mapping(request.user, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for mapping in queryset:
+            account_actions.delete_group_mapping(request.user, mapping)
 
 
 @admin.register(ApiToken)

@@ -21,6 +21,11 @@ class Role(models.TextChoices):
 CITYWIDE_ROLES = {Role.EVALUATOR, Role.EXECUTIVE, Role.ADMIN}
 
 
+class MembershipSource(models.TextChoices):
+    MANUAL = "manual", "กำหนดโดยผู้ดูแลระบบ / Set by an administrator"
+    DIRECTORY = "directory", "จากกลุ่มในไดเรกทอรี / From a directory group"
+
+
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -28,6 +33,11 @@ class Membership(models.Model):
         "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
     )
     is_demo = models.BooleanField(default=False, help_text="Created by `citykpi demo`.")
+    # Who manages the row: an administrator (manual) or the directory's groups at each sign-in
+    # (accounts.actions.apply_directory_groups grants and revokes only its own rows).
+    source = models.CharField(
+        max_length=10, choices=MembershipSource.choices, default=MembershipSource.MANUAL
+    )
 
     class Meta:
         constraints = [
@@ -75,3 +85,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class DirectoryGroupMapping(models.Model):
+    """A directory (LDAP / Active Directory) group whose members hold a role, in an agency or
+    city-wide. Applied at each directory sign-in (citykpi.accounts.ldap); edited in the admin."""
+
+    # Stored normalised (citykpi.accounts.directory.normal_dn): attribute names and values in
+    # lower case, no spaces around separators, so "CN=X, OU=Groups" matches "cn=x,ou=groups".
+    group_dn = models.CharField(
+        max_length=500,
+        help_text="DN ของกลุ่ม / The group's DN, e.g. cn=district-0409-reporters,ou=groups,dc=bma,dc=go,dc=th",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="directory_group_mappings",
+        help_text="ว่างไว้สำหรับบทบาทระดับเมือง / Empty for the city-wide roles (evaluator, executive, admin)",
+    )
+
+    class Meta:
+        ordering = ["group_dn", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["group_dn", "role", "agency"], name="directory_mapping_unique"),
+            models.UniqueConstraint(
+                fields=["group_dn", "role"],
+                condition=Q(agency__isnull=True),
+                name="directory_mapping_unique_citywide",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["reporter", "head"], agency__isnull=False)
+                | Q(role__in=["evaluator", "executive", "admin"], agency__isnull=True),
+                name="directory_mapping_role_fits_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_dn} → {self.role} {self.agency or '*'}"

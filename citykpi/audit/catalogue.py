@@ -80,6 +80,15 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "role.change": ("เปลี่ยนบทบาท", "Changed a role"),
     "role.revoke": ("ถอนบทบาท", "Revoked a role"),
     "lockout.lift": ("ปลดล็อกการเข้าสู่ระบบ", "Lifted a sign-in lockout"),
+    # sign-in with the directory (citykpi.accounts.ldap)
+    "role.directory_grant": ("ให้บทบาทตามกลุ่มในไดเรกทอรี", "Granted a role from a directory group"),
+    "role.directory_revoke": (
+        "ถอนบทบาทที่กลุ่มในไดเรกทอรีไม่ให้แล้ว",
+        "Revoked a role no directory group gives any more",
+    ),
+    "directory_mapping.create": ("เพิ่มการจับคู่กลุ่มในไดเรกทอรีกับบทบาท", "Mapped a directory group to a role"),
+    "directory_mapping.change": ("แก้ไขการจับคู่กลุ่มในไดเรกทอรีกับบทบาท", "Changed a directory group's role"),
+    "directory_mapping.delete": ("ลบการจับคู่กลุ่มในไดเรกทอรีกับบทบาท", "Removed a directory group's role"),
     # the public search's synonym list (citykpi.publicdata.search)
     "synonym.save": ("บันทึกคำพ้องในการค้นหา", "Saved a search synonym"),
     "synonym.delete": ("ลบคำพ้องในการค้นหา", "Deleted a search synonym"),
