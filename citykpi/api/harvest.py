@@ -9,7 +9,7 @@ to a CSV appears in the schema; what each column means, its type, unit and const
 are described here, and the suite checks that every column is described and that
 `frictionless validate` passes on the bytes the server sends.
 
-How the CSV writer (citykpi.api.opendata_http.csv_body) writes a cell decides the types:
+How the CSV writer (citykpi.api.opendata.http.csv_body) writes a cell decides the types:
 UTF-8 with a byte-order mark (encoding utf-8-sig), CRLF line ends, an empty cell for a
 missing value, integers without a decimal point, other numbers as Python writes a float
 ("82.5"), lists joined with "; ", text that could start a spreadsheet formula with a

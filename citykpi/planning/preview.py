@@ -11,11 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.params import plain_int
 from citykpi.planning import actions
 from citykpi.reporting.models import QuarterReport
-
-QUARTERS = (1, 2, 3, 4)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 
 from citykpi.audit.log import _jsonable
 from citykpi.indicators.models import Indicator
+from citykpi.planning.models import DefinitionVersion
 
 # The fields of an Indicator that make up its definition (what approval freezes).
 DEFINITION_FIELDS = [
@@ -111,8 +112,6 @@ def definition_at(indicator: Indicator, version: int) -> dict[str, Any]:
     (data loaded before setups were approved), the oldest snapshot that exists, else
     the live definition. The result carries "version" and "frozen" (bool).
     """
-    from citykpi.planning.models import DefinitionVersion
-
     stored = {dv.version: dv.snapshot for dv in DefinitionVersion.objects.filter(indicator=indicator)}
     if version in stored:
         return {**stored[version], "version": version, "frozen": True}
@@ -121,3 +120,12 @@ def definition_at(indicator: Indicator, version: int) -> dict[str, Any]:
     older = [v for v in stored if v <= version]
     chosen = max(older) if older else min(stored)
     return {**stored[chosen], "version": chosen, "frozen": True}
+
+
+def bump_definition(indicator: Indicator) -> bool:
+    """After a reopen, the first change to an approved definition starts a new version;
+    reports made under the approved one keep pointing at its snapshot."""
+    if DefinitionVersion.objects.filter(indicator=indicator, version=indicator.definition_version).exists():
+        indicator.definition_version += 1
+        return True
+    return False

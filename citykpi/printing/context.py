@@ -75,19 +75,13 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
     return sections
 
 
-STATUS_LABELS = {
-    "submitted": ("ส่งแล้ว", "Submitted"),
-    "assessed": ("ประเมินแล้ว", "Assessed"),
-    "reopened": ("เปิดให้แก้ไข", "Reopened"),
-    "returned": ("ส่งกลับแก้ไข", "Returned"),
-    "draft": ("ร่าง", "Draft"),
-    "not_started": ("ยังไม่รายงาน", "Not started"),
-    "": ("ยังไม่รายงาน", "Not reported"),
-}
-
-
 def status_label(status: str) -> str:
-    return tr(*STATUS_LABELS.get(status, (status, status)))
+    """A quarter's status in the reader's language, from the labels of QuarterReport.Status;
+    a KPI without a published quarter ("") is not reported."""
+    if not status:
+        return tr("ยังไม่รายงาน", "Not reported")
+    thai, _, english = str(dict(QuarterReport.Status.choices).get(status, status)).partition(" / ")
+    return tr(thai, english or thai)
 
 
 def agency_report_context(agency, year: int) -> dict[str, Any]:

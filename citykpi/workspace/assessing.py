@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +38,7 @@ from citykpi.quality.evaluate import rule_for, score_indicator
 from citykpi.quality.rules import Limits, findings_for
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.workspace.quarters import existing_or_blank
 
 Status = QuarterReport.Status
 PAGE_SIZE = 50
@@ -157,23 +158,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- the assessment page
 
 
-def _existing_or_blank(indicator: Indicator, quarter: int) -> QuarterReport:
-    """A GET never writes: a quarter without a row is shown as an unsaved blank one."""
-    if quarter not in QUARTERS:
-        raise Http404("quarter")
-    report = (
-        QuarterReport.objects.filter(indicator=indicator, quarter=quarter)
-        .select_related("updated_by", "submitted_by", "assessment")
-        .first()
-    )
-    if report is None:
-        report = QuarterReport(
-            indicator=indicator, quarter=quarter, definition_version=indicator.definition_version
-        )
-    report.indicator = indicator
-    return report
-
-
 def _four_quarters(indicator: Indicator) -> list[QuarterReport]:
     rows = {
         r.quarter: r for r in QuarterReport.objects.filter(indicator=indicator).select_related("assessment")
@@ -266,7 +250,7 @@ def _finish(
 @require_http_methods(["GET", "POST"])
 def assess(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
     indicator = access.indicator_for(request.user, code, action="assess")
-    report = _existing_or_blank(indicator, quarter)
+    report = existing_or_blank(indicator, quarter)
     names = component_names(report)
     source = request.POST if request.method == "POST" else request.GET
     params = queue_params(source.get("next"))
@@ -321,7 +305,7 @@ def assess(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
             )
         except ActionError as exc:
             context.update(error=exc, field_errors={exc.field: exc.message} if exc.field else {})
-        report = _existing_or_blank(indicator, quarter)
+        report = existing_or_blank(indicator, quarter)
     assessment = _assessment_of(report)
     review = kpi_review(indicator, quarter)
     posted = context["posted"]

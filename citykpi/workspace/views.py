@@ -37,6 +37,7 @@ from citykpi.lib.params import plain_int
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.evidence import download_name
 from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.workspace.quarters import existing_or_blank
 
 Status = QuarterReport.Status
 SUBMITTABLE = (Status.DRAFT, Status.RETURNED, Status.REOPENED)
@@ -45,23 +46,6 @@ HISTORY_LIMIT = 200
 
 def _today(request: HttpRequest) -> dt.date:
     return timezone.localdate()
-
-
-def _existing_or_blank(indicator: Indicator, quarter: int) -> QuarterReport:
-    """A GET never writes: a quarter without a row is shown as an unsaved blank one."""
-    if quarter not in QUARTERS:
-        raise Http404("quarter")
-    report = (
-        QuarterReport.objects.filter(indicator=indicator, quarter=quarter)
-        .select_related("updated_by", "submitted_by", "assessment")
-        .first()
-    )
-    if report is None:
-        report = QuarterReport(
-            indicator=indicator, quarter=quarter, definition_version=indicator.definition_version
-        )
-    report.indicator = indicator
-    return report
 
 
 # ---------------------------------------------------------------- inbox
@@ -294,7 +278,7 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
     if request.method == "POST" and not access.can_report(request.user, indicator):
         raise PermissionDenied(tr("บทบาทของคุณดูได้อย่างเดียว", "Your role may only look"))
     today = _today(request)
-    report = _existing_or_blank(indicator, quarter)
+    report = existing_or_blank(indicator, quarter)
     context: dict = {}
     if request.method == "POST":
         report = reporting.get_quarter(indicator, quarter)
@@ -338,7 +322,7 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
                     context["status"] = 403
                 if request.FILES.getlist("evidence"):
                     context["files_not_kept"] = True
-                report = _existing_or_blank(indicator, quarter)
+                report = existing_or_blank(indicator, quarter)
                 context.update(_error_context(exc), posted=posted)
                 if isinstance(exc, ConflictError):
                     context["conflict"] = exc.current

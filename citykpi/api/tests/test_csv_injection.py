@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from citykpi.api.opendata_http import csv_body
+from citykpi.api.opendata.http import csv_body
 from citykpi.lib.spreadsheet import is_dangerous
 
 pytestmark = pytest.mark.django_db

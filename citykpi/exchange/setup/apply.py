@@ -16,7 +16,7 @@ data-quality findings are refreshed at the end, as the other importers do.
 Why not the planning and accounts actions row by row: they act for one person at a time
 (the evaluator for KPIs and templates, a superuser for roles) on one row at a time, while
 a setup workbook is the system's or an administrator's bulk write of a whole city; the
-rules they share are reused (planning.rules._bump_definition, the audit action names and
+rules they share are reused (planning.versions.bump_definition, the audit action names and
 the membership snapshot of accounts.actions).
 """
 
@@ -37,7 +37,7 @@ from citykpi.audit.log import build, bulk_record, record, snapshot
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel, Unit
 from citykpi.planning.models import KpiTemplate, Setup
-from citykpi.planning.rules import _bump_definition
+from citykpi.planning.versions import bump_definition
 from citykpi.quality.actions import refresh_indicators
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
@@ -452,7 +452,7 @@ class Writer:
             fields = {c.field for c in item.changes}
             for name, value in self._kpi_values(wanted).items():
                 setattr(indicator, name, value)
-            _bump_definition(indicator)
+            bump_definition(indicator)
             indicator.plan_version += 1
             indicator.save()
             if "strategy" in fields:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from citykpi.accounts.models import Membership, Role
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
-from citykpi.planning.actions import year_readiness
+from citykpi.planning.publishing import year_readiness
 from citykpi.strategy.models import StrategyNode
 
 SHOWN = 8  # codes listed in a step's detail before "and N more"

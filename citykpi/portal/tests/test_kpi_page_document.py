@@ -88,7 +88,7 @@ def test_the_open_data_record_made_from_the_document_is_the_record_made_from_the
     from django.test import RequestFactory
     from ninja.responses import NinjaJSONEncoder
 
-    from citykpi.api import opendata
+    from citykpi.api.opendata import kpis as opendata
     from citykpi.reporting.models import QuarterReport
 
     served = client.get(f"/api/v1/kpis/{any_kpi.code}").json()

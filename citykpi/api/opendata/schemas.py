@@ -11,7 +11,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from citykpi.api.opendata_http import d
+from citykpi.api.opendata.http import d
 
 
 def node_dict(node) -> dict[str, Any]:

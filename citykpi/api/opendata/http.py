@@ -1,7 +1,7 @@
 """HTTP plumbing of the open-data endpoints: JSON or CSV bodies, ETag / 304, caching and
 cross-origin headers, pagination links, bilingual error bodies.
 
-The endpoints in citykpi.api.opendata build plain data; `respond(...)` validates it
+The endpoints in citykpi.api.opendata.* build plain data; `respond(...)` validates it
 against the endpoint's response schema (so the JSON always matches the published
 OpenAPI document), serialises it, and adds the headers every public read carries.
 """
