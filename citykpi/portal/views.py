@@ -31,6 +31,7 @@ from citykpi.publicdata.kpi_page import (
     latest_result,
     public_indicators,
     published_quarters_prefetch,
+    standing_of,
     strategy_paths,
 )
 from citykpi.publicdata.pagecache import all_public, one_agency, one_kpi, public_page, year_or_all
@@ -66,11 +67,13 @@ def _clean_code(code: str) -> str:
 
 
 def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
-    """Attach the headline and latest result computed from the prefetched quarters."""
+    """Attach the headline and latest result computed from the prefetched quarters, and
+    the stored standing (whether the KPI is on track; `standing` is selected with it)."""
     for indicator in indicators:
         quarters = getattr(indicator, "public_quarters", [])
         indicator.public_headline = headline(quarters)
         indicator.public_latest = latest_result(quarters)
+        indicator.public_standing = standing_of(indicator)
     return indicators
 
 

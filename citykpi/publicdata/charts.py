@@ -1,7 +1,8 @@
 """Server-side SVG charts: the same chart on screen, in print and in PDFs.
 
 Every function returns a complete ``<svg>`` string: a fixed viewBox (it scales with the
-page and prints at any size), ``role="img"`` with an ``aria-label`` and a ``<title>``,
+page and prints at any size), ``role="img"`` (``role="group"`` when it holds links) with an
+``aria-label`` and a ``<title>``,
 Thai labels first (English when the page is in English), no JavaScript, no external
 fonts or files. Numbers a user may follow are ``<a href>`` links inside the SVG, which
 browsers follow without JavaScript. No ``style`` attribute either: the
@@ -174,8 +175,7 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
         f'stroke="{PLAN_COLOR}" stroke-width="2"/>'
     )
     parts.append(f'<text x="{left + 188}" y="{ly}">{_e(plan_label)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _close(parts)
 
 
 @dataclass
@@ -187,6 +187,18 @@ class Bar:
     href: str = ""
     color: str = RESULT_COLOR
     note: str = ""
+
+
+def _close(parts: list[str]) -> str:
+    """The finished SVG. A chart whose numbers are links is a group of links
+    (``role="group"``), not an image: an image's content is hidden from assistive
+    technology, so links inside it would be interactive controls nested in a control
+    (WCAG 4.1.2; axe-core's nested-interactive)."""
+    parts.append("</svg>")
+    svg = "".join(parts)
+    if "<a href" in svg:
+        svg = svg.replace('role="img"', 'role="group"', 1)
+    return svg
 
 
 def _link(href: str, inner: str, label: str = "") -> str:
@@ -222,8 +234,7 @@ def status_bars_svg(bars: Sequence[Bar], title: str) -> str:
             f'<text x="{x + slot / 2:.1f}" y="{base + 20}" text-anchor="middle">{_e(_short(bar.label, 22))}</text>'
         )
     parts.append(f'<line x1="{left}" x2="{width - left}" y1="{base}" y2="{base}" stroke="#333"/>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _close(parts)
 
 
 @dataclass
@@ -277,8 +288,9 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
         parts.append(
             _link(
                 row.href,
-                f'<text x="8" y="{y + 18}"><title>{_e(row.label)}</title>{_e(label)}</text>',
-                row.label,
+                # Named by its <title> (the full label, also the tooltip), not by an
+                # aria-label that the shortened visible text would not match (WCAG 2.5.3).
+                f'<title>{_e(row.label)}</title><text x="8" y="{y + 18}">{_e(label)}</text>',
             )
         )
         x = float(label_width)
@@ -296,8 +308,7 @@ def stacked_bars_svg(rows: Sequence[StackedRow], title: str, label_width: int = 
             parts.append(_link(s.href, inner, f"{row.label}: {s.label} {s.count}"))
             x += w
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 19}" fill="#333">{row.total}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return _close(parts)
 
 
 def ranked_bars_svg(
@@ -319,13 +330,13 @@ def ranked_bars_svg(
         value = Decimal(bar.value) if bar.value is not None else None
         w = float(max(min(value, maximum), Decimal(0)) / maximum) * plot_w if value is not None else 0
         inner = (
-            f'<text x="8" y="{y + 17}"><title>{_e(bar.label)}</title>{_e(label)}</text>'
+            f'<title>{_e(f"{i + 1}. {bar.label}: {_num(value)}")}</title><text x="8" y="{y + 17}">{_e(label)}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row_h - 8}" fill="{_e(bar.color)}"/>'
             f'<text x="{label_width + w + 6:.1f}" y="{y + 17}" font-weight="bold">{_e(_num(value))}</text>'
         )
-        parts.append(_link(bar.href, inner, f"{bar.label}: {_num(value)}"))
-    parts.append("</svg>")
-    return "".join(parts)
+        # Named by its <title>: the label may be shortened on screen (WCAG 2.5.3).
+        parts.append(_link(bar.href, inner))
+    return _close(parts)
 
 
 @dataclass
@@ -390,8 +401,7 @@ def heatmap_svg(
                 f'<text x="{x + cell_w / 2}" y="{y + 20}" text-anchor="middle" fill="{fg}">{_e(cell.text)}</text>'
             )
             parts.append(_link(cell.href, inner, cell.title or cell.text))
-    parts.append("</svg>")
-    return "".join(parts)
+    return _close(parts)
 
 
 def mini_stacked_svg(
@@ -416,5 +426,4 @@ def mini_stacked_svg(
             f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{STATUS_COLORS.get(s.key, RESULT_COLOR)}"/>'
         )
         x += w
-    parts.append("</svg>")
-    return "".join(parts)
+    return _close(parts)

@@ -77,7 +77,7 @@ def _node(node) -> dict[str, Any]:
 
 
 def _standing(indicator: Indicator) -> dict[str, Any]:
-    standing = kpi_page._standing_of(indicator)
+    standing = kpi_page.standing_of(indicator)
     return {
         "status": standing["status"],
         "quarter": standing["quarter"],

@@ -222,7 +222,8 @@ def standing_context(status: str, quarter: int | None, progress: Decimal | None)
     }
 
 
-def _standing_of(indicator: Indicator) -> dict[str, Any]:
+def standing_of(indicator: Indicator) -> dict[str, Any]:
+    """The public standing of a KPI (select `standing` with it: see public_indicators)."""
     try:
         row = indicator.standing
     except Indicator.standing.RelatedObjectDoesNotExist:
@@ -291,7 +292,7 @@ def kpi_page_context(indicator: Indicator) -> dict[str, Any]:
         projects=projects,
         milestone_levels=levels,
     )
-    context["standing"] = _standing_of(indicator)
+    context["standing"] = standing_of(indicator)
     found = findings_for(
         indicator, quarters, nodes=nodes, levels=[scoring.Level(m.level, m.percent, m.points) for m in levels]
     )

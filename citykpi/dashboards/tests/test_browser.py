@@ -33,7 +33,7 @@ def test_a_citizen_sees_the_year_in_charts_and_follows_a_count(
             )
             page.goto(f"{live_server.url}/dashboard/?year=2566")
             assert page.locator("h1").inner_text().startswith("ภาพรวมตัวชี้วัดกรุงเทพมหานคร")
-            assert page.locator("svg[role=img]").count() >= 5
+            assert page.locator("svg.chart:is([role=img], [role=group])[aria-label]").count() >= 5
             page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
             tile = page.locator("a.st-off_track")
             assert tile.locator("strong").inner_text() == "1"

@@ -63,13 +63,14 @@ def test_the_public_dashboard_shows_areas_with_their_dimensions_and_links_every_
     grow_year(agency_a, [20, 42], node=dim73)
     html = client.get("/dashboard/?year=2566").content.decode()
     area = plan["area7"].pk
-    details = re.search(r'<details class="roll-area"[^>]*>(.*?)</details>', html, re.S).group(1)
-    summary = re.search(r"<summary[^>]*>(.*?)</summary>", details, re.S).group(1)
+    # One row group per area: the area's row, then its dimensions' rows.
+    group = re.search(r'<tbody class="roll-area">(.*?)</tbody>', html, re.S).group(1)
+    summary = re.search(r'<tr class="roll-area-row">(.*?)</tr>', group, re.S).group(1)
     assert f'href="/?year=2566&amp;node={area}"' in summary and "การบริหารจัดการเมืองมหานคร" in summary
     assert f'href="/?year=2566&amp;node={area}&amp;status=on_track">1</a>' in summary
     assert f'href="/?year=2566&amp;node={area}&amp;status=at_risk">1</a>' in summary
     assert f'href="/?year=2566&amp;node={area}">2</a>' in summary  # the KPIs in all
-    child = details.split("</summary>", 1)[1]
+    child = group.split("</tr>", 1)[1]
     assert "roll-child" in child and "บุคลากรมืออาชีพ" in child
     assert f'href="/?year=2566&amp;node={dim73.pk}&amp;status=at_risk">1</a>' in child
 

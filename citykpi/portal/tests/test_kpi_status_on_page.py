@@ -45,3 +45,36 @@ def test_a_kpi_without_published_results_says_no_data_and_no_notes(client, make_
     html = page(client, kpi.code)
     assert "ยังไม่มีข้อมูล" in re.search(r'<p class="kpi-standing">(.*?)</p>', html, re.S).group(1)
     assert "quality-notes" not in html
+
+
+def row_of(html, code):
+    """The finder's or agency page's list row of one KPI."""
+    return re.search(rf'<li class="kpi-row">(?:(?!</li>).)*?{re.escape(code)}.*?</li>', html, re.S).group(0)
+
+
+def test_the_finders_rows_say_the_status_in_words_with_the_progress(client, kpi_world):
+    kpi = kpi_world(1)[0]
+    rescore_kpis([kpi.pk])
+    client.cookies["django_language"] = "th"
+    row = row_of(client.get(reverse("portal:home"), {"year": kpi.fiscal_year_id}).content.decode(), kpi.code)
+    status = re.search(r'<div class="fact-standing">(.*?)</div>', row, re.S).group(1)
+    assert 'class="status st-on_track"' in status and "ตามเป้าหมาย" in status
+    assert "100% ของแผนไตรมาสที่ 2" in status
+
+
+def test_the_agency_page_says_each_kpis_status_in_english_too(client, kpi_world, make_indicator):
+    kpi = kpi_world(1)[0]
+    rescore_kpis([kpi.pk])
+    silent = make_indicator(kpi.agency, fiscal_year=kpi.fiscal_year)
+    client.cookies["django_language"] = "en"
+    html = client.get(
+        reverse("portal:agency", args=[kpi.agency.code]), {"year": kpi.fiscal_year_id}
+    ).content.decode()
+    assert "On track" in re.search(
+        r'<div class="fact-standing">(.*?)</div>', row_of(html, kpi.code), re.S
+    ).group(1)
+    # A KPI with nothing published says so in words, with no progress figure.
+    silent_status = re.search(
+        r'<div class="fact-standing">(.*?)</div>', row_of(html, silent.code), re.S
+    ).group(1)
+    assert "No data" in silent_status and "%" not in silent_status
