@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from citykpi.lib import fiscal
+from citykpi.lib.i18n import is_english
 
 DEFAULT_COMPONENTS = ["2.1", "2.2"]
 
@@ -100,6 +101,12 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name_th
+
+    @property
+    def label(self) -> str:
+        """The unit in the reader's language: its English name when English is chosen and
+        one is known ("level" for ระดับ), else the Thai."""
+        return self.name_en if self.name_en and is_english() else self.name_th
 
 
 class EvaluationDimension(models.Model):
@@ -234,7 +241,13 @@ class Indicator(models.Model):
 
     @property
     def unit_name(self) -> str:
+        """The unit's Thai name, as stored and exported."""
         return self.unit.name_th if self.unit_id else ""
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as a page shows it, in the reader's language (see Unit.label)."""
+        return self.unit.label if self.unit_id else ""
 
     @property
     def display_name(self) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from citykpi.lib.i18n import is_english
+
 BE_OFFSET = 543
 QUARTERS = (1, 2, 3, 4)
 THAI_MONTHS = (
@@ -99,3 +101,27 @@ def thai_date(day: dt.date | dt.datetime | None, short: bool = False) -> str:
         return ""
     months = THAI_MONTHS_SHORT if short else THAI_MONTHS
     return f"{day.day} {months[day.month - 1]} {ce_to_be(day.year)}"
+
+
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def english_date(day: dt.date | dt.datetime | None, short: bool = False) -> str:
+    """16 July 2021: an English reader's date, in the Common Era (fiscal years keep their
+    BE number, "FY 2564", as the administration names them)."""
+    if day is None:
+        return ""
+    month = ENGLISH_MONTHS[day.month - 1]
+    return f"{day.day} {month[:3] if short else month} {day.year}"
+
+
+def date_label(day: dt.date | dt.datetime | None, short: bool = False) -> str:
+    """A date as the reader's language writes it: Thai (BE) by default, English when chosen.
+
+    >>> date_label(dt.date(2021, 7, 16))
+    '16 กรกฎาคม 2564'
+    """
+    return english_date(day, short) if is_english() else thai_date(day, short)

@@ -400,7 +400,9 @@ def heatmap_svg(
                 f"<title>{_e(cell.title or cell.text)}</title></rect>"
                 f'<text x="{x + cell_w / 2}" y="{y + 20}" text-anchor="middle" fill="{fg}">{_e(cell.text)}</text>'
             )
-            parts.append(_link(cell.href, inner, cell.title or cell.text))
+            # The name starts with what the cell shows ("3/3"), then says it in words (WCAG 2.5.3).
+            name = f"{cell.text}: {cell.title}" if cell.title and cell.text not in cell.title else cell.title
+            parts.append(_link(cell.href, inner, name or cell.text))
     return _close(parts)
 
 

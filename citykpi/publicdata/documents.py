@@ -431,7 +431,7 @@ def page_context_of(body: dict[str, Any]) -> dict[str, Any]:
         else kpi_page.Headline(headline["quarter"], Decimal(headline["score"])),
         "components": components,
         "quarter_rows": rows,
-        "chart_svg": kpi_page.quarter_chart(rows, body["unit_name"]),
+        "chart_svg": kpi_page.quarter_chart(rows, unit_label),
         "narratives": [(row["quarter"], row["narrative"], row["published"]) for row in rows],
         "annual_summary": body["annual_summary"],
         "definition": body["definition"],

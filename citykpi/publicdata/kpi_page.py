@@ -337,11 +337,7 @@ def page_context(
         "agency": indicator.agency,
         "fiscal_year": fiscal_year,
         "unit_name": indicator.unit_name,
-        "unit_label": (
-            indicator.unit.name_en
-            if english and indicator.unit_id and indicator.unit.name_en
-            else indicator.unit_name
-        ),
+        "unit_label": indicator.unit_label,
         "target": indicator.target,
         "target_text": indicator.target_text,
         "achieved": indicator.achieved,
@@ -356,7 +352,7 @@ def page_context(
         "components": components,
         "quarter_rows": rows,
         # The same server-side SVG on screen, on the print page and in the PDF.
-        "chart_svg": quarter_chart(rows, indicator.unit_name),
+        "chart_svg": quarter_chart(rows, indicator.unit_label),
         "narratives": [(row["quarter"], row["narrative"], row["published"]) for row in rows],
         "annual_summary": indicator.annual_summary,
         "definition": indicator.definition,

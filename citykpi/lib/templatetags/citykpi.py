@@ -29,7 +29,9 @@ def thaidigits(value):
 
 @register.filter
 def thaidate(value):
-    return fiscal.thai_date(value)
+    """A date on screen: Thai with the BE year (16 กรกฎาคม 2564), or English (16 July 2021)
+    when the reader chose English."""
+    return fiscal.date_label(value)
 
 
 @register.filter
