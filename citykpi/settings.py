@@ -1,6 +1,10 @@
 """The one settings file. Everything that differs between machines comes from the environment.
 
 DATABASE_URL  sqlite:///path or postgres://user@host:port/name (default: SQLite under var/)
+DATABASE_REPLICA_URL  postgres://... of a streaming replica: public reads go there (docs/deployment.md,
+              "Reads on a replica"); DATABASE_REPLICA_PIN_SECONDS (10) keeps a client that has
+              just written on the primary, DATABASE_REPLICA_MAX_LAG_SECONDS (30) and
+              DATABASE_REPLICA_CHECK_SECONDS (5) send reads back to the primary while it lags
 SECRET_KEY    required when DEBUG is off in production (`citykpi check --deploy` says so)
 DEBUG         "1"/"true" for development; off by default (production-safe)
 ALLOWED_HOSTS comma-separated; default localhost names
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "citykpi.lib.badbytes.BadBytesMiddleware",  # NUL / lone surrogates: a clear 400, not a 500
+    # Before anything reads: public reads on the replica, writers pinned to the primary.
+    "citykpi.lib.dbrouting.ReplicaReadMiddleware",
     # Anonymous open-data reads from the cache, before any session work; every write invalidates.
     "citykpi.api.cache.OpenDataCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,6 +142,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A PostgreSQL streaming replica of the primary: citykpi.lib.dbrouting sends the reads of
+# public pages, dashboards and open data there, everything else to the primary. Tests and
+# commands never use it on their own; under the test runner it mirrors the test database
+# (a physical replica carries the primary's test database, so nothing is created on it).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3, **DATABASES["replica"].get("OPTIONS", {})}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", 10))
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", 30))
+DATABASE_REPLICA_CHECK_SECONDS = float(os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", 5))
+# Without a replica the router sends everything to the primary, as before.
+DATABASE_ROUTERS = ["citykpi.lib.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # QualitySettings allows one default row (fiscal_year NULL) through a NULLS NOT DISTINCT
 # unique constraint. PostgreSQL enforces it; SQLite cannot (a second default row there would

@@ -2,12 +2,21 @@
 
 Both are context managers that always stop what they started (the process group, by its
 id), on free ports chosen at start.
+
+`Gunicorn` starts CITYKPI_BENCH_APP_SERVERS application servers (from the run's environment,
+1 by default; `citykpi bench --app-servers N` sets it). With more than one, each gunicorn
+listens on its own port and a round-robin TCP balancer (`balance`, its own process) listens
+on `port`, so the load reaches the servers the way a proxy in front of N machines spreads
+it: gunicorn's sync workers close each connection after one answer, so every request is a
+new connection to the next server in turn.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
+import itertools
 import os
 import signal
 import socket
@@ -62,8 +71,12 @@ def default_workers() -> int:
     return 2 * (os.cpu_count() or 1) + 1
 
 
+APP_SERVERS_ENV = "CITYKPI_BENCH_APP_SERVERS"
+
+
 class Gunicorn:
-    """citykpi under gunicorn on 127.0.0.1:<free port>, with the environment of the run."""
+    """citykpi under gunicorn on 127.0.0.1:<free port>, with the environment of the run; with
+    CITYKPI_BENCH_APP_SERVERS=N (N > 1) in it, N gunicorns behind a TCP balancer on that port."""
 
     def __init__(
         self,
@@ -81,18 +94,19 @@ class Gunicorn:
         self.worker_class = worker_class
         self.threads = threads
         self.log = log
+        self.servers = max(1, int(env.get(APP_SERVERS_ENV) or 1))
         self.port = 0
         self.proc: subprocess.Popen | None = None
+        self.backends: list[tuple[int, subprocess.Popen]] = []
 
-    @property
-    def command(self) -> list[str]:
+    def server_command(self, port: int) -> list[str]:
         cmd = [
             sys.executable,
             "-m",
             "gunicorn",
             "citykpi.wsgi:application",
             "--bind",
-            f"127.0.0.1:{self.port}",
+            f"127.0.0.1:{port}",
             "--workers",
             str(self.workers),
             "--worker-class",
@@ -106,26 +120,57 @@ class Gunicorn:
             cmd += ["--threads", str(self.threads)]
         return cmd
 
+    @property
+    def command(self) -> list[str]:
+        """What the report shows: the gunicorn command (of each server, when there are several)."""
+        cmd = self.server_command(self.port)
+        if self.servers > 1:
+            cmd += [f"# x {self.servers} servers behind a round-robin TCP balancer on PORT"]
+            if self.env.get("DATABASE_REPLICA_URL"):
+                cmd += ["with public reads on the replica (DATABASE_REPLICA_URL)"]
+        elif self.env.get("DATABASE_REPLICA_URL"):
+            cmd += ["# public reads on the replica (DATABASE_REPLICA_URL)"]
+        return cmd
+
+    def _spawn(self, cmd: list[str], *, env: dict[str, str] | None) -> subprocess.Popen:
+        with self.log.open("ab") as log:
+            return subprocess.Popen(
+                cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
     def __enter__(self) -> Gunicorn:
         self.port = free_port()
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
         try:
+            if self.servers == 1:
+                self.proc = self._spawn(self.server_command(self.port), env=self.env)
+                wait_for_http(self.port, self.ping, proc=self.proc)
+                return self
+            for _ in range(self.servers):
+                port = free_port()
+                self.backends.append((port, self._spawn(self.server_command(port), env=self.env)))
+            for port, proc in self.backends:
+                wait_for_http(port, self.ping, proc=proc)
+            balancer = [sys.executable, "-m", "citykpi.bench.servers", "balance", str(self.port)]
+            self.proc = self._spawn(balancer + [str(port) for port, _ in self.backends], env=None)
             wait_for_http(self.port, self.ping, proc=self.proc)
         except Exception:
-            _stop(self.proc)
+            self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc) -> None:
         if self.proc is not None:
             _stop(self.proc)
+        for _, proc in self.backends:
+            _stop(proc)
 
     def worker_pids(self) -> list[int]:
-        assert self.proc is not None
+        """The gunicorn workers of every server."""
+        masters = [proc.pid for _, proc in self.backends] if self.backends else []
+        if not masters:
+            assert self.proc is not None
+            masters = [self.proc.pid]
         pids = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -136,9 +181,43 @@ class Gunicorn:
                 continue
             # The parent pid is the 2nd field after the parenthesised command name.
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.proc.pid:
+            if ppid in masters:
                 pids.append(int(entry.name))
         return sorted(pids)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+async def _balance(port: int, backends: list[int]) -> None:
+    turn = itertools.cycle(backends)
+
+    async def handle(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", next(turn))
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=2048)
+    async with server:
+        await server.serve_forever()
+
+
+def balance(port: int, backends: list[int]) -> None:
+    """Accept connections on 127.0.0.1:`port` and hand each to the next backend port in turn,
+    copying bytes both ways (a TCP balancer, like HAProxy's `mode tcp` with `roundrobin`)."""
+    asyncio.run(_balance(port, backends))
 
 
 def rss_kib(pid: int) -> int:
@@ -202,3 +281,11 @@ class Datasette:
 @contextlib.contextmanager
 def nothing() -> Iterator[None]:
     yield None
+
+
+if __name__ == "__main__":
+    # python -m citykpi.bench.servers balance PORT BACKEND_PORT...  (started by Gunicorn)
+    if len(sys.argv) < 4 or sys.argv[1] != "balance":
+        sys.exit("usage: python -m citykpi.bench.servers balance PORT BACKEND_PORT...")
+    with contextlib.suppress(KeyboardInterrupt):
+        balance(int(sys.argv[2]), [int(p) for p in sys.argv[3:]])

@@ -1,5 +1,9 @@
 """`citykpi bench --scale city|national|small|tiny [--db sqlite|postgres|both] [--out docs/benchmarks.md]`
 
+With `--app-servers 2 --replica-url postgres://...:5433/citykpi_bench_<scale>` (PostgreSQL) the
+run starts two gunicorns behind a round-robin balancer and sends their public reads to the
+streaming replica (scripts/replica.sh makes one on 127.0.0.1:5433; docs/deployment.md).
+
 The command runs in two layers. The outer one (what a person types) chooses each
 benchmark database (a SQLite file under the work folder, or the PostgreSQL database
 citykpi_bench_<scale>), creates it if needed and starts the inner one as a child process
@@ -29,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from citykpi.bench import report
 from citykpi.bench.scales import SCALES, get_scale
-from citykpi.bench.servers import default_workers
+from citykpi.bench.servers import APP_SERVERS_ENV, default_workers
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -108,6 +112,17 @@ class Command(BaseCommand):
             action="store_true",
             help="measure only the season scenario (skip the same-URL figures, PDFs, imports, deadline)",
         )
+        parser.add_argument(
+            "--app-servers",
+            type=int,
+            default=1,
+            help="application servers (gunicorns of --workers each) behind a round-robin balancer",
+        )
+        parser.add_argument(
+            "--replica-url",
+            default=None,
+            help="a streaming replica of the benchmark database (DATABASE_REPLICA_URL): public reads go there",
+        )
         parser.add_argument("--note", default="", help="a line shown at the top of the report")
         parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
@@ -125,6 +140,10 @@ class Command(BaseCommand):
             raise CommandError("The national scale runs on PostgreSQL only (--db postgres).")
         if o["database_url"] and len(dbs) > 1:
             raise CommandError("--database-url names one database: choose --db sqlite or --db postgres.")
+        if o["app_servers"] < 1:
+            raise CommandError("--app-servers is 1 or more.")
+        if o["replica_url"] and dbs != ["postgres"]:
+            raise CommandError("--replica-url is a PostgreSQL replica: use it with --db postgres.")
         out = Path(o["out"] or Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
         if o["db"] is None and "sqlite" in dbs and not o["database_url"] and not postgres_reachable():
             # `make bench` on a machine without PostgreSQL still measures SQLite.
@@ -175,7 +194,17 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE": "citykpi.settings",
             "PYTHONUNBUFFERED": "1",
         }
+        # Read by citykpi.bench.servers.Gunicorn (the number of servers) and by the settings of
+        # the servers and of the inner run (the replica alias; citykpi.lib.dbrouting).
+        env[APP_SERVERS_ENV] = str(o["app_servers"])
+        env.pop("DATABASE_REPLICA_URL", None)
+        if o["replica_url"]:
+            env["DATABASE_REPLICA_URL"] = o["replica_url"]
         shown = ["citykpi", "bench", "--scale", scale.name, "--db", db]
+        if o["app_servers"] != 1:
+            shown += ["--app-servers", str(o["app_servers"])]
+        if o["replica_url"]:
+            shown += ["--replica-url", o["replica_url"]]
         season_args = ["--readers", str(o["readers"])]
         if o["season_seconds"]:
             season_args += ["--season-seconds", f"{o['season_seconds']:g}"]
