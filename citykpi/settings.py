@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "citykpi.indicators",
     "citykpi.reporting",
     "citykpi.evaluation",
+    "citykpi.discussion",
     "citykpi.projects",
     "citykpi.cityindicators",
     "citykpi.planning",

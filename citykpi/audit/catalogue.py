@@ -17,6 +17,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "report.return": ("ส่งกลับแก้ไข", "Returned for revision"),
     "report.assess": ("ประเมิน", "Assessed"),
     "report.reopen": ("เปิดให้แก้ไข", "Reopened"),
+    "report.return_draft": ("ผู้บริหารส่งร่างกลับให้ผู้รายงาน", "The head returned the draft to the reporter"),
+    # the conversation of a quarter (citykpi.discussion)
+    "thread.comment": ("แสดงความเห็น", "Commented"),
+    "attention.seen": ("อ่านรายการที่ต้องดูแล", "Marked the attention list as read"),
     "evidence.add": ("แนบหลักฐาน", "Attached evidence"),
     "evidence.remove": ("นำหลักฐานออก", "Removed evidence"),
     # setting up a fiscal year (citykpi.planning)

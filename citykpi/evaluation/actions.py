@@ -9,14 +9,19 @@ one transaction with the row locked, a version bump, update_fields, an audit row
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from citykpi.audit.log import snapshot
 from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS
-from citykpi.lib.errors import ActionError
+from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
 from citykpi.reporting.actions import (
     REPORT_FIELDS,
@@ -85,16 +90,61 @@ def clean_components(report: QuarterReport, components: dict | None) -> dict[str
             f"Unknown component {', '.join(unknown)} for this year's scheme ({', '.join(names)})",
             field="components",
         )
-    cleaned = {}
+    return {name: clean_component(name, components.get(name)) for name in names}
+
+
+def clean_component(name: str, value: Any) -> str:
+    """One component's score as stored ("95.5"), or an ActionError naming the component."""
+    if value in (None, ""):
+        raise ActionError(
+            f"กรุณากรอกคะแนนองค์ประกอบ {name}",
+            f"Enter the score of component {name}",
+            field=f"components.{name}",
+        )
+    return format_number(_score(value, f"components.{name}", name)).replace(",", "")
+
+
+def checked_scores(
+    report: QuarterReport, score: Any, components: dict | None
+) -> tuple[Decimal, dict[str, str]]:
+    """The overall score and the components, every field checked: when any is wrong, one
+    ActionError whose `errors` (extra) maps each wrong field to its message, so a form
+    shows them all at once beside their fields."""
+    errors: dict[str, str] = {}
+    first: ActionError | None = None
+    overall: Decimal | None = None
+    cleaned: dict[str, str] = {}
+    try:
+        overall = _score(score, "score", "")
+    except ActionError as exc:
+        first = first or exc
+        errors[exc.field or "score"] = exc.message
+    names = component_names(report)
+    given = {str(k).strip(): v for k, v in (components or {}).items()}
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        try:
+            clean_components(report, given)
+        except ActionError as exc:
+            first = first or exc
+            errors[exc.field or "components"] = exc.message
     for name in names:
-        if components.get(name) in (None, ""):
-            raise ActionError(
-                f"กรุณากรอกคะแนนองค์ประกอบ {name}",
-                f"Enter the score of component {name}",
-                field=f"components.{name}",
-            )
-        cleaned[name] = format_number(_score(components[name], f"components.{name}", name)).replace(",", "")
-    return cleaned
+        try:
+            cleaned[name] = clean_component(name, given.get(name))
+        except ActionError as exc:
+            first = first or exc
+            errors[exc.field or f"components.{name}"] = exc.message
+    if first is not None:
+        if len(errors) == 1:
+            raise ActionError(first.message_th, first.message_en, field=first.field, errors=errors)
+        raise ActionError(
+            f"มีข้อผิดพลาด {len(errors)} ช่อง ดูข้อความที่แต่ละช่อง",
+            f"{len(errors)} fields need correcting; see the message beside each",
+            field=first.field,
+            errors=errors,
+        )
+    assert overall is not None
+    return overall, {name: cleaned[name] for name in names}
 
 
 def return_report(
@@ -153,8 +203,7 @@ def assess(
             raise illegal(row, "ประเมิน", "assess it")
         if row.result is None:
             raise ActionError("ไตรมาสนี้ยังไม่มีผลงาน", "This quarter has no result to assess", field="result")
-        overall = _score(score, "score", "")
-        cleaned = clean_components(row, components)
+        overall, cleaned = checked_scores(row, score, components)
         comment = (comment or "").strip()
         assessment = Assessment.objects.select_for_update().filter(quarter_report=row).first()
         if assessment is None:
@@ -225,3 +274,79 @@ def reopen(
         else:
             row.reopened_until = until or today + dt.timedelta(days=14)
     return report
+
+
+BULK_MAX = 200
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One quarter of a bulk assessment: the version the evaluator confirmed it at and the
+    score they confirmed (the suggested one), given to every component too."""
+
+    report_id: int
+    version: Any
+    score: Any
+
+
+def assess_many(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    items: list[BulkItem],
+    *,
+    comment: str = "",
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> list[Assessment]:
+    """Assess several on-plan quarters at once with the scores the evaluator confirmed.
+
+    Each quarter goes through `assess` (its checks, its version, its audit row) inside one
+    transaction: when any one is refused (a role that may not assess, a quarter changed
+    since it was confirmed, a bad score), none is assessed and the error names the KPI and
+    quarter at fault."""
+    if not items:
+        raise ActionError("ไม่ได้เลือกรายการที่จะประเมิน", "Nothing was selected to assess", field="reports")
+    if len(items) > BULK_MAX:
+        raise ActionError(
+            f"ประเมินพร้อมกันได้ครั้งละไม่เกิน {BULK_MAX} รายการ",
+            f"At most {BULK_MAX} quarters at once",
+            field="reports",
+        )
+    done: list[Assessment] = []
+    with transaction.atomic():
+        rows = {
+            row.pk: row
+            for row in QuarterReport.objects.select_related(
+                "indicator__agency", "indicator__fiscal_year", "indicator__unit"
+            ).filter(pk__in=[item.report_id for item in items])
+        }
+        for item in sorted(items, key=lambda i: i.report_id):
+            row = rows.get(item.report_id)
+            if row is None:
+                raise Http404(str(item.report_id))
+            names = component_names(row)
+            try:
+                done.append(
+                    assess(
+                        actor,
+                        row,
+                        score=item.score,
+                        components=dict.fromkeys(names, item.score),
+                        comment=comment,
+                        source=source,
+                        now=now,
+                        version=item.version,
+                    )
+                )
+            except ConflictError as exc:
+                raise ConflictError(
+                    current={**exc.current, "code": row.indicator.code, "quarter": row.quarter}
+                ) from None
+            except ActionError as exc:
+                raise ActionError(
+                    f"{row.indicator.code} ไตรมาสที่ {row.quarter}: {exc.message_th}",
+                    f"{row.indicator.code} Q{row.quarter}: {exc.message_en}",
+                    field=exc.field,
+                    code=row.indicator.code,
+                    quarter=row.quarter,
+                ) from None
+    return done

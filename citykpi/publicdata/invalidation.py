@@ -35,6 +35,9 @@ PRIVATE_TYPES = frozenset(
         "auth.group",
         "planning.kpitemplate",
         "reporting.reminderlog",
+        # the conversation of a quarter is for staff only (citykpi.discussion)
+        "discussion.entry",
+        "discussion.reader",
     }
 )
 # Actions whose effect reaches beyond the object they name (a carried-forward KPI links its

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -547,6 +548,37 @@ def recall_report(
         row.status = Status.DRAFT
         row.submitted_at = None
         row.submitted_by = None
+    return report
+
+
+NOTE_MAX_CHARS = 5000
+
+
+def return_draft(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    report: QuarterReport,
+    *,
+    note: str,
+    version=None,
+    source: str = "web",
+) -> QuarterReport:
+    """The head sends a draft back to the reporter with a note (the quarter stays a draft,
+    its deadline unchanged; the note joins the quarter's thread, citykpi.discussion)."""
+    with changing(
+        actor, report, may="submit", version=version, action="report.return_draft", fields=[], source=source
+    ) as change:
+        if change.row.status != Status.DRAFT:
+            raise illegal(change.row, "ส่งร่างกลับให้ผู้รายงาน", "send the draft back to the reporter")
+        note = (note or "").strip()
+        if not note:
+            raise ActionError("กรุณาเขียนบันทึกถึงผู้รายงาน", "Write a note to the reporter", field="note")
+        if len(note) > NOTE_MAX_CHARS:
+            raise ActionError(
+                f"บันทึกยาวเกิน {NOTE_MAX_CHARS:,} ตัวอักษร",
+                f"The note is longer than {NOTE_MAX_CHARS:,} characters",
+                field="note",
+            )
+        change.reason = note
     return report
 
 

@@ -28,6 +28,7 @@ from citykpi.accounts import access
 from citykpi.accounts.models import Membership, Role
 from citykpi.audit.history import history as describe
 from citykpi.audit.models import AuditEvent
+from citykpi.discussion.thread import attention_for, seen_at
 from citykpi.exchange.setup.checklist import first_run_checklist
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
@@ -37,6 +38,7 @@ from citykpi.lib.params import plain_int
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.evidence import download_name
 from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.workspace.conversation import thread_context
 from citykpi.workspace.quarters import existing_or_blank
 
 Status = QuarterReport.Status
@@ -159,6 +161,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "not_ready": to_submit["not_ready"],
         # The administrator's first-run checklist (citykpi.exchange.setup.checklist).
         "checklist": first_run_checklist() if access.is_admin(request.user) else None,
+        # What came back, was commented or assessed since the user last looked (citykpi.discussion).
+        "attention": attention_for(request.user, seen_at(request.user)),
     }
     return render(request, "workspace/inbox.html", context)
 
@@ -342,6 +346,7 @@ def quarter(request: HttpRequest, code: str, quarter: int) -> HttpResponse:
         is_open=report.status in reporting.EDITABLE and reporting.is_open(report, today),
         max_mb=reporting_max_mb(),
         **quarter_overview(indicator, quarter),
+        **thread_context(request.user, report, "quarter"),
     )
     context.setdefault(
         "posted",
