@@ -185,6 +185,10 @@ def ensure_dataset(scale: Scale, *, builder: str = "auto", progress: Progress = 
         if not KpiDocument.objects.exists():  # a dataset built before the public documents
             _say(progress, "building the KPIs' public documents")
             documents.build_all()
+        elif KpiDocument.objects.exclude(record_format=documents.record_format()).exists():
+            # Documents built before they stored the API record, or by another schema.
+            _say(progress, "making the KPIs' stored API records")
+            documents.fill_records()
         return {**meta, "reused": True}
     if Indicator.objects.exists():
         if not meta:

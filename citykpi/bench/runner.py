@@ -161,6 +161,7 @@ class Run:
                 self._memory(server, [p.path for p in pages if p.available] or ["/"])
                 self._deadline(server, deadline, tokens, workflow)
             self._season(server, pool, datasette_db, targets)
+            self._compressed_deadline(server, deadline)
         gunicorn_command = " ".join(server.command).replace(str(server.port), "PORT")
         return {
             "scale": scale.name,
@@ -482,6 +483,84 @@ class Run:
             figure.value, figure.unit = float(errors), "errors"
         self.add(figure)
 
+    def _compressed_deadline(self, server: Gunicorn, deadline: dict[str, Any]) -> None:
+        """The deadline compressed (issue 13): the deadline year's KPIs saved and submitted
+        in `seconds` through the actions while the season's readers browse, after a phase of
+        the same readers without writes."""
+        scale = self.o.scale
+        seconds = 6.0 if scale.name == "tiny" else 60.0
+        quiet_seconds = seconds / 2
+        urls = season.population(scale)
+        workdir = self.o.workdir / "season"
+        readers = self.o.readers
+        outcome: dict[str, Any] = {}
+
+        def run() -> dict[str, Any]:
+            if not outcome:
+                self.say(f"compressed deadline: {len(deadline['codes']):,} KPIs in {seconds:g} s")
+                quiet = season.read_phase(
+                    server.port, urls, clients=readers, seconds=quiet_seconds, workdir=workdir, tag="dl-quiet"
+                )
+                reading = season.Readers(
+                    server.port, urls, clients=readers, seconds=seconds, workdir=workdir, tag="dl-busy"
+                )
+                writes = season.compressed_deadline(deadline["codes"], deadline["importer"], seconds=seconds)
+                busy = reading.collect()
+                outcome.update(writes=writes, quiet=[r[3] for r in quiet], busy=[r[3] for r in busy])
+                outcome["read_errors"] = sum(r[1] != 200 for r in quiet + busy)
+            return outcome
+
+        def writes_fn(f: Figure) -> None:
+            w = run()["writes"]
+            if not w["writes"]:
+                raise RuntimeError(f"no write succeeded: {w['errors'][:2]}")
+            f.p50, f.p95, f.n, f.value, f.unit = w["p50"], w["p95"], w["writes"], w["p95"], "ms"
+            f.note = (
+                f"{w['kpis']:,} KPIs, {w['writes']:,} writes (save + submit) in {w['wall_seconds']:.1f} s "
+                f"(scheduled over {seconds:g} s), {len(w['errors'])} errors"
+                + (f", e.g. {w['errors'][0]}" if w["errors"] else "")
+            )
+
+        def reads_fn(f: Figure) -> None:
+            o = run()
+            if not o["busy"] or not o["quiet"]:
+                raise RuntimeError("no reader request")
+            p95_busy, p95_quiet = load.percentile(o["busy"], 95), load.percentile(o["quiet"], 95)
+            f.p50, f.p95, f.n = load.percentile(o["busy"], 50), p95_busy, len(o["busy"])
+            f.value, f.unit = p95_busy / p95_quiet, "x"
+            f.note = (
+                f"reader p95 {p95_busy:.1f} ms during the writes, {p95_quiet:.1f} ms in {quiet_seconds:g} s "
+                f"without (n {len(o['quiet'])}); {o['read_errors']} reader errors"
+            )
+
+        def errors_fn(f: Figure) -> None:
+            o = run()
+            f.value, f.unit = float(len(o["writes"]["errors"]) + o["read_errors"]), "errors"
+            f.note = f"{len(o['writes']['errors'])} write errors, {o['read_errors']} reader errors (not 200)"
+
+        command = (
+            f"{readers} season reader processes; season.compressed_deadline: 4 writer threads, save_report "
+            f"then submit_report of each of the deadline year's {len(deadline['codes']):,} KPIs "
+            f"(Q{season.DEADLINE_QUARTER}), started evenly over {seconds:g} s"
+        )
+        self.attempt(
+            "deadline_compressed", "deadline", "The deadline compressed: writes", writes_fn, command=command
+        )
+        self.attempt(
+            "deadline_compressed_reads",
+            "deadline",
+            "The deadline compressed: reads during / without",
+            reads_fn,
+            command=command,
+        )
+        self.attempt(
+            "deadline_compressed_errors",
+            "deadline",
+            "The deadline compressed: errors",
+            errors_fn,
+            command=command,
+        )
+
     # --- the season (the headline) --------------------------------------------------------
 
     def _season_pool(self, targets: dict[str, Any]) -> season.Pool | None:
@@ -796,7 +875,7 @@ class Run:
             section,
             "One report save in process: time",
             save_ms_fn,
-            command="the same 20 saves, time.perf_counter() around save_report",
+            command="20 saves of other drafts of the pool, time.perf_counter() around save_report, without CaptureQueriesContext",
         )
 
     def _pdfs(self, client: Client, t: dict[str, Any]) -> None:

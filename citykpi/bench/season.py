@@ -479,9 +479,93 @@ class Writers(threading.Thread):
         self.touched |= {f"kpi:{ind.code}", f"agency:{ind.agency.code}", f"year:{ind.fiscal_year_id}", "all"}
 
 
+DEADLINE_QUARTER = 3  # the compressed deadline's quarter (the burst writes quarters 1 and 2)
+
+
+def compressed_deadline(
+    codes: list[str], username: str, *, seconds: float, threads: int = 4, quarter: int = DEADLINE_QUARTER
+) -> dict[str, Any]:
+    """The deadline compressed: each KPI of `codes` saved then submitted through the actions
+    by `username` (a reporter of their agency), the KPIs started evenly over `seconds`
+    (2 x len(codes) writes), `threads` writer threads each with its own connection. Returns
+    the writes' milliseconds, the errors and the wall time (later than `seconds` when the
+    writers fell behind)."""
+    import queue
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from citykpi.reporting.actions import save_report, submit_report
+    from citykpi.reporting.models import QuarterReport
+
+    user_id = get_user_model().objects.only("pk").get(username=username).pk
+    ids = list(
+        QuarterReport.objects.filter(indicator__code__in=codes, quarter=quarter)
+        .order_by("indicator__code")
+        .values_list("pk", flat=True)
+    )
+    work: queue.Queue[tuple[int, int]] = queue.Queue()
+    for n, pk in enumerate(ids):
+        work.put((n, pk))
+    step = seconds / max(1, len(ids))
+    start_at = time.perf_counter() + 0.2
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def writer() -> None:
+        User = get_user_model()
+        try:
+            while True:
+                try:
+                    n, pk = work.get_nowait()
+                except queue.Empty:
+                    return
+                time.sleep(max(0.0, start_at + n * step - time.perf_counter()))
+                mine: list[float] = []
+                try:
+                    actor = User.objects.get(pk=user_id)
+                    report = Writers._report(QuarterReport, pk)
+                    t0 = time.perf_counter()
+                    saved = save_report(
+                        actor,
+                        report,
+                        result=Decimal(40 + n % 60),
+                        narrative=f"รายงานไตรมาส {quarter} ก่อนกำหนดส่ง (ทดสอบสมรรถนะ) {n}",
+                        version=report.version,
+                    )
+                    mine.append((time.perf_counter() - t0) * 1000)
+                    t0 = time.perf_counter()
+                    submit_report(actor, saved, version=saved.version)
+                    mine.append((time.perf_counter() - t0) * 1000)
+                except Exception as exc:  # counted: an error of the run, not a crash
+                    with lock:
+                        errors.append(f"{pk}: {type(exc).__name__}: {exc}"[:200])
+                with lock:
+                    times.extend(mine)
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=writer, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return {
+        "kpis": len(ids),
+        "writes": len(times),
+        "errors": errors,
+        "wall_seconds": time.perf_counter() - started,
+        "p50": percentile(times, 50) if times else None,
+        "p95": percentile(times, 95) if times else None,
+    }
+
+
 def draft_result(report, n: int) -> Decimal:
     """A result the KPI's unit accepts: between half and nine tenths of its scale (levels
-    1-5, percent 0-100, else up to the quarter's planned target), varying with `n`."""
+    1-5, percent 0-100, else up to the quarter's planned target), from the quarter's plan
+    up (down for a lower-is-better KPI) when it has one, varying with `n`."""
     unit = report.indicator.unit
     lo = unit.scale_min if unit is not None and unit.scale_min is not None else Decimal(0)
     hi = unit.scale_max if unit is not None and unit.scale_max is not None else None
@@ -490,6 +574,14 @@ def draft_result(report, n: int) -> Decimal:
             hi = Decimal(100)
         else:
             hi = report.planned_target or report.indicator.target or Decimal(100)
+    # On or ahead of the quarter's plan, so that a submit needs no cause and corrective
+    # action (reporting.actions.explanation_missing refuses a red quarter without them).
+    plan = report.planned_target
+    if plan is not None and lo <= plan <= hi:
+        if report.indicator.direction == "lower":
+            hi = plan
+        else:
+            lo = plan
     value = lo + (hi - lo) * Decimal(5 + n % 5) / 10
     if hi - lo <= 10:
         value = value.quantize(Decimal(1))
@@ -509,19 +601,27 @@ def time_report_save(pool: Pool, repeats: int = 20) -> dict[str, Any]:
     User = get_user_model()
     users = User.objects.in_bulk(list(pool.reporters.values()))
     times, queries, control = [], [], []
-    for i in range(repeats):
+
+    def ready(i: int):
         pk = pool.drafts[i % len(pool.drafts)]
         # As the view has it: the quarter from get_quarter's select_related, a fresh user.
         report = QuarterReport.objects.select_related(
             "indicator__agency", "indicator__fiscal_year", "indicator__unit"
         ).get(pk=pk)
-        actor = users[pool.reporters[report.indicator.agency_id]]
-        actor = User.objects.get(pk=actor.pk)
-        result = draft_result(report, i)
+        actor = User.objects.get(pk=users[pool.reporters[report.indicator.agency_id]].pk)
+        return actor, report, draft_result(report, i)
+
+    # Timed without CaptureQueriesContext (it formats and keeps every statement), then
+    # counted with it, on the next drafts of the pool.
+    for i in range(repeats):
+        actor, report, result = ready(i)
+        t0 = time.perf_counter()
+        save_report(actor, report, result=result, narrative=f"ร่าง {i}", version=report.version)
+        times.append((time.perf_counter() - t0) * 1000)
+    for i in range(repeats, 2 * repeats):
+        actor, report, result = ready(i)
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
             save_report(actor, report, result=result, narrative=f"ร่าง {i}", version=report.version)
-            times.append((time.perf_counter() - t0) * 1000)
         queries.append(len(ctx.captured_queries))
         control.append(
             sum(

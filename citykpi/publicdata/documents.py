@@ -21,7 +21,7 @@ the body, so the screen, the print page and the open-data record cannot disagree
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -42,9 +42,38 @@ from citykpi.quality.rules import Limits, findings_for
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
-# The body's layout; a body of another format is rebuilt on read.
+# The body's layout; a body of another format is rebuilt on read. Bump it too when
+# `record_of` changes what a record holds (the stored record bytes are made from it).
 FORMAT = 2
 BATCH = 400
+
+# How the open-data API serialises a record (`record_of(body)` -> the bytes it answers),
+# registered by the API app (citykpi.api.apps; the read models cannot import a surface),
+# with a name for that serialisation (a hash of its schema): a stored record made by
+# another is remade at the document's next read. Unset (no API app), no record is stored.
+RecordEncoder = Callable[[dict[str, Any]], bytes]
+_record_encoder: tuple[str, RecordEncoder] | None = None
+
+
+def set_record_encoder(name: str, encoder: RecordEncoder) -> None:
+    global _record_encoder
+    _record_encoder = (name, encoder)
+
+
+def record_format() -> str:
+    """The name of the records the current code makes ("" when it makes none)."""
+    return f"{FORMAT}:{_record_encoder[0]}" if _record_encoder else ""
+
+
+def _record_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The stored record of a body: its bytes (addresses relative, see `read_record`)."""
+    if _record_encoder is None:
+        return {"record": "", "record_format": "", "record_modified": None}
+    return {
+        "record": _record_encoder[1](body).decode("utf-8"),
+        "record_format": record_format(),
+        "record_modified": last_modified(body),
+    }
 
 
 def _dec(value: Any) -> str | None:
@@ -270,6 +299,7 @@ def _build_batch(ids: list[int]) -> dict[int, dict[str, Any]]:
                 site_version=numbers.get(versions.SITE, 0),
                 body=bodies[kpi.pk],
                 built_at=now,
+                **_record_fields(bodies[kpi.pk]),
             )
             for kpi in kpis
         ]
@@ -278,7 +308,16 @@ def _build_batch(ids: list[int]) -> dict[int, dict[str, Any]]:
             rows,
             update_conflicts=True,
             unique_fields=["indicator"],
-            update_fields=["code", "kpi_version", "site_version", "body", "built_at"],
+            update_fields=[
+                "code",
+                "kpi_version",
+                "site_version",
+                "body",
+                "built_at",
+                "record",
+                "record_format",
+                "record_modified",
+            ],
         )
     return bodies
 
@@ -309,7 +348,7 @@ def read(code: str) -> dict[str, Any] | None:
         cursor.execute(
             f"SELECT d.body, d.indicator_id, "
             f"CASE WHEN d.kpi_version = COALESCE(k.number, 0) AND d.site_version = COALESCE(s.number, 0) "
-            f"THEN 1 ELSE 0 END "
+            f"THEN 1 ELSE 0 END, d.record_format "
             f"FROM {table} d "
             f"LEFT JOIN {version_table} k ON k.scope = %s "
             f"LEFT JOIN {version_table} s ON s.scope = %s "
@@ -318,15 +357,80 @@ def read(code: str) -> dict[str, Any] | None:
         )
         found = cursor.fetchone()
     if found is not None:
-        raw, indicator_id, current = found
+        raw, indicator_id, current, made_by = found
         body = KpiDocument._meta.get_field("body").from_db_value(raw, None, connection)
-        if current and body.get("format") == FORMAT:
+        if current and body.get("format") == FORMAT and made_by == record_format():
             return body
     else:
         indicator_id = Indicator.objects.filter(code=code).values_list("pk", flat=True).first()
         if indicator_id is None:
             return None
     return _build_batch([indicator_id]).get(indicator_id)
+
+
+def read_record(code: str) -> tuple[str, dt.datetime | None] | None:
+    """The stored open-data record of a public KPI, as the API answers it, and when its
+    data last changed; None unless its document is current and holds a record of the
+    current format (then the API builds the document, `read`). One query.
+
+    The record's two addresses are stored relative: ``"url":"/kpi/<code>/"`` and
+    ``"api_url":"/api/v1/kpis/<code>"``; `with_host` makes them absolute."""
+    made_by = record_format()
+    if not made_by or settings.PUBLIC_CACHE_SECONDS <= 0:
+        return None
+    table = connection.ops.quote_name(KpiDocument._meta.db_table)
+    version_table = connection.ops.quote_name("publicdata_dataversion")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.record, d.record_modified FROM {table} d "
+            f"LEFT JOIN {version_table} k ON k.scope = %s "
+            f"LEFT JOIN {version_table} s ON s.scope = %s "
+            f"WHERE d.code = %s AND d.record_format = %s "
+            f"AND d.kpi_version = COALESCE(k.number, 0) AND d.site_version = COALESCE(s.number, 0)",
+            [versions.kpi(code), versions.SITE, code, made_by],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    modified = KpiDocument._meta.get_field("record_modified").to_python(found[1])
+    if modified is not None and settings.USE_TZ and timezone.is_naive(modified):
+        modified = timezone.make_aware(modified, dt.UTC)  # SQLite gives naive UTC
+    return found[0], modified
+
+
+def with_host(record: str, host: str) -> bytes:
+    """A stored record with its addresses made absolute: `host` is ``scheme://name[:port]``.
+    In the serialised JSON a key is always preceded by a real quote, which a string's
+    content never holds unescaped, so only the record's own two keys can match."""
+    return (
+        record.replace('"url":"/', f'"url":"{host}/', 1)
+        .replace('"api_url":"/', f'"api_url":"{host}/', 1)
+        .encode("utf-8")
+    )
+
+
+def fill_records() -> int:
+    """Make the stored record of every document that lacks one of the current format, from
+    its stored body (no rows read again; a document rebuilt meanwhile is left as it is).
+    For a database whose documents were built before records were stored, or by another
+    release. Returns how many were made."""
+    made_by = record_format()
+    if not made_by:
+        return 0
+    made = 0
+    stale = KpiDocument.objects.exclude(record_format=made_by)
+    while True:
+        batch = list(stale.order_by("pk").values("pk", "kpi_version", "site_version", "body")[:BATCH])
+        if not batch:
+            return made
+        with transaction.atomic():
+            for row in batch:
+                if row["body"].get("format") != FORMAT:
+                    continue  # rebuilt from the rows at its next read
+                made += KpiDocument.objects.filter(
+                    pk=row["pk"], kpi_version=row["kpi_version"], site_version=row["site_version"]
+                ).update(**_record_fields(row["body"]))
+        stale = stale.exclude(pk__lte=batch[-1]["pk"])
 
 
 class _Rebuild:

@@ -105,6 +105,12 @@ class KpiDocument(models.Model):
     site_version = models.BigIntegerField()
     body = models.JSONField()
     built_at = models.DateTimeField()
+    # The open-data record (GET /api/v1/kpis/<code>) as the bytes the API answers, its
+    # addresses relative (the host is added when served), made from `body` by the API's
+    # schema (citykpi.publicdata.documents.record_format says which); "" = not made yet.
+    record = models.TextField(blank=True, default="")
+    record_format = models.CharField(max_length=40, blank=True, default="")
+    record_modified = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "เอกสารสาธารณะของตัวชี้วัด / KPI public document"

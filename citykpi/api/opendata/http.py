@@ -145,6 +145,33 @@ def csv_body(columns: list[tuple[str, Callable[[dict], Any]]], rows: Iterable[di
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def json_bytes(payload: Any) -> bytes:
+    """The JSON bytes of a validated payload, as every open-data read answers them."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def validated_json(schema: type[Schema], data: Any) -> bytes:
+    """`data` validated against `schema` and serialised: the body `respond` sends."""
+    return json_bytes(schema.model_validate(data).model_dump(mode="json"))
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def public_headers(response: HttpResponse, *, varies_by_user: bool) -> None:
+    """The caching and cross-origin headers of a public read."""
+    max_age = getattr(settings, "PUBLIC_CACHE_SECONDS", 300)
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    # Published data may be read from any site (journalists' notebooks, other systems).
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+    response["Vary"] = "Accept-Encoding, Authorization, Cookie" if varies_by_user else "Accept-Encoding"
+
+
 def respond(
     request: HttpRequest,
     schema: type[Schema],
@@ -166,9 +193,9 @@ def respond(
         body = csv_body(csv_columns, rows)
         content_type = "text/csv; charset=utf-8"
     else:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        content_type = "application/json; charset=utf-8"
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+        body = json_bytes(payload)
+        content_type = JSON_TYPE
+    etag = etag_of(body)
     presented = parse_etags(request.headers.get("If-None-Match", ""))
     if etag in presented or (presented == ["*"]):
         response: HttpResponse = HttpResponseNotModified()

@@ -6,6 +6,8 @@ and version, which the workflow clients need to PUT a report.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -18,7 +20,15 @@ from citykpi.accounts import access
 from citykpi.api.auth import user_from_request
 from citykpi.api.errors import responses
 from citykpi.api.opendata import schemas as s
-from citykpi.api.opendata.http import d, latest, not_found, parse_code, parse_year, respond
+from citykpi.api.opendata.http import (
+    d,
+    latest,
+    not_found,
+    parse_code,
+    parse_year,
+    respond,
+    validated_json,
+)
 from citykpi.api.opendata.lists import (
     AGENCY,
     ERRORS,
@@ -295,6 +305,23 @@ def record_from_rows(
         }
     )
     return data
+
+
+def _relative(path: str) -> str:
+    return path
+
+
+def stored_record(body: dict[str, Any]) -> bytes:
+    """The bytes of a KPI's public record as `get_kpi` answers them, with its two addresses
+    relative: what the KPI's document stores (citykpi.publicdata.documents.read_record), so
+    that the API's cache answers a record without validating or serialising it again."""
+    return validated_json(s.OpenKpiDetail, documents.record_of(body, _relative))
+
+
+def record_format_name() -> str:
+    """Names the serialisation: records stored under another schema are made again."""
+    schema = json.dumps(s.OpenKpiDetail.model_json_schema(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(schema.encode("utf-8")).hexdigest()[:16]
 
 
 @router.get(

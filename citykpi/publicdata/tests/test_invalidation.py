@@ -30,7 +30,12 @@ def submit(actor, kpi, result="50", now=IN_Q2):
 
 
 def pages(city, agency_a, agency_b):
+    # The API records first: a KPI's record is answered from its public document, which
+    # the KPI page's read rebuilds too (citykpi.publicdata.documents); read after the page,
+    # a record the write changed would already be current again ("hit", with the new data).
     return {
+        "api kpi a": f"/api/v1/kpis/{city['a'].code}",
+        "api kpi b": f"/api/v1/kpis/{city['b'].code}",
         "kpi a": reverse("portal:kpi", args=[city["a"].code]),
         "kpi a2": reverse("portal:kpi", args=[city["a2"].code]),
         "kpi b": reverse("portal:kpi", args=[city["b"].code]),
@@ -40,8 +45,6 @@ def pages(city, agency_a, agency_b):
         "dashboard 2566": reverse("dashboards:public") + "?year=2566",
         "dashboard 2565": reverse("dashboards:public") + "?year=2565",
         "home": reverse("portal:home"),
-        "api kpi a": f"/api/v1/kpis/{city['a'].code}",
-        "api kpi b": f"/api/v1/kpis/{city['b'].code}",
         "api list 2565": "/api/v1/kpis?year=2565",
     }
 
