@@ -9,6 +9,8 @@ SECRET_KEY    required when DEBUG is off in production (`citykpi check --deploy`
 DEBUG         "1"/"true" for development; off by default (production-safe)
 ALLOWED_HOSTS comma-separated; default localhost names
 CACHE_URL     redis://127.0.0.1:6379/0 to use Redis; local memory otherwise
+QUEUE_URL     redis://127.0.0.1:6379/3 (or CELERY_BROKER_URL) sends background jobs to Celery
+              workers (docs/deployment.md "Background jobs"); unset: jobs run in-process
 DEMO          "1" shows the demo accounts' password on the login page
 """
 
@@ -72,6 +74,8 @@ INSTALLED_APPS = [
     "citykpi.planning",
     "citykpi.quality",
     "citykpi.exchange",
+    # background jobs: the queue, progress and kept results (docs/deployment.md "Background jobs")
+    "citykpi.jobs",
     # shared read models: the public data versions and the public page cache
     "citykpi.publicdata",
     # surface apps: they read the domain
@@ -222,6 +226,12 @@ STORAGES = {
 # Evidence files live here, outside static files; they are served only through a view
 # that checks who may see them.
 EVIDENCE_ROOT = VAR_DIR / "evidence"
+# Background jobs (citykpi.jobs): with a broker URL they go to Celery workers, without one
+# (`make run`, the suite on SQLite) each runs in-process when started. Their result files are
+# kept under JOBS_ROOT and served only through the job's download view.
+QUEUE_URL = (os.environ.get("QUEUE_URL") or os.environ.get("CELERY_BROKER_URL") or "").strip()
+QUEUE_NAME = os.environ.get("QUEUE_NAME", "citykpi")
+JOBS_ROOT = Path(os.environ.get("JOBS_ROOT", VAR_DIR / "jobs"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", include("citykpi.dashboards.urls")),
     path("exchange/", include("citykpi.exchange.urls")),
     path("quality/", include("citykpi.quality.urls")),
+    path("jobs/", include("citykpi.jobs.urls")),  # a background job's progress and file
     path("api/v1/", api.urls),
     # The language switch is a preference, not a privileged change: exempt from CSRF so that
     # public pages carry no token and one cached page serves every visitor.

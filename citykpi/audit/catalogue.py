@@ -23,6 +23,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "attention.seen": ("อ่านรายการที่ต้องดูแล", "Marked the attention list as read"),
     "evidence.add": ("แนบหลักฐาน", "Attached evidence"),
     "evidence.remove": ("นำหลักฐานออก", "Removed evidence"),
+    # explaining a red quarter, claims bound to evidence (citykpi.reporting.commitments, .claims)
+    "cause.add": ("ระบุสาเหตุที่ผลงานต่ำกว่าแผน", "Gave a cause of being behind plan"),
+    "cause.remove": ("ลบสาเหตุ", "Removed a cause"),
+    "commitment.add": ("เพิ่มแนวทางแก้ไข", "Added a corrective action"),
+    "commitment.update": ("ติดตามแนวทางแก้ไข", "Updated a corrective action"),
+    "claim.add": ("อ้างอิงหลักฐานของผลงาน", "Cited evidence for a claim"),
+    "claim.remove": ("ลบการอ้างอิงหลักฐาน", "Removed a claim"),
     # setting up a fiscal year (citykpi.planning)
     "fiscal_year.create": ("สร้างปีงบประมาณ", "Created the fiscal year"),
     "fiscal_year.publish": ("เผยแพร่ปีงบประมาณ", "Published the fiscal year"),
@@ -49,6 +56,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "strategy_node.create": ("สร้างหัวข้อในแผนยุทธศาสตร์", "Created a strategy node"),
     "strategy_node.update": ("ปรับหัวข้อในแผนยุทธศาสตร์", "Updated a strategy node"),
     "dimension.create": ("สร้างมิติการประเมิน", "Created an evaluation dimension"),
+    # background jobs (citykpi.jobs)
+    "job.start": ("เริ่มงานเบื้องหลัง", "Started a background job"),
     # imports (citykpi.exchange)
     "kpi.import": ("นำเข้าตัวชี้วัด", "Imported a KPI"),
     "kpi.update_from_legacy": ("ปรับตัวชี้วัดจากระบบเดิม", "Updated a KPI from the legacy site"),
@@ -73,6 +82,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "user.create": ("สร้างบัญชีผู้ใช้", "Created an account"),
     "user.update": ("แก้ไขบัญชีผู้ใช้", "Edited an account"),
     "kpi.update_from_setup": ("ปรับตัวชี้วัดจากสมุดงานตั้งค่า", "Updated a KPI from the setup workbook"),
+    # reorganisations (citykpi.agencies.actions)
+    "agency.rename": ("เปลี่ยนชื่อหน่วยงาน", "Renamed an agency"),
+    "agency.move": ("ย้ายสังกัดหน่วยงาน", "Moved an agency to another parent"),
+    "agency.split": ("แยกหน่วยงาน", "Split an agency"),
+    "agency.merge": ("รวมหน่วยงาน", "Merged agencies"),
+    "agency.end": ("สิ้นสุดหน่วยงาน", "Ended an agency"),
+    "kpi.move_agency": ("โอนตัวชี้วัดไปหน่วยงานใหม่", "Moved a KPI to a successor agency"),
     # data quality (citykpi.quality)
     "quality.refresh": ("ตรวจคุณภาพข้อมูล", "Checked data quality"),
     "quality.refresh_year": ("ตรวจคุณภาพข้อมูลทั้งปี", "Checked the year's data quality"),

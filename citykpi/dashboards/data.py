@@ -42,12 +42,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from citykpi.agencies.history import children_query
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, KpiStanding, QualitySettings
 from citykpi.quality.standing import RULE_FIELDS, levels_of, rule_of
+from citykpi.reporting import commitments
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -520,7 +522,9 @@ def agency_rollups(
     if kind is not None:
         indicators = indicators.filter(agency__kind=kind)
     if parent_id is not None:
-        indicators = indicators.filter(agency__parent_id=parent_id)
+        # The agencies under the parent as the tree was in `year` (a later move or merge
+        # does not change an old year's roll-up): citykpi.agencies.history.
+        indicators = indicators.filter(agency_id__in=children_query(parent_id, year))
     if node is not None:
         indicators = indicators.filter(id__in=kpis_under(node))
     if dimension_id is not None:
@@ -699,3 +703,19 @@ def finding_counts(year: int, agency_ids: set[int] | None = None) -> list[dict[s
         )
         .order_by("rule")
     )
+
+
+def commitment_counts(
+    agency_ids: set[int] | None, today: dt.date, limit: int = 10
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Open and overdue corrective actions (reporting.commitments) per agency, whatever the
+    year they were made in (they stay open across years): (totals, the agencies with the
+    most overdue, then open, first, at most `limit`). One query."""
+    counts = commitments.counts_by_agency(agency_ids, today)
+    totals = {
+        "open": sum(c["open"] for c in counts.values()),
+        "overdue": sum(c["overdue"] for c in counts.values()),
+        "agencies": len(counts),
+    }
+    worst = sorted(counts.values(), key=lambda c: (-c["overdue"], -c["open"], c["code"]))[:limit]
+    return totals, worst

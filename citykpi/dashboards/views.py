@@ -43,6 +43,7 @@ from citykpi.publicdata import charts
 from citykpi.publicdata.pagecache import public_page, year_or_all
 from citykpi.quality import scoring
 from citykpi.quality.rules import RULES
+from citykpi.reporting.freshness import freshness
 from citykpi.reporting.years import working_year
 from citykpi.strategy.models import StrategyNode
 
@@ -361,10 +362,16 @@ def staff(request: HttpRequest) -> HttpResponse:
             timeliness(fiscal_year, scope, by_kind=True),
             lambda kind, _name: (group_label(kind), f"{STAFF}group/{kind}/?year={year}"),
         )
+        # Who never updates (citykpi.reporting.freshness): the worst agencies and people.
+        context["freshness"] = freshness(fiscal_year, timezone.localdate(), agency_ids=scope)
         findings = finding_counts(year, scope)
         for row in findings:
             row["name_th"], row["name_en"] = RULES.get(row["rule"], (row["rule"], row["rule"]))
         context["findings"] = findings
+        # Corrective actions still open, and past their due date, per agency (#15.1).
+        context["commitments_total"], context["commitments"] = data.commitment_counts(
+            scope, timezone.localdate()
+        )
         context["findings_total"] = {
             "errors": sum(r["errors"] for r in findings),
             "warnings": sum(r["warnings"] for r in findings),

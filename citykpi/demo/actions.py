@@ -26,7 +26,9 @@ from citykpi.lib.errors import ActionError
 from citykpi.quality.actions import refresh_indicators
 
 from . import generator
+from .accountability import add_accountability
 from .accounts import ensure_demo_accounts
+from .reorganisation import add_reorganisation
 
 # The apps whose rows a demo load writes, or that hang off them (quarters, evidence,
 # planning records, data-quality findings...). Accounts and the audit log are kept.
@@ -110,6 +112,11 @@ def load_demo(
             after={"counts": counts, "scale": scale, "seed": seed, "years": list(years)},
             source="cli",
         )
+        # Red quarters explained and claims citing letters (#15): after the load's audit row,
+        # whose receiver stored the quarters' scores that say which quarters are red.
+        counts.update(add_accountability(seed, today or timezone.localdate()))
+        # A merger in the latest year's history and two late agencies (#15 parts 3 and 4).
+        counts.update(add_reorganisation(seed, max(years), today or timezone.localdate()))
     return LoadResult(True, counts, time.perf_counter() - started, accounts)
 
 

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from citykpi.indicators.models import Indicator
-from citykpi.lib.spreadsheet import append_row, inert_text
+from citykpi.lib.spreadsheet import append_row, inert_text, set_to_print
 from citykpi.reporting.models import QuarterReport
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -136,6 +136,7 @@ def build_workbook(queryset: QuerySet, *, title: str = "ตัวชี้วั
         append_row(sheet, row)
     sheet.freeze_panes = "B3"
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{max(sheet.max_row, 2)}"
+    set_to_print(sheet, header_rows=2)  # landscape, fit to width, both header rows on every page
     return workbook
 
 

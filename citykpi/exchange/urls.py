@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.export_year, name="export"),
     path("upload/", views.upload, name="upload"),
     path("confirm/", views.confirm, name="confirm"),
+    path("legacy/", views.legacy_upload, name="legacy_upload"),
     path("setup/", views.setup, name="setup"),
     path("setup/export/", views.setup_export, name="setup_export"),
     path("setup/upload/", views.setup_upload, name="setup_upload"),

@@ -11,18 +11,21 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from citykpi.accounts import access
 from citykpi.accounts.models import Role
 from citykpi.agencies.models import Agency
 from citykpi.exchange import export
+from citykpi.exchange import jobs as exchange_jobs
 from citykpi.exchange.setup.apply import import_setup
 from citykpi.exchange.setup.checklist import first_run_checklist
 from citykpi.exchange.setup.export import workbook_bytes as setup_export_bytes
 from citykpi.exchange.xlsx import import_workbook, template_bytes
 from citykpi.indicators.models import FiscalYear
+from citykpi.jobs import actions as jobs
+from citykpi.jobs import uploads
 from citykpi.lib import fiscal
 from citykpi.lib.i18n import both
 from citykpi.lib.thai import to_arabic_digits
@@ -77,6 +80,36 @@ def index(request: HttpRequest) -> HttpResponse:
             "may_set_up": access.is_admin(request.user),
         },
     )
+
+
+MAX_LEGACY_FILES = 2000
+
+
+@login_required
+@require_POST
+def legacy_upload(request: HttpRequest) -> HttpResponse:
+    """Many legacy pages at once (administrators): a background job imports them, one file
+    at a time on its progress bar (citykpi.exchange.jobs)."""
+    exchange_jobs.check_legacy(request.user, {})
+    files = request.FILES.getlist("files")
+    if not files or len(files) > MAX_LEGACY_FILES:
+        return HttpResponse(
+            both(
+                f"เลือกไฟล์หน้าเว็บระบบเดิม 1 ถึง {MAX_LEGACY_FILES} ไฟล์ (ช่อง ไฟล์)",
+                f"Choose 1 to {MAX_LEGACY_FILES} legacy page files (field: files)",
+            ),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    year = _int(to_arabic_digits(request.POST.get("fiscal_year", "")).strip() or None)
+    params = {
+        "folder": uploads.keep(files),
+        "files": len(files),
+        "fiscal_year": year,
+        "dry_run": request.POST.get("dry_run") == "1",
+    }
+    job = jobs.start(request.user, exchange_jobs.LEGACY_IMPORT.name, params, fiscal_year=year)
+    return redirect("jobs:detail", job.pk)
 
 
 def request_today():

@@ -30,7 +30,7 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
-from citykpi.lib.spreadsheet import append_row, set_cell
+from citykpi.lib.spreadsheet import append_row, set_cell, set_to_print
 from citykpi.lib.thai import NumberParseError, format_number, to_arabic_digits
 from citykpi.reporting import actions as reporting
 from citykpi.reporting import batch
@@ -164,6 +164,7 @@ def build_quarter_template(agency: Agency, year: int, quarter: int) -> Workbook:
         if is_input:
             top.comment = Comment("กรอกในช่องนี้ / Fill in this column", "citykpi")
         sheet.column_dimensions[get_column_letter(index)].width = width
+    set_to_print(sheet, header_rows=2)
     sheet.cell(row=1, column=COL["result"]).comment = Comment(
         "ตัวเลขไทยหรืออารบิกก็ได้ เช่น ๑๒.๕ หรือ 1,407.52 / Thai or Arabic digits, e.g. ๑๒.๕ or 1,407.52", "citykpi"
     )

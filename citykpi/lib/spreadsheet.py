@@ -72,3 +72,19 @@ def append_row(sheet, values: Iterable[Any]) -> None:
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):
             guard_cell(sheet.cell(row=row, column=column))
+
+
+def set_to_print(sheet, *, header_rows: int = 1) -> None:
+    """Print setup an office can file: A4 landscape, every column on one page's width (as
+    many pages down as the rows need), the header rows repeated at the top of each page,
+    centred, with the sheet's name and the page number in the footer."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # 0: as many pages tall as needed
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_rows}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "&A · &P / &N"

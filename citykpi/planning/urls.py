@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from citykpi.agencies import views as agency_views
 from citykpi.planning import views
 
 app_name = "planning"
@@ -17,6 +18,9 @@ urlpatterns = [
     path("templates/<int:pk>/assign/", views.template_assign, name="template_assign"),
     path("templates/<int:pk>/active/", views.template_active, name="template_active"),
     path("kpi/<str:code>/", views.kpi_definition, name="kpi"),
+    # Reorganisations (citykpi.agencies.views): before the <agency>/<year>/ pages.
+    path("reorganisations/", agency_views.reorganisations, name="reorganisations"),
+    path("reorganisations/<str:code>/", agency_views.reorganise, name="reorganise"),
     path("<str:agency_code>/<int:year>/", views.agency_setup, name="agency"),
     path("<str:agency_code>/<int:year>/<str:verb>/", views.setup_action, name="setup_action"),
 ]

@@ -25,9 +25,12 @@ from citykpi.agencies.models import Agency
 from citykpi.audit import catalogue
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.jobs import actions as jobs
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.i18n import tr
+from citykpi.lib.thai import to_arabic_digits
 from citykpi.planning import actions, checks, forms, preview, versions
+from citykpi.planning import jobs as planning_jobs
 from citykpi.planning.models import DefinitionVersion, KpiTemplate, Setup
 from citykpi.reporting.models import QuarterReport
 
@@ -680,19 +683,23 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
                         {"form": form, "preview": counted, "agencies": agencies or [], "data": data},
                     )
                 return render(request, "planning/carry_forward.html", {"form": form}, status=400)
-            try:
-                result = actions.carry_forward(request.user, **what)
-            except ActionError as error:
-                _error(request, error)
+            # A background job (citykpi.jobs): done at once without a queue (then as before:
+            # the message and the new year's overview), else the job's page with its progress.
+            params = {
+                "from_year": getattr(data["from_year"], "pk", data["from_year"]),
+                # the action reads the year (Thai digits too) and says what is wrong with it
+                "to_year": str(data["to_year"]),
+                "agencies": [a.code for a in agencies or []],
+                "template": data["template"].pk if data.get("template") else None,
+            }
+            digits = to_arabic_digits(params["to_year"]).strip()
+            new_year = int(digits) if digits.isdecimal() else None
+            job = jobs.start(request.user, planning_jobs.CARRY_FORWARD.name, params, fiscal_year=new_year)
+            if job.state == job.State.DONE:
+                messages.success(request, tr(job.summary_th, job.summary_en))
+                return redirect(reverse("planning:overview") + f"?year={new_year}")
+            if job.state == job.State.FAILED:
+                messages.error(request, f"{job.error_th} / {job.error_en}")
             else:
-                messages.success(
-                    request,
-                    tr(
-                        f"สร้างตัวชี้วัดปีงบประมาณ {result.fiscal_year.pk} แล้ว {len(result.created)} ตัว "
-                        f"(มีอยู่แล้ว {len(result.skipped)} ตัว)",
-                        f"Created {len(result.created)} KPIs for fiscal year {result.fiscal_year.pk} "
-                        f"({len(result.skipped)} already there)",
-                    ),
-                )
-                return redirect(reverse("planning:overview") + f"?year={result.fiscal_year.pk}")
+                return redirect("jobs:detail", job.pk)
     return render(request, "planning/carry_forward.html", {"form": form}, status=status)

@@ -13,9 +13,11 @@ from django.db.models.functions import Coalesce, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
 
+from citykpi.agencies.history import agency_as_of
 from citykpi.agencies.models import Agency
 from citykpi.cityindicators.models import CityIndicator
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
@@ -285,6 +287,9 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         "portal/agency.html",
         {
             "agency": agency,
+            # The agency as it was in the year shown: its name then, and the agencies it
+            # came from or became (citykpi.agencies.history; docs/setup.md).
+            "then": agency_as_of(agency, year) if year else agency_as_of(agency, timezone.localdate()),
             "year": year,
             "years": years,
             "group": group,

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
-from citykpi.indicators.models import Indicator
+from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.projects.models import Project
 from citykpi.publicdata.kpi_page import (
@@ -25,6 +26,7 @@ from citykpi.publicdata.kpi_page import (
     public_indicators,
     strategy_ancestors,
 )
+from citykpi.reporting.freshness import freshness
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode
 
@@ -138,4 +140,12 @@ def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
         for key in ("kpis", "submitted", "returned", "assessed", "reopened", "draft", "not_reported"):
             totals[key] += row[key]
         rows.append(row)
-    return {"year": year, "quarter": quarter, "rows": rows, "totals": dict(totals)}
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    return {
+        "year": year,
+        "quarter": quarter,
+        "rows": rows,
+        "totals": dict(totals),
+        # Who never updates, on the day printed (citykpi.reporting.freshness; _freshness.html).
+        "freshness": freshness(fiscal_year, timezone.localdate()) if fiscal_year else None,
+    }

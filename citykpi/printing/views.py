@@ -6,16 +6,23 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.jobs import actions as jobs
+from citykpi.jobs.models import Job
+from citykpi.jobs.views import file_response
 from citykpi.lib import fiscal
+from citykpi.lib.i18n import is_english
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.printing import context as printing_context
+from citykpi.printing import jobs as printing_jobs
 from citykpi.printing.render import html_to_pdf, pdf_response, render_html
+from citykpi.publicdata import versions
 from citykpi.publicdata.kpi_page import public_indicators
 
 
@@ -67,9 +74,23 @@ def agency_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
         )
     if year is None or not FiscalYear.objects.published().filter(year=year).exists():
         raise Http404(code)
-    context = {**printing_context.agency_report_context(agency, year), "printed_on": _today()}
-    pdf = html_to_pdf(render_html("printing/agency_report.html", context, request))
-    return pdf_response(pdf, f"agency-{agency.code}-{year}.pdf", public=True)
+    # A background job (citykpi.jobs), one per agency, year, language and public data
+    # version: the first visitor starts it, everyone after gets its kept file at once.
+    data = versions.current([versions.agency(agency.code), versions.year(year)])
+    params = {"agency": agency.code, "year": year, "lang": _lang(), "data": list(data), "day": str(_today())}
+    job = jobs.start(request.user, printing_jobs.AGENCY_REPORT.name, params, agency=agency, fiscal_year=year)
+    return _file_or_progress(job)
+
+
+def _lang() -> str:
+    return "en" if is_english() else "th"
+
+
+def _file_or_progress(job: Job) -> HttpResponse:
+    """The PDF when the job is done (always so without a queue), else the job's page."""
+    if job.state == Job.State.DONE:
+        return file_response(job)
+    return redirect("jobs:detail", job.pk)
 
 
 @require_GET
@@ -84,6 +105,6 @@ def quarter_summary_pdf(request: HttpRequest) -> HttpResponse:
     year = _int_param(request, "year", 2400, 2700) or fiscal.fiscal_year_of(today)
     default_quarter = fiscal.quarter_of(today) if year == fiscal.fiscal_year_of(today) else 4
     quarter = _int_param(request, "quarter", 1, 4) or default_quarter
-    context = {**printing_context.quarter_summary_context(year, quarter), "printed_on": today}
-    pdf = html_to_pdf(render_html("printing/quarter_summary.html", context, request))
-    return pdf_response(pdf, f"quarter-summary-{year}-q{quarter}.pdf", public=False)
+    params = {"year": year, "quarter": quarter, "lang": _lang()}
+    job = jobs.start(request.user, printing_jobs.QUARTER_SUMMARY.name, params, fiscal_year=year)
+    return _file_or_progress(job)

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from citykpi.agencies.history import name_then_annotations
 from citykpi.indicators.models import Indicator
 from citykpi.lib.i18n import is_english
 from citykpi.projects.models import Project
@@ -39,7 +40,8 @@ from citykpi.publicdata import kpi_page, versions
 from citykpi.publicdata.models import KpiDocument
 from citykpi.quality import scoring
 from citykpi.quality.rules import Limits, findings_for
-from citykpi.reporting.models import QuarterReport
+from citykpi.reporting import claims, commitments
+from citykpi.reporting.models import QuarterReport, has_evidenced_claim
 from citykpi.strategy.models import StrategyNode
 
 # The body's layout; a body of another format is rebuilt on read. Bump it too when
@@ -84,12 +86,15 @@ def _undec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _agency(agency) -> dict[str, Any]:
+def _agency(agency, then: Any = None) -> dict[str, Any]:
+    """The agency as it was named in the KPI's year: `then` carries the annotations of
+    citykpi.agencies.history.name_then_annotations (no query; docs/setup.md)."""
+    name_th = getattr(then, "agency_name_th_then", None)
     return {
         "code": agency.code,
         "long_code": agency.long_code,
-        "name_th": agency.name_th,
-        "name_en": agency.name_en,
+        "name_th": name_th or agency.name_th,
+        "name_en": getattr(then, "agency_name_en_then", None) if name_th else agency.name_en,
     }
 
 
@@ -124,6 +129,9 @@ def _quarter(report: QuarterReport) -> dict[str, Any]:
         "status": report.status,
         "version": report.version,
         "updated_at": report.updated_at.isoformat() if report.updated_at else None,
+        # Why a quarter behind plan is behind, what will be done, and the evidence cited (#15).
+        **commitments.published_account([report]).get(report.quarter, {"causes": [], "actions": []}),
+        "references": claims.published_references([report]).get(report.quarter, []),
         "assessment": (
             None
             if assessment is None
@@ -158,7 +166,7 @@ def body_of(
         "name": indicator.name,
         "name_en": indicator.name_en,
         "display_name": indicator.display_name,
-        "agency": _agency(indicator.agency),
+        "agency": _agency(indicator.agency, indicator),
         "fiscal_year": indicator.fiscal_year_id,
         "components": list(indicator.fiscal_year.assessment_components or kpi_page.DEFAULT_COMPONENTS),
         "unit_name": indicator.unit_name,
@@ -234,10 +242,14 @@ def _public_kpis():
 
 
 def _with_everything(queryset):
-    return queryset.prefetch_related(
+    # The agency's name in the KPI's year, as subqueries of the same query.
+    return queryset.annotate(**name_then_annotations()).prefetch_related(
         Prefetch(
             "quarters",
-            queryset=QuarterReport.objects.published().select_related("assessment").order_by("quarter"),
+            queryset=QuarterReport.objects.published()
+            .select_related("assessment")
+            .annotate(has_evidenced_claim=has_evidenced_claim(), has_account=commitments.has_account())
+            .order_by("quarter"),
             to_attr="document_quarters",
         ),
         Prefetch(
@@ -255,6 +267,8 @@ def _with_everything(queryset):
 def _bodies(kpis: list[Indicator]) -> dict[int, dict[str, Any]]:
     """The bodies of KPIs read with `_with_everything`: one more query for the strategy
     ancestors of all of them, one per fiscal year for its data-quality limits."""
+    # The causes, corrective actions and claims of the quarters that have any (#15).
+    commitments.attach_public_account(q for kpi in kpis for q in kpi.document_quarters)
     nodes = [n for kpi in kpis for n in kpi.document_nodes]
     ancestors = kpi_page.strategy_ancestors(nodes)
     limits = {year: Limits.for_year(year) for year in {kpi.fiscal_year_id for kpi in kpis}}
@@ -493,6 +507,11 @@ def page_context_of(body: dict[str, Any]) -> dict[str, Any]:
                 "components": [{"name": name, "value": _component(raw.get(name))} for name in components],
                 "narrative": report["narrative"] if report else "",
                 "published": report is not None,
+                "causes": report.get("causes", []) if report else [],
+                "actions": [_dated(a, "due_date") for a in report.get("actions", [])] if report else [],
+                "references": [_dated(r, "letter_date") for r in report.get("references", [])]
+                if report
+                else [],
             }
         )
     primary = [item for item in body["strategy"] if item["plan"]["is_primary"]]
@@ -555,6 +574,11 @@ def page_context_of(body: dict[str, Any]) -> dict[str, Any]:
         ),
         "quality_notes": kpi_page.quality_notes(body["quality_findings"]),
     }
+
+
+def _dated(item: dict[str, Any], key: str) -> dict[str, Any]:
+    """A stored item with its ISO date as a date (for the page's Thai dates)."""
+    return {**item, key: dt.date.fromisoformat(item[key]) if item.get(key) else None}
 
 
 def _page_node(node: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ PRIVATE_TYPES = frozenset(
         # the conversation of a quarter is for staff only (citykpi.discussion)
         "discussion.entry",
         "discussion.reader",
+        "jobs.job",
     }
 )
 # Actions whose effect reaches beyond the object they name (a carried-forward KPI links its

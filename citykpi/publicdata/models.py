@@ -45,6 +45,11 @@ class SearchEntry(models.Model):
         "indicators.Indicator", on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
     )
     fiscal_year = models.PositiveSmallIntegerField()
+    # Copied from the KPI by every write that indexes it, so that a search ranks and pages
+    # its matches without joining them to the KPIs (the year's publication is still read
+    # at query time: publishing a year changes nothing here).
+    code = models.CharField(max_length=20, blank=True)
+    is_published = models.BooleanField(default=False)
     # The KPI's code, Thai and English names.
     name_words = models.TextField(blank=True)
     # Its agency's names, abbreviation and code, and those of the agency above it (the district).

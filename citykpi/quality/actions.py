@@ -29,7 +29,7 @@ from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.quality.models import FindingRecord
 from citykpi.quality.rules import Finding, Limits, findings_for
-from citykpi.reporting.models import QuarterReport
+from citykpi.reporting.models import QuarterReport, has_evidenced_claim
 
 
 @dataclass
@@ -122,7 +122,12 @@ def _with_rule_inputs(qs):
     return qs.select_related("unit", "agency").prefetch_related(
         "milestone_levels",
         "strategy_nodes",
-        Prefetch("quarters", queryset=QuarterReport.objects.select_related("assessment").order_by("quarter")),
+        Prefetch(
+            "quarters",
+            queryset=QuarterReport.objects.select_related("assessment")
+            .annotate(has_evidenced_claim=has_evidenced_claim())
+            .order_by("quarter"),
+        ),
     )
 
 

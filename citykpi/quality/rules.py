@@ -28,6 +28,7 @@ from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import format_number, parse_number
 from citykpi.quality import scoring
 from citykpi.quality.evaluate import level_limit, rule_for
+from citykpi.reporting.models import has_evidenced_claim
 
 ERROR = "error"
 WARNING = "warning"
@@ -51,6 +52,7 @@ RULES: dict[str, tuple[str, str]] = {
     "Q012-plan-differs-target": ("แผนไตรมาสที่ 4 ไม่ตรงกับเป้าหมาย", "Q4 plan differs from the target"),
     "Q013-negative-value": ("ค่าติดลบ", "Negative value"),
     "Q014-result-over-twice-target": ("ผลงานเกิน 2 เท่าของเป้าหมาย", "Result over twice the target"),
+    "Q015-claim-without-evidence": ("ผลงานที่อ้างไม่มีหลักฐาน", "Claim without evidence"),
 }
 
 # Q014: a result above this multiple of the annual target is usually a unit mistake.
@@ -453,6 +455,41 @@ def rule_over_twice_target(ctx: _Context) -> Iterable[Finding]:
         )
 
 
+def needs_proof(indicator: Any) -> bool:
+    """Must this KPI's results cite evidence (reporting.claims)? Every milestone KPI (its
+    claimed level), and a KPI whose scoring configuration says "evidence_required": true."""
+    config = indicator.scoring_config if isinstance(indicator.scoring_config, dict) else {}
+    return indicator.scoring_method == scoring.MILESTONE or bool(config.get("evidence_required"))
+
+
+def rule_claim_without_evidence(ctx: _Context) -> Iterable[Finding]:
+    """Q015: a published quarter of a KPI that needs proof, submitted by a person, with a
+    result and no claim citing evidence. Read from the rows' `has_evidenced_claim` annotation
+    (reporting.models.has_evidenced_claim); rows read without it are not judged."""
+    if not needs_proof(ctx.indicator):
+        return
+    # A level outside the scale is Q001's (the claim is not a level); level 0 claims nothing.
+    top = level_limit(ctx.indicator, ctx.rule) if _is_level_scale(ctx) else None
+    for q in ctx.quarters:
+        if q.result is None or q.status not in ("submitted", "assessed", "reopened"):
+            continue
+        if top is not None and not (0 < q.result <= top):
+            continue
+        # Judged where a person submitted through the form that asks for the evidence:
+        # imported legacy quarters (no submitter) came without one.
+        if getattr(q, "submitted_by_id", None) is None:
+            continue
+        if getattr(q, "has_evidenced_claim", None) is False:
+            yield Finding(
+                "Q015-claim-without-evidence",
+                WARNING,
+                f"ผลงานไตรมาสที่ {q.quarter} ({_n(q.result)}) ไม่ได้อ้างอิงหลักฐาน (ไฟล์ หรือเลขที่และวันที่ของหนังสือ)",
+                f"The Q{q.quarter} result ({_n(q.result)}) cites no evidence (a file, or a letter's number and date)",
+                q.quarter,
+                "result",
+            )
+
+
 ALL_RULES: tuple[Callable[[_Context], Iterable[Finding]], ...] = (
     rule_level_out_of_scale,
     rule_cumulative_decrease,
@@ -465,6 +502,7 @@ ALL_RULES: tuple[Callable[[_Context], Iterable[Finding]], ...] = (
     rule_plan,
     rule_negative,
     rule_over_twice_target,
+    rule_claim_without_evidence,
 )
 
 # The rules that look at a quarter's result: the ones a report write can trip.
@@ -473,7 +511,11 @@ WRITE_RULES = (rule_level_out_of_scale, rule_cumulative_decrease, rule_percent_o
 
 def _context(indicator, quarters, limits: Limits | None, levels=None, nodes=None) -> _Context:
     if quarters is None:
-        quarters = list(indicator.quarters.select_related("assessment").order_by("quarter"))
+        quarters = list(
+            indicator.quarters.select_related("assessment")
+            .annotate(has_evidenced_claim=has_evidenced_claim())
+            .order_by("quarter")
+        )
     if nodes is None:
         nodes = list(indicator.strategy_nodes.all()) if indicator.pk else []
     return _Context(

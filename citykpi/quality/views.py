@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear
+from citykpi.jobs import actions as jobs
 from citykpi.lib.i18n import tr
-from citykpi.quality.actions import refresh_year
+from citykpi.quality import jobs as quality_jobs
 from citykpi.quality.models import FindingRecord
 from citykpi.quality.rules import RULES
 
@@ -112,14 +113,10 @@ def refresh(request: HttpRequest) -> HttpResponse:
     if year is None:
         messages.error(request, tr("ยังไม่มีปีงบประมาณ", "There is no fiscal year yet"))
         return redirect("quality:report")
-    summary = refresh_year(request.user, year)
-    messages.success(
-        request,
-        tr(
-            f"ตรวจคุณภาพข้อมูล {summary.indicators} ตัวชี้วัดแล้ว พบข้อผิดพลาด {summary.by_severity.get('error', 0)} "
-            f"และข้อสงสัย {summary.by_severity.get('warning', 0)} รายการ",
-            f"Checked {summary.indicators} KPIs: {summary.by_severity.get('error', 0)} errors, "
-            f"{summary.by_severity.get('warning', 0)} warnings",
-        ),
-    )
+    # A background job (citykpi.jobs): done at once without a queue (then back to the
+    # report with its summary, as before), else the job's page shows its progress.
+    job = jobs.start(request.user, quality_jobs.REFRESH_YEAR.name, {"year": year}, fiscal_year=year)
+    if job.state != job.State.DONE:
+        return redirect("jobs:detail", job.pk)
+    messages.success(request, tr(job.summary_th, job.summary_en))
     return redirect(f"{reverse('quality:report')}?year={year}")

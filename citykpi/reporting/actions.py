@@ -31,11 +31,11 @@ from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, thai_date
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
-from citykpi.quality import standing
+from citykpi.quality import scoring, standing
 from citykpi.quality.actions import store_findings
 from citykpi.quality.rules import Finding, check_report_write, findings_for
 from citykpi.reporting import context
-from citykpi.reporting.models import Evidence, QuarterReport
+from citykpi.reporting.models import Cause, Commitment, Evidence, QuarterReport
 from citykpi.reporting.signals import report_changed
 
 Status = QuarterReport.Status
@@ -321,6 +321,42 @@ def quality_findings(
     return findings
 
 
+# ---------------------------------------------------------------- a red quarter is explained (#15.1)
+
+
+def needs_explanation(report: QuarterReport) -> bool:
+    """Is this quarter red: scored off track against its plan (the stored status, from
+    quality.scoring through quality.standing)? Exempt: a quarter without a plan (nothing to
+    be behind), a KPI not scored against a plan (a range KPI), a result that cannot be
+    scored (no data)."""
+    indicator = report.indicator
+    if report.planned_target is None or report.result is None:
+        return False
+    if indicator.scoring_method == scoring.RANGE or indicator.direction == scoring.WITHIN:
+        return False
+    return report.score_status == scoring.OFF_TRACK
+
+
+def explanation_missing(report: QuarterReport) -> ActionError | None:
+    """The refusal of a red quarter's submit without a cause and a corrective action with
+    an owner and a due date (None: it may go)."""
+    if not needs_explanation(report):
+        return None
+    has_cause = Cause.objects.filter(quarter_report=report, is_removed=False).exists()
+    has_action = (
+        Commitment.objects.filter(quarter_report=report).exclude(status=Commitment.Status.DROPPED).exists()
+    )
+    if has_cause and has_action:
+        return None
+    return ActionError(
+        f"ผลงานไตรมาสที่ {report.quarter} ต่ำกว่าแผน (ร้อยละ {format_number(report.progress)} ของแผน) "
+        "กรุณาบันทึกร่าง แล้วระบุสาเหตุและแนวทางแก้ไขอย่างน้อย 1 รายการ (ผู้รับผิดชอบและวันที่กำหนดเสร็จ) ก่อนส่ง",
+        f"Quarter {report.quarter} is behind its plan ({format_number(report.progress)} % of plan): "
+        "save the draft, then give a cause and at least one corrective action (owner and due date) before submitting",
+        field="cause" if not has_cause else "commitment",
+    )
+
+
 # ---------------------------------------------------------------- the actions
 
 
@@ -508,6 +544,9 @@ def submit_report(
             raise closed(row)
         if row.result is None:
             raise ActionError("กรุณากรอกผลงานก่อนส่ง", "Enter the result before submitting", field="result")
+        unexplained = explanation_missing(row)
+        if unexplained is not None:
+            raise unexplained
         row.status = Status.SUBMITTED
         row.submitted_at = now or timezone.now()
         row.submitted_by = user_of(actor)

@@ -34,7 +34,7 @@ from citykpi.indicators.models import Indicator, MilestoneLevel
 from citykpi.quality import scoring
 from citykpi.quality.models import QualitySettings
 from citykpi.quality.rules import Limits
-from citykpi.reporting.models import QuarterReport
+from citykpi.reporting.models import QuarterReport, has_evidenced_claim
 from citykpi.strategy.models import StrategyNode
 
 SETTINGS_FIELDS = ("on_track_percent", "at_risk_percent", "percent_far_limit", "contradiction_gap")
@@ -71,6 +71,8 @@ class KpiRows:
                 continue
             if not assessment_changed and not ASSESSMENT.is_cached(row) and ASSESSMENT.is_cached(quarter):
                 ASSESSMENT.set_cached_value(row, ASSESSMENT.get_cached_value(quarter))
+            if "has_evidenced_claim" in vars(quarter):  # the annotation read with its copy (Q015)
+                vars(row)["has_evidenced_claim"] = vars(quarter)["has_evidenced_claim"]
             out.append(row)
         if all(q.pk != row.pk for q in self.quarters):
             out.append(row)
@@ -157,6 +159,8 @@ def read(row: QuarterReport, *, with_chain_lock: bool = True) -> KpiRows:
     milestone = indicator.scoring_method == scoring.MILESTONE
     if milestone:
         annotations["level_table"] = RawSQL(sql["level_table"], [indicator.pk], output_field=TextField())
+    # Whether each quarter cites evidence for its claim (quality.rules, Q015).
+    annotations["has_evidenced_claim"] = has_evidenced_claim()
     if with_chain_lock:
         annotations["chain_locked"] = chain_lock()
     quarters = list(

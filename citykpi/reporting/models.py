@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 
 class QuarterReportQuerySet(models.QuerySet):
@@ -142,3 +142,187 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter_report} {self.user} {self.sent_on}"
+
+
+# ---------------------------------------------------------------- explaining a red quarter (#15.1)
+
+
+class Cause(models.Model):
+    """Why a quarter is behind its plan, from a short taxonomy (reporting.commitments).
+    A quarter scored off track against its plan is not submitted without one."""
+
+    class Category(models.TextChoices):
+        BUDGET = "budget", "งบประมาณ / Budget"
+        PROCUREMENT = "procurement", "การจัดซื้อจัดจ้าง / Procurement"
+        STAFFING = "staffing", "อัตรากำลัง / Staffing"
+        WEATHER = "weather", "สภาพอากาศ / Weather"
+        DEPENDENCY = "dependency", "ขึ้นกับหน่วยงานอื่น / Dependency on another agency"
+        DEFINITION = "definition", "นิยามตัวชี้วัดมีปัญหา / Definition problem"
+        OTHER = "other", "อื่น ๆ / Other"
+
+    quarter_report = models.ForeignKey(QuarterReport, on_delete=models.PROTECT, related_name="causes")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_removed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["quarter_report", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    category__in=[
+                        "budget",
+                        "procurement",
+                        "staffing",
+                        "weather",
+                        "dependency",
+                        "definition",
+                        "other",
+                    ]
+                ),
+                name="cause_category_known",
+            ),
+            # "Other" says what it is.
+            models.CheckConstraint(
+                condition=~Q(category="other") | ~Q(detail=""), name="cause_other_has_detail"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter_report} {self.category}"
+
+
+class Commitment(models.Model):
+    """A corrective action with an owner and a due date, made in the quarter it explains
+    (`quarter_report`) and followed up on the forms of the quarters after it, across the
+    year's end into the KPI's successor (reporting.commitments.to_follow_up)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "กำลังดำเนินการ / Open"
+        DONE = "done", "ดำเนินการแล้ว / Done"
+        LATE = "late", "ล่าช้า / Late"
+        DROPPED = "dropped", "ยกเลิก / Dropped"
+
+    # Still to be done (the dashboards count these, and those past their due date).
+    OPEN_STATUSES = ("open", "late")
+
+    quarter_report = models.ForeignKey(QuarterReport, on_delete=models.PROTECT, related_name="commitments")
+    cause = models.ForeignKey(
+        Cause, null=True, blank=True, on_delete=models.PROTECT, related_name="commitments"
+    )
+    action = models.TextField()
+    owner = models.CharField(max_length=200)
+    due_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Why it was dropped (required), or what holds it up when late.
+    reason = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "done", "late", "dropped"]), name="commitment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dropped") | ~Q(reason=""), name="commitment_dropped_has_reason"
+            ),
+            models.CheckConstraint(condition=~Q(owner=""), name="commitment_has_owner"),
+        ]
+        indexes = [
+            # The dashboards' open and overdue counts: WHERE status IN ('open', 'late') [AND due_date < %s]
+            models.Index(fields=["status", "due_date"], name="commitment_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter_report}: {self.action[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class CommitmentUpdate(models.Model):
+    """One follow-up of a commitment (its history): the status it was given, when, by whom,
+    and on which quarter's form."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="updates")
+    quarter_report = models.ForeignKey(
+        QuarterReport, null=True, blank=True, on_delete=models.PROTECT, related_name="commitment_updates"
+    )
+    status = models.CharField(max_length=10, choices=Commitment.Status.choices)
+    note = models.TextField(blank=True)
+    due_date = models.DateField(null=True, blank=True)  # the due date after this update
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["commitment", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.commitment_id} {self.status}"
+
+
+# ---------------------------------------------------------------- claims bound to evidence (#15.2)
+
+
+class Claim(models.Model):
+    """What a quarter claims (a milestone KPI's level, a result the definition says needs
+    proof) and the evidence it cites: an uploaded file, an official letter (number and
+    date), or both (reporting.claims)."""
+
+    quarter_report = models.ForeignKey(QuarterReport, on_delete=models.PROTECT, related_name="claims")
+    statement = models.TextField()
+    level = models.PositiveSmallIntegerField(null=True, blank=True)
+    evidence = models.ForeignKey(
+        Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    # An official document reference: "กท 6909/1116", dated (stored with Arabic digits).
+    letter_number = models.CharField(max_length=100, blank=True)
+    letter_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_removed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["quarter_report", "level", "pk"]
+        constraints = [
+            # A letter reference has both its number and its date, or neither.
+            models.CheckConstraint(
+                condition=(Q(letter_number="") & Q(letter_date__isnull=True))
+                | (~Q(letter_number="") & Q(letter_date__isnull=False)),
+                name="claim_letter_number_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter_report}: {self.statement[:40]}"
+
+    @property
+    def has_letter(self) -> bool:
+        return bool(self.letter_number) and self.letter_date is not None
+
+
+def has_evidenced_claim() -> Exists:
+    """An annotation for QuarterReport querysets: does the quarter have a claim citing live
+    evidence (a file not withdrawn, or a letter)? Read by the data-quality rule Q015
+    (quality.rules) from the rows the writes and the report already read."""
+    return Exists(
+        Claim.objects.filter(quarter_report=OuterRef("pk"), is_removed=False).filter(
+            Q(evidence__isnull=False, evidence__is_removed=False) | ~Q(letter_number="")
+        )
+    )

@@ -36,6 +36,7 @@ from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.i18n import tr
 from citykpi.lib.params import plain_int
 from citykpi.reporting import actions as reporting
+from citykpi.reporting import claims, commitments
 from citykpi.reporting.evidence import download_name
 from citykpi.reporting.models import Evidence, QuarterReport
 from citykpi.workspace.conversation import thread_context
@@ -392,6 +393,10 @@ def _apply_quarter_post(
         return report
     if action == "recall":
         return reporting.recall_report(request.user, report, version=posted["version"] or None)
+    if action in commitments.FORM_ACTIONS or action in claims.FORM_ACTIONS:
+        module = commitments if action in commitments.FORM_ACTIONS else claims
+        module.apply_posted(request.user, report, action, request.POST)
+        return report
     if action == "remove_evidence":
         evidence = get_object_or_404(
             Evidence, pk=parse_id(request.POST.get("evidence")), quarter_report=report, is_removed=False
@@ -473,6 +478,9 @@ def _confirm_submit_one(
 
 
 def _announce_saved(request: HttpRequest, report: QuarterReport, action: str) -> None:
+    if action in commitments.FORM_ACTIONS or action in claims.FORM_ACTIONS:
+        messages.success(request, tr("บันทึกแล้ว", "Saved"))
+        return
     if action == "remove_evidence":
         messages.success(request, tr("นำหลักฐานออกแล้ว", "Evidence removed"))
         return

@@ -26,7 +26,7 @@ from citykpi.accounts.models import Membership
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel, Unit
 from citykpi.lib.errors import ActionError
-from citykpi.lib.spreadsheet import append_row, set_cell
+from citykpi.lib.spreadsheet import append_row, set_cell, set_to_print
 from citykpi.planning.models import KpiTemplate
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
@@ -295,6 +295,7 @@ def _headers(ws, sheet: W.Sheet) -> None:
             top.comment = Comment(column.hint, "citykpi")
         ws.column_dimensions[get_column_letter(index)].width = column.width
     ws.freeze_panes = ws.cell(row=W.FIRST_ROW, column=2)
+    set_to_print(ws, header_rows=W.FIRST_ROW - 1)
 
 
 def _write_lists(book: Workbook) -> dict[tuple[tuple[str, str], ...], str]:

@@ -79,6 +79,12 @@ def test_pdf_of_an_unknown_or_unpublished_kpi_is_not_found(client, agency_a, mak
     assert client.post(f"/kpi/{hidden.code}/pdf/").status_code == 405
 
 
+# The report is a background job (citykpi.jobs): a constant few statements on top of the
+# report's own, whatever the number of KPIs (the data version, the reuse lookup, the job's
+# row and audit row, its state, and the savepoints of the test's transaction).
+JOB_QUERIES = 9
+
+
 def test_agency_report_has_cover_contents_summary_and_one_section_per_kpi(
     client, agency_a, agency_b, make_indicator, django_assert_max_num_queries
 ):
@@ -93,7 +99,7 @@ def test_agency_report_has_cover_contents_summary_and_one_section_per_kpi(
         )
     make_indicator(agency_a, name="ตัวชี้วัดที่ไม่เผยแพร่", is_published=False)
     make_indicator(agency_b, name="ตัวชี้วัดของเขตอื่น")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14 + JOB_QUERIES):
         response = client.get("/agency/04090000/report.pdf?year=๒๕๖๖")
     assert response.status_code == 200
     pdf = response.content
@@ -121,7 +127,7 @@ def test_agency_report_queries_do_not_grow_with_the_number_of_kpis(
 ):
     for _ in range(30):
         make_indicator(agency_a)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14 + JOB_QUERIES):
         assert client.get("/agency/0409/report.pdf?year=2566").status_code == 200
 
 

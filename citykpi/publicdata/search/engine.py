@@ -10,8 +10,9 @@ kept in step by triggers, matched with MATCH and ranked with `bm25` (name 10, ag
 narratives 1). Both made by migration publicdata 0002.
 
 Only published KPIs of published years are found: the index holds every KPI (with only
-its published narratives), and publication is read at query time, so publishing a year
-changes nothing in the index.
+its published narratives) with its code and publication flag (copied by the KPI's
+writes), and a year's publication is read at query time, so publishing a year changes
+nothing in the index. A search joins no KPI: it counts, ranks and pages the entries.
 """
 
 from __future__ import annotations
@@ -93,15 +94,13 @@ def search(text: str, year: int | None = None, limit: int = 25, offset: int = 0)
     if prepared is None:
         return Found([], 0)
     if prepared.vendor == "postgresql":
-        # The year is in the match already (its lexeme).
+        # The year is in the match already (its lexeme). publicdata_search_ranked reads the
+        # published matches with their code and rank in one pass over the index's bitmap;
+        # the count and the sort then run over those narrow rows, nothing joined.
         params: list = [prepared.text, prepared.rank_text]
         sql = (
-            "SELECT e.indicator_id, COUNT(*) OVER () FROM publicdata_search_match(%s::tsquery) m(id) "
-            "JOIN publicdata_searchentry e ON e.indicator_id = m.id "
-            "JOIN indicators_indicator i ON i.id = e.indicator_id "
-            "JOIN indicators_fiscalyear y ON y.year = i.fiscal_year_id "
-            "WHERE i.is_published AND y.is_published "
-            "ORDER BY ts_rank(e.heading, %s::tsquery) DESC, i.code LIMIT %s OFFSET %s"
+            "SELECT m.id, COUNT(*) OVER () FROM publicdata_search_ranked(%s::tsquery, %s::tsquery) m "
+            "ORDER BY m.rank DESC, m.code LIMIT %s OFFSET %s"
         )
     else:
         params = [prepared.text]
@@ -115,10 +114,9 @@ def search(text: str, year: int | None = None, limit: int = 25, offset: int = 0)
             f"WHERE {FTS_TABLE} MATCH %s) "
             "SELECT m.id, COUNT(*) OVER () FROM m "
             "JOIN publicdata_searchentry e ON e.indicator_id = m.id "
-            "JOIN indicators_indicator i ON i.id = m.id "
-            "JOIN indicators_fiscalyear y ON y.year = i.fiscal_year_id "
-            f"WHERE i.is_published AND y.is_published{year_sql} "
-            "ORDER BY m.score, i.code LIMIT %s OFFSET %s"
+            "WHERE e.is_published AND e.fiscal_year IN "
+            f"(SELECT y.year FROM indicators_fiscalyear y WHERE y.is_published){year_sql} "
+            "ORDER BY m.score, e.code LIMIT %s OFFSET %s"
         )
     params += [limit, offset]
     with connection.cursor() as cursor:

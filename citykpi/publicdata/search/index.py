@@ -17,7 +17,8 @@ leave its narrative out until the KPI's next write: rare, healed by the next wri
 `citykpi reindex_search`.
 
 Nothing else holds searchable words (evidence, assessments, accounts, years: a year
-published or not is read at query time). Paths that write without audit rows (the
+published or not is read at query time). The entry also copies its KPI's code and
+publication flag (a KPI write reindexes it), so that a search needs no join to the KPIs. Paths that write without audit rows (the
 benchmark's builder, ORM-built test fixtures) are caught up on first use: `catch_up`
 indexes the KPIs newer than the newest entry. `citykpi reindex_search` rebuilds all.
 """
@@ -42,7 +43,15 @@ from citykpi.reporting.models import QuarterReport
 PUBLISHED = frozenset(QuarterReport.PUBLISHED_STATUSES)
 CHUNK = 500
 QUARTERS = (1, 2, 3, 4)
-ENTRY_FIELDS = ["fiscal_year", "name_words", "agency_words", "narrative_words", "indexed_at"]
+ENTRY_FIELDS = [
+    "fiscal_year",
+    "code",
+    "is_published",
+    "name_words",
+    "agency_words",
+    "narrative_words",
+    "indexed_at",
+]
 
 
 def agency_texts(agency: Agency) -> list[str]:
@@ -67,6 +76,7 @@ def build_entries(indicator_ids: Iterable[int]) -> list[SearchEntry]:
         .only(
             "id",
             "code",
+            "is_published",
             "name",
             "name_en",
             "annual_summary",
@@ -92,6 +102,8 @@ def build_entries(indicator_ids: Iterable[int]) -> list[SearchEntry]:
             SearchEntry(
                 indicator_id=kpi.pk,
                 fiscal_year=kpi.fiscal_year_id,
+                code=kpi.code,
+                is_published=kpi.is_published,
                 name_words=index_words([kpi.code, kpi.name, kpi.name_en]),
                 agency_words=agency_words[kpi.agency_id],
                 narrative_words=index_words([*texts, kpi.annual_summary]),
@@ -146,7 +158,8 @@ QUARTER_TYPE = "reporting.quarterreport"
 
 
 def _statuses(event: AuditEvent, current: str | None) -> set[str]:
-    return {current, (event.before or {}).get("status"), (event.after or {}).get("status")} - {None}
+    found = (current, (event.before or {}).get("status"), (event.after or {}).get("status"))
+    return {str(status) for status in found if status is not None}
 
 
 def touched(events: list[AuditEvent], objects: list[Any] | None) -> tuple[set[int], set[int], bool]:
