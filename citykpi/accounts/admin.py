@@ -4,6 +4,8 @@ action) in the admin."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
@@ -52,8 +54,9 @@ class DirectoryGroupMappingForm(forms.ModelForm):
             )
         return normal_dn(value)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         role, agency = cleaned.get("role"), cleaned.get("agency")
         if role in (Role.REPORTER, Role.HEAD) and agency is None:
             self.add_error("agency", both("บทบาทนี้ต้องระบุหน่วยงาน", "This role needs an agency"))

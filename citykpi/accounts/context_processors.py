@@ -1,6 +1,8 @@
 """What every page's template needs to know about the site and the signed-in user: the
 demo flag, the language, and the staff navigation the user's roles open."""
 
+from typing import Any
+
 from django.conf import settings
 
 from citykpi.accounts.access import staff_navigation
@@ -8,7 +10,7 @@ from citykpi.lib.i18n import is_english
 
 
 def site(request):
-    context = {"DEMO": settings.DEMO, "IS_ENGLISH": is_english()}
+    context: dict[str, Any] = {"DEMO": settings.DEMO, "IS_ENGLISH": is_english()}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["STAFF_NAV"] = staff_navigation(user)

@@ -59,7 +59,7 @@ class DirectoryUnavailable(ActionError, ValidationError):
 
     status_code = 503
     # ValidationError sets `message` on the instance; ActionError makes it a property.
-    message = ""  # type: ignore[assignment]
+    message = ""
 
     def __init__(self) -> None:
         self.message_th = (

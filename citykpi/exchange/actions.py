@@ -474,10 +474,8 @@ def import_kpi(
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
-        indicator = existing
-        created = indicator is None
-        if created:
-            indicator = Indicator(code=page.code)
+        created = existing is None
+        indicator = Indicator(code=page.code) if existing is None else existing
         values: dict[str, Any] = {"agency": agency, "fiscal_year": ctx.fiscal_year(year)}
         # Only what the page states: a compact or cut page never erases what a full one gave.
         if page.name is not None:
@@ -612,12 +610,13 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
     new_assessments: list[tuple[QuarterReport, dict]] = []
     for q, (status, assessment) in plan.items():
         row = page.quarters[q]
-        report = existing.get(q)
-        is_new = report is None
-        if is_new:
-            report = QuarterReport(
-                indicator=indicator, quarter=q, definition_version=indicator.definition_version
-            )
+        stored = existing.get(q)
+        is_new = stored is None
+        report = (
+            QuarterReport(indicator=indicator, quarter=q, definition_version=indicator.definition_version)
+            if stored is None
+            else stored
+        )
         values: dict[str, Any] = {"status": status}
         if row.result is not None:
             values["result"] = row.result
@@ -674,10 +673,9 @@ def import_city_indicator(
     key = str(page.pid)
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
-        item = CityIndicator.objects.filter(pk=page.pid).first()
-        created = item is None
-        if created:
-            item = CityIndicator(id=page.pid)
+        found = CityIndicator.objects.filter(pk=page.pid).first()
+        created = found is None
+        item = CityIndicator(id=page.pid) if found is None else found
         values: dict[str, Any] = {}
         if page.name is not None:
             values.update(list_label=page.name.list_label[:40], name=page.name.title)
@@ -738,10 +736,9 @@ def import_project(
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, page.agency_name, outcomes=outcomes)
-        project = Project.objects.filter(code=page.code).first()
-        created = project is None
-        if created:
-            project = Project(code=page.code)
+        found_project = Project.objects.filter(code=page.code).first()
+        created = found_project is None
+        project = Project(code=page.code) if found_project is None else found_project
         values: dict[str, Any] = {"agency": agency, "fiscal_year": ctx.fiscal_year(year)}
         if page.name or created:
             values["name"] = page.name

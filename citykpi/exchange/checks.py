@@ -17,7 +17,7 @@ def an_evaluator_and_a_published_year(app_configs=None, **kwargs) -> list[checks
         evaluator, published = has_evaluator(), has_published_year()
     except DatabaseError:
         return []  # no tables yet (before migrate)
-    found = []
+    found: list[checks.CheckMessage] = []
     if not evaluator:
         found.append(
             checks.Warning(

@@ -57,9 +57,13 @@ def _quarter_columns(q: int, public: bool) -> list[Column]:
         report = shown(quarters)
         assessment = getattr(report, "assessment", None) if report else None
         # The score is public only once the quarter is assessed.
-        if assessment is None or (public and report.status != QuarterReport.Status.ASSESSED):
+        if report is None or assessment is None or (public and report.status != QuarterReport.Status.ASSESSED):
             return None
         return _num(assessment.score)
+
+    def result(_i, quarters):
+        report = shown(quarters)
+        return _num(report.result) if report is not None else None
 
     def status(_i, quarters):
         report = quarters.get(q)
@@ -78,7 +82,7 @@ def _quarter_columns(q: int, public: bool) -> list[Column]:
         Column(
             f"ผลงานสะสม ไตรมาส {q}",
             f"Q{q} result",
-            lambda _i, qs: _num(shown(qs).result) if shown(qs) else None,
+            result,
         ),
         Column(f"ผลประเมิน ไตรมาส {q}", f"Q{q} score", score),
         Column(f"สถานะ ไตรมาส {q}", f"Q{q} status", status, 20),

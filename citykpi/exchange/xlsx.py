@@ -368,12 +368,13 @@ def import_workbook(file: BinaryIO | str | bytes, *, user, commit: bool) -> Resu
     if result.errors:
         return result
     versions = _meta(result, workbook[META_SHEET])
-    if versions is None:
+    quarter = result.quarter
+    if versions is None or quarter is None:
         return result
     sheet = workbook[DATA_SHEET]
-    planned = _read_rows(result, sheet, versions, user)
+    planned = _read_rows(result, quarter, sheet, versions, user)
     if commit and result.ok and planned:
-        _commit(result, planned, user)
+        _commit(result, quarter, planned, user)
     return result
 
 
@@ -387,7 +388,7 @@ class _Planned:
     version: int
 
 
-def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user) -> list[_Planned]:
+def _read_rows(result: Result, quarter: int, sheet, versions: dict[str, tuple[int, int]], user) -> list[_Planned]:
     cells = list(
         sheet.iter_rows(
             min_row=FIRST_ROW, max_row=min(sheet.max_row, FIRST_ROW + MAX_ROWS), max_col=len(COLUMNS)
@@ -403,7 +404,7 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
     reports = {
         r.indicator_id: r
         for r in QuarterReport.objects.filter(
-            indicator__in=list(indicators.values()), quarter=result.quarter
+            indicator__in=list(indicators.values()), quarter=quarter
         ).select_related("indicator__agency", "indicator__fiscal_year", "indicator__unit")
     }
     reportable = access.agency_ids(user) if getattr(user, "is_authenticated", False) else set()
@@ -487,7 +488,7 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
             continue
         old_result = report.result if report else None
         old_narrative = report.narrative if report else ""
-        changed = []
+        changed: list[tuple[str, Any, Any]] = []
         if not _same_number(old_result, new_result):
             changed.append(("result", old_result, new_result))
         if old_narrative.strip() != new_narrative.strip():
@@ -581,17 +582,18 @@ def _missing_reports(planned: list[_Planned], quarter: int) -> None:
         item.report = rows[item.indicator.pk]
 
 
-def _commit(result: Result, planned: list[_Planned], user) -> None:
+def _commit(result: Result, quarter: int, planned: list[_Planned], user) -> None:
     """All rows or none: any refused row rolls back every row (citykpi.reporting.batch,
     the batch path of reporting.save_report: the same checks, one transaction)."""
     by_row = {item.row: item for item in planned}
     with transaction.atomic():
-        _missing_reports(planned, result.quarter)
+        _missing_reports(planned, quarter)
         _saved, errors = batch.save_reports(
             user,
             [
-                batch.Item(item.row, item.report, item.result, item.narrative, item.version)
+                batch.Item(item.row, report, item.result, item.narrative, item.version)
                 for item in planned
+                if (report := item.report) is not None  # every one, after _missing_reports
             ],
             source="xlsx",
         )

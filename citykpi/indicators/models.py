@@ -234,7 +234,8 @@ class Indicator(models.Model):
 
     @property
     def unit_name(self) -> str:
-        return self.unit.name_th if self.unit_id else ""
+        unit = self.unit
+        return unit.name_th if unit is not None else ""
 
     @property
     def display_name(self) -> str:

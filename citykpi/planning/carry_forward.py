@@ -57,10 +57,12 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
     if target is None:
         return {q: None for q in QUARTERS}
     old = checks.plan_values(previous)
+    filled = {q: v for q, v in old.items() if v is not None}
     cent = Decimal("0.01")
-    if all(v is not None for v in old.values()) and previous.target and old[4] == previous.target:
+    plan: dict[int, Decimal | None]
+    if len(filled) == len(old) and previous.target and filled.get(4) == previous.target:
         ratio = target / previous.target
-        plan = {q: (old[q] * ratio).quantize(cent) for q in (1, 2, 3)}
+        plan = {q: (filled[q] * ratio).quantize(cent) for q in (1, 2, 3)}
     elif previous.direction == Indicator.Direction.HIGHER:
         plan = {q: (target * q / 4).quantize(cent) for q in (1, 2, 3)}
     else:

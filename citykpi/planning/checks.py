@@ -160,7 +160,8 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
         # range KPIs plan a level per quarter, which may fall.
         if indicator.direction == Indicator.Direction.HIGHER:
             for q in (2, 3, 4):
-                if plan[q] < plan[q - 1]:
+                now, before = plan[q], plan[q - 1]
+                if now is not None and before is not None and now < before:
                     findings.append(
                         _finding(
                             "plan.not_cumulative",
@@ -189,16 +190,17 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
                 )
             )
     if indicator.direction == Indicator.Direction.HIGHER and target is not None:
-        previous = last_result(indicator.carried_from)
-        if previous is not None and target < previous:
+        carried_from = indicator.carried_from
+        previous = last_result(carried_from)
+        if carried_from is not None and previous is not None and target < previous:
             findings.append(
                 _finding(
                     "target.below_last_year",
                     indicator,
                     f"{name}: ค่าเป้าหมาย {format_number(target)} ต่ำกว่าผลงานปีที่แล้ว "
-                    f"{format_number(previous)} ({indicator.carried_from.code})",
+                    f"{format_number(previous)} ({carried_from.code})",
                     f"{code}: the target {format_number(target)} is below last year's "
-                    f"result {format_number(previous)} ({indicator.carried_from.code})",
+                    f"result {format_number(previous)} ({carried_from.code})",
                     code=code,
                     field="target",
                     last_year=str(previous),

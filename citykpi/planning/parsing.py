@@ -25,9 +25,7 @@ def fiscal_year_of(year: FiscalYear | int | str) -> FiscalYear:
     if isinstance(year, FiscalYear):
         return year
     number = number_of(year, "fiscal_year", "ปีงบประมาณ", "Fiscal year")
-    try:
-        return FiscalYear.objects.get(pk=int(number))
-    except (FiscalYear.DoesNotExist, TypeError):
-        raise ActionError(
-            f"ไม่พบปีงบประมาณ {year}", f"Fiscal year {year} does not exist", field="fiscal_year"
-        ) from None
+    found = FiscalYear.objects.filter(pk=int(number)).first() if number is not None else None
+    if found is None:
+        raise ActionError(f"ไม่พบปีงบประมาณ {year}", f"Fiscal year {year} does not exist", field="fiscal_year")
+    return found

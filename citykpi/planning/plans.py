@@ -217,7 +217,7 @@ def update_plan(
     target=_UNSET,
     plan: dict | Sequence | None = None,
     weight=_UNSET,
-    version: int | None = None,
+    version: int | str | None = None,
     note: str = "",
     source: str = "web",
 ) -> Indicator:
@@ -289,7 +289,7 @@ def update_definition(
     actor,
     indicator: Indicator,
     *,
-    version: int | None = None,
+    version: int | str | None = None,
     milestone_levels: Iterable[dict] | None = None,
     source: str = "web",
     **values: Any,

@@ -106,6 +106,8 @@ def carry_preview(actor, *, from_year: FiscalYear, to_year, agencies=None, templ
     )
     planned = 0
     for indicator in created:
+        if indicator.carried_from is None:  # every KPI a carry-forward creates has its source
+            continue
         plan = actions.propose_plan(indicator.carried_from, indicator.target)
         planned += sum(1 for q in QUARTERS if plan.get(q) is not None)
     return CarryPreview(
@@ -120,5 +122,9 @@ def carry_preview(actor, *, from_year: FiscalYear, to_year, agencies=None, templ
             1 for i in created if i.target is None and i.range_low is None and i.range_high is None
         ),
         planned_quarters=planned,
-        unlinked_templates=sum(1 for i in created if i.carried_from.template_id and i.template_id is None),
+        unlinked_templates=sum(
+            1
+            for i in created
+            if i.carried_from is not None and i.carried_from.template_id is not None and i.template_id is None
+        ),
     )

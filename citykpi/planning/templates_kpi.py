@@ -75,7 +75,7 @@ def update_template(
     actor,
     template: KpiTemplate,
     *,
-    version: int | None = None,
+    version: int | str | None = None,
     strategy_nodes: Iterable | None = None,
     milestone_levels: Iterable[dict] | None = None,
     source: str = "web",

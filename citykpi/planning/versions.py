@@ -60,7 +60,7 @@ def milestone_levels_of(indicator: Indicator) -> list[dict[str, Any]]:
 def snapshot(indicator: Indicator) -> dict[str, Any]:
     """The definition of `indicator` as it stands now, JSON-ready."""
     data = {name: _jsonable(getattr(indicator, name)) for name in DEFINITION_FIELDS}
-    data["unit"] = indicator.unit.name_th if indicator.unit_id else ""
+    data["unit"] = indicator.unit.name_th if indicator.unit is not None else ""
     data["unit_id"] = indicator.unit_id
     data["method"] = indicator.scoring_method
     data["plan"] = plan_of(indicator)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -103,7 +104,8 @@ def _replace_in_one_statement(indicator_id: int, records: list[FindingRecord]) -
     qn = connection.ops.quote_name
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows, params = [], []
+    rows: list[str] = []
+    params: list[Any] = []
     for record_ in records:
         record_.found_at = now
         rows.append("(" + ", ".join(["%s"] * len(fields)) + ")")
@@ -188,7 +190,7 @@ def refresh_indicators(
     if len(per_year) == 1:
         summary.year = next(iter(per_year))
     # Nothing changed (an import of unchanged pages): write nothing, not even an audit row.
-    stored = set()
+    stored: set[tuple[Any, ...]] = set()
     for start in range(0, len(ids), REFRESH_CHUNK):
         stored.update(
             FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).values_list(

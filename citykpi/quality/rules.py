@@ -131,7 +131,7 @@ class _Context:
 
     def values(self) -> list[tuple[str, int | None, Decimal, str, str]]:
         """Every number of the KPI: (field, quarter, value, Thai label, English label)."""
-        out = []
+        out: list[tuple[str, int | None, Decimal, str, str]] = []
         ind = self.indicator
         if ind.target is not None:
             out.append(("target", None, ind.target, "ค่าเป้าหมาย", "target"))

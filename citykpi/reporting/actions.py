@@ -89,11 +89,7 @@ def check_scope(actor, indicator, action: str) -> None:
         raise PermissionDenied("กรุณาเข้าสู่ระบบ / Log in first")
     if action not in ("report", "submit", "assess"):
         raise KeyError(action)
-    visible, allowed = access.may_act(actor, indicator.agency, action)
-    if not visible:
-        raise Http404(indicator.code)
-    if not allowed:
-        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
+    access.check(actor, indicator.agency, access.Capability(action), indicator.code)
 
 
 def lock(report: QuarterReport) -> QuarterReport:
@@ -129,9 +125,12 @@ def check_version(report: QuarterReport, version) -> None:
     if version is None:
         return
     try:
-        expected = int(parse_number(version))
+        number = parse_number(version)
+        expected = int(number) if number is not None else None
     except (NumberParseError, TypeError, ValueError):
-        raise ActionError("รุ่นของข้อมูลไม่ถูกต้อง", "The version is not a number", field="version") from None
+        expected = None
+    if expected is None:
+        raise ActionError("รุ่นของข้อมูลไม่ถูกต้อง", "The version is not a number", field="version")
     if expected != report.version:
         raise ConflictError(current=current_state(report))
 

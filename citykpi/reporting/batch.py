@@ -36,6 +36,7 @@ from django.utils import timezone
 from citykpi.audit import log as audit_log
 from citykpi.audit.log import snapshot
 from citykpi.audit.models import AuditEvent
+from citykpi.lib.columns import concrete_field
 from citykpi.lib.errors import ActionError
 from citykpi.quality import rules
 from citykpi.reporting import actions as reporting
@@ -155,7 +156,7 @@ def _update_rows(rows: list[QuarterReport], names: list[str]) -> None:
     if not rows:
         return
     meta = QuarterReport._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [concrete_field(meta, name) for name in names]
     qn = connection.ops.quote_name
     sql = (
         f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "
@@ -193,8 +194,9 @@ def save_reports(
                         scope[indicator.agency_id] = None
                     except (PermissionDenied, Http404) as exc:
                         scope[indicator.agency_id] = exc
-                if scope[indicator.agency_id] is not None:
-                    raise scope[indicator.agency_id]
+                refused = scope[indicator.agency_id]
+                if refused is not None:
+                    raise refused
                 reporting.check_version(row, item.version)
                 if row.status not in reporting.EDITABLE:
                     raise reporting.illegal(row, "แก้ไขผลงาน", "edit the result")

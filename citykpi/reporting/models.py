@@ -8,9 +8,14 @@ assessed -> reopened by the evaluator. Public pages show only published statuses
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:  # quality.rules reads the reporting models: the annotation only
+    from citykpi.quality.rules import Finding
 
 
 class QuarterReportQuerySet(models.QuerySet):
@@ -61,6 +66,9 @@ class QuarterReport(models.Model):
     score_status = models.CharField(max_length=10, default="no_data", editable=False)
 
     objects = QuarterReportQuerySet.as_manager()
+    # Set on the row a save of its result returns: the data-quality warnings of that save
+    # (reporting.actions, reporting.batch); not a column.
+    warnings: list[Finding]
 
     class Meta:
         ordering = ["indicator", "quarter"]

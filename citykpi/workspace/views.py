@@ -254,9 +254,7 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
             "quarters": quarters,
             "history": history,
             "findings": findings,
-            "can_see_quality_report": access.is_evaluator(request.user)
-            or access.is_admin(request.user)
-            or access.has_role(request.user, "executive"),
+            "can_see_quality_report": access.allows(request.user, access.Capability.READ_QUALITY),
             "components": indicator.fiscal_year.assessment_components or ["2.1", "2.2"],
             "can_report": access.can_report(request.user, indicator),
             "can_assess": access.can_assess(request.user),

@@ -633,8 +633,7 @@ def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
             page.legacy_counter = line
         elif line.startswith("รายละเอียดตัวชี้วัดฯ"):
             pass
-        elif HEADLINE_RE.match(line):
-            match = HEADLINE_RE.match(line)
+        elif match := HEADLINE_RE.match(line):
             page.headline_quarter = int(to_arabic_digits(match.group("q")))
             if match.group("score"):
                 page.headline_score = _number(
@@ -772,9 +771,9 @@ def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
         if _table_end(line):
             return i
         page.table_header.append(line)
-        components = re.fullmatch(r"\(\*?\s*(.+?)\s*\*?\)", line)
-        if components and "/" in components.group(1):
-            page.component_names = [part.strip() for part in components.group(1).split("/")]
+        named = re.fullmatch(r"\(\*?\s*(.+?)\s*\*?\)", line)
+        if named and "/" in named.group(1):
+            page.component_names = [part.strip() for part in named.group(1).split("/")]
         elif re.fullmatch(r"\((.+)\)", line) and not re.fullmatch(rf"\([{DIGIT}\s\-–]+\)", line):
             page.table_unit = line[1:-1].strip()
         i += 1

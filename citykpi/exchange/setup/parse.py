@@ -611,7 +611,7 @@ class Planner:
                     "name_en": agency.name_en,
                     "abbreviation": agency.abbreviation,
                     "kind": agency.kind,
-                    "parent": agency.parent.code if agency.parent_id else "",
+                    "parent": agency.parent.code if agency.parent is not None else "",
                     "is_active": agency.is_active,
                     "reporter_may_submit": agency.reporter_may_submit,
                 }
@@ -655,7 +655,7 @@ class Planner:
             u.username: u for u in User.objects.filter(username__in=[r.values["username"] for r in rows])
         }
         memberships = {
-            (m.user.username, m.role, m.agency.code if m.agency_id else "")
+            (m.user.username, m.role, m.agency.code if m.agency is not None else "")
             for m in Membership.objects.filter(user__in=users.values()).select_related("user", "agency")
         }
         person: dict[str, tuple[int, dict[str, str]]] = {}
@@ -949,7 +949,7 @@ class Planner:
             current = None
             if node is not None:
                 current = {k: getattr(node, k) for k in wanted if k != "parent"}
-                current["parent"] = node.parent.path if node.parent_id else ""
+                current["parent"] = node.parent.path if node.parent is not None else ""
             _row_plan(
                 self.plan, sheet, row, f"{plan_code}:{path}", current, wanted, plan_code=plan_code, path=path
             )
@@ -1108,7 +1108,7 @@ class Planner:
             if found is not None:
                 current = {
                     "name_en": found.name_en,
-                    "unit": found.unit.name_th if found.unit_id else "",
+                    "unit": found.unit.name_th if found.unit is not None else "",
                     **{
                         k: getattr(found, k)
                         for k in ("kpi_type", "result_level", "scoring_method", "direction")
@@ -1354,7 +1354,7 @@ def _kpi_current(i: Indicator) -> dict[str, Any]:
         "list_label": i.list_label,
         "name": i.name,
         "name_en": i.name_en,
-        "unit": i.unit.name_th if i.unit_id else "",
+        "unit": i.unit.name_th if i.unit is not None else "",
         "kpi_type": i.kpi_type,
         "result_level": i.result_level,
         "scoring_method": i.scoring_method,

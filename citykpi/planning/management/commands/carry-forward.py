@@ -79,7 +79,7 @@ class Command(BaseCommand):
         verbose = options["verbosity"] >= 2
         for indicator in result.created:
             if verbose:
-                source = indicator.carried_from.code if indicator.carried_from_id else ""
+                source = indicator.carried_from.code if indicator.carried_from is not None else ""
                 self.stdout.write(f"  {source} -> {indicator.code}  {indicator.name[:70]}")
         if result.dry_run:
             self.stdout.write(
