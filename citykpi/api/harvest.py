@@ -97,8 +97,8 @@ def _choices(choices: Any) -> list[str]:
     return [str(value) for value in choices.values]
 
 
-AGENCY_CODE = {"pattern": "[0-9]{4}"}
-PERCENT = {"minimum": 0, "maximum": 100}
+AGENCY_CODE: dict[str, Any] = {"pattern": "[0-9]{4}"}
+PERCENT: dict[str, Any] = {"minimum": 0, "maximum": 100}
 URL = _field("string", "หน้าเว็บ", "Web page", uri=True)
 
 COLUMNS: dict[str, dict[str, dict[str, Any]]] = {

@@ -11,6 +11,7 @@ filter keys are kept from it: it is never a URL, so it cannot redirect anywhere 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -28,6 +29,8 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.evaluation import actions as evaluation
 from citykpi.evaluation.actions import component_names
+from citykpi.evaluation.models import Assessment
+from citykpi.exchange.export import export_response
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
@@ -78,10 +81,12 @@ def queue_reports(params: QueryDict, *, with_status: bool = True) -> QuerySet:
         reports = reports.filter(status=status)
     if params.get("agency"):
         reports = reports.filter(indicator__agency__code=params["agency"])
-    if (params.get("year") or "").isdecimal() and len(params["year"]) < 6:
-        reports = reports.filter(indicator__fiscal_year_id=int(params["year"]))
-    if (params.get("quarter") or "").isdecimal() and len(params["quarter"]) < 3:
-        reports = reports.filter(quarter=int(params["quarter"]))
+    year = params.get("year") or ""
+    if year.isdecimal() and len(year) < 6:
+        reports = reports.filter(indicator__fiscal_year_id=int(year))
+    quarter = params.get("quarter") or ""
+    if quarter.isdecimal() and len(quarter) < 3:
+        reports = reports.filter(quarter=int(quarter))
     if params.get("type"):
         reports = reports.filter(indicator__kpi_type=params["type"])
     return reports.order_by(*SORTS.get(params.get("sort", ""), SORTS["waiting"]))
@@ -117,8 +122,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     params = queue_params(request.GET)
     reports = queue_reports(params)
     if request.GET.get("export") == "xlsx":
-        from citykpi.exchange.export import export_response
-
         indicators = Indicator.objects.filter(pk__in=reports.values("indicator_id")).order_by("code")
         return export_response(indicators, "xlsx", f"queue-{timezone.localdate().isoformat()}", public=False)
     counts = dict(
@@ -170,7 +173,7 @@ def _four_quarters(indicator: Indicator) -> list[QuarterReport]:
     return out
 
 
-def _assessment_of(report: QuarterReport):
+def _assessment_of(report: QuarterReport) -> Assessment | None:
     if not report.pk:
         return None
     try:
@@ -191,7 +194,7 @@ def kpi_review(indicator: Indicator, quarter: int) -> dict:
     # Only stored quarters count, as everywhere else (a blank one is not "no result").
     stored = [r for r in quarters if r.pk]
     evaluated = score_indicator(indicator, stored, limits.thresholds)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for report in quarters:
         problem = evaluated.problems.get(report.quarter)
         suggested = None

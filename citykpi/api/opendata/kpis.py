@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Query, Router
 
@@ -34,7 +35,7 @@ from citykpi.api.opendata.rows import agency_ref, find_node, node_descendants_q,
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project
 from citykpi.publicdata import documents
-from citykpi.publicdata.kpi_page import headline, strategy_paths
+from citykpi.publicdata.kpi_page import headline, node_dict, strategy_paths
 from citykpi.publicdata.search import engine as word_search
 from citykpi.quality.rules import findings_for
 from citykpi.reporting.models import QuarterReport
@@ -75,7 +76,7 @@ def _kpi_row(request: HttpRequest, indicator: Indicator, quarters: list[QuarterR
         "name_en": indicator.name_en,
         "agency": agency_ref(indicator.agency),
         "fiscal_year": indicator.fiscal_year_id,
-        "unit": indicator.unit.name_th if indicator.unit_id else None,
+        "unit": indicator.unit.name_th if indicator.unit is not None else None,
         "target": number(indicator.target),
         "target_text": indicator.target_text,
         "achieved": number(indicator.achieved),
@@ -197,7 +198,7 @@ def list_kpis(
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     return list_response(
         request,
         lambda: _kpi_queryset(
@@ -222,7 +223,7 @@ def list_kpis(
     )
 
 
-def _request_user(request: HttpRequest):
+def _request_user(request: HttpRequest) -> User | None:
     """The signed-in user of a session or a Bearer token (api.auth), else None."""
     user = user_from_request(request)
     return user if getattr(user, "is_authenticated", False) else None
@@ -283,7 +284,7 @@ def record_from_rows(
                 {
                     "plan": item["plan"].code,
                     "plan_name": item["plan"].name_th,
-                    "nodes": [s.node_dict(n) for n in item["path"]],
+                    "nodes": [node_dict(n) for n in item["path"]],
                 }
                 for item in strategy_paths(nodes)
             ],
@@ -315,7 +316,7 @@ def record_from_rows(
 def get_kpi(
     request: HttpRequest,
     code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
-):
+) -> HttpResponse:
     user = _request_user(request)
     if user is None:
         # The public: the KPI's public document, one query when it is current

@@ -3,6 +3,7 @@ an agency's reference, published-KPI counts, the strategy node filter."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -13,7 +14,7 @@ from citykpi.lib.thai import to_arabic_digits
 from citykpi.strategy.models import StrategyNode
 
 
-def number(value) -> float | None:
+def number(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
 
