@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -25,7 +26,7 @@ from citykpi.accounts.models import Membership, Role
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import Indicator
 from citykpi.lib.i18n import both
-from citykpi.lib.users import AnyUser
+from citykpi.lib.users import Actor
 
 _CACHE_ATTR = "_citykpi_roles"
 _AGENCY_CACHE_ATTR = "_citykpi_agency_ids"
@@ -109,34 +110,36 @@ CAPABILITIES: dict[Capability, Grant] = {
 }
 
 
-def memberships(user: AnyUser) -> list[Membership]:
-    if not getattr(user, "is_authenticated", False):
+def memberships(user: Actor) -> list[Membership]:
+    """The user's roles, read once and cached on the user object (none for the anonymous
+    user or the system)."""
+    if not isinstance(user, User) or not user.is_authenticated:
         return []
     cached: list[Membership] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(Membership.objects.filter(user_id=user.pk).select_related("agency"))
+        cached = list(Membership.objects.filter(user=user).select_related("agency"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def forget(user: AnyUser) -> None:
+def forget(user: Actor) -> None:
     """Drop the cached roles and agencies (after a membership changes)."""
     for attr in (_CACHE_ATTR, _AGENCY_CACHE_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 
 
-def _is_superuser(user: AnyUser) -> bool:
+def _is_superuser(user: Actor) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
-def has_role(user: AnyUser, *roles: Role) -> bool:
+def has_role(user: Actor, *roles: Role) -> bool:
     if _is_superuser(user) and Role.ADMIN in roles:
         return True
     return any(m.role in roles for m in memberships(user))
 
 
-def allows(user: AnyUser, capability: Capability, agency: Agency | None = None) -> bool:
+def allows(user: Actor, capability: Capability, agency: Agency | None = None) -> bool:
     """Does the user hold `capability` (in `agency`, for the capabilities held in an agency)?"""
     grant = CAPABILITIES[capability]
     if grant.superuser and _is_superuser(user):
@@ -158,13 +161,13 @@ def refusal(capability: Capability) -> str:
     return both(*CAPABILITIES[capability].refusal)
 
 
-def require(user: AnyUser, capability: Capability, agency: Agency | None = None) -> None:
+def require(user: Actor, capability: Capability, agency: Agency | None = None) -> None:
     """Raise PermissionDenied (403) unless the user holds `capability`."""
     if not allows(user, capability, agency):
         raise PermissionDenied(refusal(capability))
 
 
-def check(user: AnyUser, agency: Agency, capability: Capability, name: str) -> None:
+def check(user: Actor, agency: Agency, capability: Capability, name: str) -> None:
     """For an object of `agency` (a loaded Agency) named `name`: Http404 when the user may
     not even see the agency, PermissionDenied when they see it but lack `capability`."""
     if not allows(user, Capability.VIEW, agency):
@@ -173,28 +176,28 @@ def check(user: AnyUser, agency: Agency, capability: Capability, name: str) -> N
         raise PermissionDenied(refusal(capability))
 
 
-def is_evaluator(user: AnyUser) -> bool:
+def is_evaluator(user: Actor) -> bool:
     return allows(user, Capability.EVALUATE)
 
 
-def is_admin(user: AnyUser) -> bool:
+def is_admin(user: Actor) -> bool:
     return allows(user, Capability.ADMINISTER)
 
 
-def is_citywide_viewer(user: AnyUser) -> bool:
+def is_citywide_viewer(user: Actor) -> bool:
     """Evaluators, executives and administrators see every agency."""
     return allows(user, Capability.SEE_EVERY_AGENCY)
 
 
-def is_staff_user(user: AnyUser) -> bool:
+def is_staff_user(user: Actor) -> bool:
     return allows(user, Capability.STAFF)
 
 
-def can_assess(user: AnyUser) -> bool:
+def can_assess(user: Actor) -> bool:
     return allows(user, Capability.ASSESS)
 
 
-def agency_ids(user: AnyUser, *roles: Role) -> set[int]:
+def agency_ids(user: Actor, *roles: Role) -> set[int]:
     """The agencies (with their sub-agencies) where the user holds one of `roles`
     (any agency role when none is given). Cached on the user object for the request."""
     wanted = frozenset(roles) or AGENCY_ROLES
@@ -212,25 +215,25 @@ def agency_ids(user: AnyUser, *roles: Role) -> set[int]:
     return set(cached[wanted])
 
 
-def visible_agency_ids(user: AnyUser) -> set[int] | None:
+def visible_agency_ids(user: Actor) -> set[int] | None:
     """None means every agency."""
     if is_citywide_viewer(user):
         return None
     return agency_ids(user)
 
 
-def can_view_agency(user: AnyUser, agency: Agency | int) -> bool:
+def can_view_agency(user: Actor, agency: Agency | int) -> bool:
     ids = visible_agency_ids(user)
     agency_id = agency if isinstance(agency, int) else agency.pk
     return ids is None or agency_id in ids
 
 
-def can_report(user: AnyUser, indicator: Indicator) -> bool:
+def can_report(user: Actor, indicator: Indicator) -> bool:
     """Enter results and narratives (reporters and heads of the KPI's agency)."""
     return allows(user, Capability.REPORT, indicator.agency)
 
 
-def can_submit(user: AnyUser, indicator: Indicator) -> bool:
+def can_submit(user: Actor, indicator: Indicator) -> bool:
     """Submit a quarter: the head, or a reporter where the agency allows it."""
     return allows(user, Capability.SUBMIT, indicator.agency)
 
@@ -246,7 +249,7 @@ def ancestor_ids(agency: Agency) -> list[int]:
     return found
 
 
-def covers(user: AnyUser, agency: Agency, *roles: Role) -> bool:
+def covers(user: Actor, agency: Agency, *roles: Role) -> bool:
     """Does the user hold one of `roles` (any agency role when none is given) in `agency` or
     an agency above it? The same answer as `agency.pk in agency_ids(user, *roles)`, read
     upwards from a loaded agency instead of downwards through every sub-agency: the
@@ -261,7 +264,7 @@ def covers(user: AnyUser, agency: Agency, *roles: Role) -> bool:
     return agency.parent_id is not None and any(pk in held for pk in ancestor_ids(agency))
 
 
-def may_act(user: AnyUser, agency: Agency, action: Capability | str) -> tuple[bool, bool]:
+def may_act(user: Actor, agency: Agency, action: Capability | str) -> tuple[bool, bool]:
     """(may see, may act) for `action` (a Capability, "view", "report", "submit", "assess")
     on an object of `agency` (a loaded Agency), read through the table."""
     capability = Capability(action)
@@ -270,7 +273,7 @@ def may_act(user: AnyUser, agency: Agency, action: Capability | str) -> tuple[bo
     return True, allows(user, capability, agency)
 
 
-def staff_navigation(user: AnyUser) -> dict[str, bool]:
+def staff_navigation(user: Actor) -> dict[str, bool]:
     """Which staff sections the navigation offers this user (each view checks again)."""
     return {
         "work": allows(user, Capability.STAFF),
@@ -280,13 +283,13 @@ def staff_navigation(user: AnyUser) -> dict[str, bool]:
     }
 
 
-def visible_indicators(user: AnyUser, queryset: QuerySet[Indicator] | None = None) -> QuerySet[Indicator]:
+def visible_indicators(user: Actor, queryset: QuerySet[Indicator] | None = None) -> QuerySet[Indicator]:
     queryset = Indicator.objects.all() if queryset is None else queryset
     ids = visible_agency_ids(user)
     return queryset if ids is None else queryset.filter(agency_id__in=ids)
 
 
-def agency_for(user: AnyUser, code: str | None, capability: Capability = Capability.VIEW) -> Agency:
+def agency_for(user: Actor, code: str | None, capability: Capability = Capability.VIEW) -> Agency:
     """Fetch an agency for a staff view or API call: Http404 when there is none with `code`
     or it is outside the user's scope, PermissionDenied when the user sees it but lacks
     `capability` there."""
@@ -297,7 +300,7 @@ def agency_for(user: AnyUser, code: str | None, capability: Capability = Capabil
     return agency
 
 
-def indicator_for(user: AnyUser, code: str, *, action: Capability | str = Capability.VIEW) -> Indicator:
+def indicator_for(user: Actor, code: str, *, action: Capability | str = Capability.VIEW) -> Indicator:
     """Fetch a KPI for a staff view or API call.
 
     action: a Capability ("view": any staff in scope, "report", "submit", "assess").

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.lib.users import Actor
 from citykpi.reporting.actions import (
     REPORT_FIELDS,
     changing,
@@ -45,7 +47,7 @@ def _reason(reason: str | None, what_th: str, what_en: str) -> str:
     return reason
 
 
-def _score(value, field: str, label: str) -> Decimal:
+def _score(value: Any, field: str, label: str) -> Decimal:
     try:
         score = parse_number(value)
     except (NumberParseError, ValueError, TypeError):
@@ -98,13 +100,13 @@ def clean_components(report: QuarterReport, components: dict | None) -> dict[str
 
 
 def return_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     reason: str,
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> QuarterReport:
     """Send a submitted quarter back to its agency with a reason they will see."""
     with changing(
@@ -127,15 +129,15 @@ def return_report(
 
 
 def assess(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    score,
+    score: Any,
     components: dict,
     comment: str = "",
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> Assessment:
     """Score a submitted (or reopened) quarter; the quarter becomes assessed and locked."""
     with changing(
@@ -176,14 +178,14 @@ def assess(
 
 
 def reopen(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     reason: str,
     until: dt.date | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> QuarterReport:
     """Open a quarter again for the agency.
 

@@ -4,6 +4,7 @@ for administrators, the setup workbook under /exchange/setup/ (citykpi.exchange.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from citykpi.accounts import access
@@ -26,6 +28,7 @@ from citykpi.indicators.models import FiscalYear
 from citykpi.lib import fiscal
 from citykpi.lib.i18n import both
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.users import AnyUser
 from citykpi.reporting.years import working_year
 
 UPLOAD_DIR = Path(settings.VAR_DIR) / "exchange-uploads"
@@ -40,7 +43,7 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-def _report_agencies(user) -> list[Agency]:
+def _report_agencies(user: AnyUser) -> list[Agency]:
     """Agencies whose templates the user may fill (reporter or head), or every agency for city-wide roles."""
     if access.is_citywide_viewer(user):
         return list(Agency.objects.active())
@@ -67,9 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def request_today():
-    from django.utils import timezone
-
+def request_today() -> dt.date:
     return timezone.localdate()
 
 

@@ -16,6 +16,7 @@ from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
 from citykpi.lib.errors import ActionError, PermissionDenied
 from citykpi.lib.fiscal import QUARTERS
+from citykpi.lib.users import Actor
 from citykpi.planning import checks, versions
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.negotiation import setup_of
@@ -72,7 +73,7 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
 
 
 def carry_forward(
-    actor,
+    actor: Actor,
     *,
     from_year: FiscalYear | int,
     to_year: int,

@@ -13,12 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
 from citykpi.indicators.models import Indicator
 from citykpi.lib.thai import format_number
 from citykpi.reporting.models import QuarterReport
+
+if TYPE_CHECKING:
+    from citykpi.agencies.models import Agency
+    from citykpi.indicators.models import FiscalYear
 
 ERROR = "error"
 WARNING = "warning"
@@ -86,7 +91,14 @@ class Finding:
 
 
 def _finding(
-    check_id: str, indicator_or_agency, th: str, en: str, *, code: str = "", field: str = "", **extra
+    check_id: str,
+    indicator_or_agency: Any,
+    th: str,
+    en: str,
+    *,
+    code: str = "",
+    field: str = "",
+    **extra: Any,
 ):
     agency_id = getattr(indicator_or_agency, "agency_id", None) or indicator_or_agency
     return Finding(check_id, CHECKS[check_id][0], th, en, agency_id, code, field, extra)
@@ -272,7 +284,7 @@ def check_indicators(indicators: Iterable[Indicator]) -> list[Finding]:
     return findings
 
 
-def check_setup(agency, fiscal_year) -> list[Finding]:
+def check_setup(agency: Agency, fiscal_year: FiscalYear | int) -> list[Finding]:
     """The findings of one agency's KPIs in one fiscal year."""
     year = getattr(fiscal_year, "pk", fiscal_year)
     return check_indicators(

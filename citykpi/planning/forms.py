@@ -6,6 +6,8 @@ so that every surface refuses the same values with the same message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.functional import lazy
 
@@ -32,7 +34,7 @@ def side(label: str) -> str:
 _side = lazy(side, str)
 
 
-def choices(pairs, english: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def choices(pairs: Any, english: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Model choices shown in the active language: labels that are "ไทย / English" pairs,
     or Thai labels with their English given here."""
     english = english or {}

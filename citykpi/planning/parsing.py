@@ -4,13 +4,14 @@ Thai digits or legacy formats, and fiscal years."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from citykpi.indicators.models import FiscalYear
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, parse_number
 
 
-def number_of(value, field_name: str, label_th: str, label_en: str) -> Decimal | None:
+def number_of(value: Any, field_name: str, label_th: str, label_en: str) -> Decimal | None:
     try:
         return parse_number(value)
     except NumberParseError:

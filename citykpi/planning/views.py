@@ -277,7 +277,7 @@ def _history_row(event: AuditEvent) -> dict:
     }
 
 
-def _row_values(kpi: Indicator, posted) -> dict[str, str]:
+def _row_values(kpi: Indicator, posted: Any) -> dict[str, str]:
     """The inputs of one row: what the user typed when a save was refused, else the stored values."""
     prefix = f"k{kpi.pk}-"
     if posted is not None and f"{prefix}target" in posted:
@@ -294,7 +294,7 @@ def _row_values(kpi: Indicator, posted) -> dict[str, str]:
     }
 
 
-def _plain(value) -> str:
+def _plain(value: Any) -> str:
     if value is None:
         return ""
     value = Decimal(value)

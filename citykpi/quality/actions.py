@@ -22,14 +22,16 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from citykpi.accounts import access
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.lib.users import Actor
 from citykpi.quality.models import FindingRecord
 from citykpi.quality.rules import Finding, Limits, findings_for
+from citykpi.quality.scoring import Level
 from citykpi.reporting.models import QuarterReport
 
 
@@ -119,7 +121,7 @@ def _replace_in_one_statement(indicator_id: int, records: list[FindingRecord]) -
         cursor.execute(sql, [indicator_id, *params])
 
 
-def _with_rule_inputs(qs):
+def _with_rule_inputs(qs: QuerySet[Any]):
     """KPIs with everything the rules read prefetched (a fixed number of queries)."""
     return qs.select_related("unit", "agency").prefetch_related(
         "milestone_levels",
@@ -128,7 +130,7 @@ def _with_rule_inputs(qs):
     )
 
 
-def year_indicators(year: int, agency_ids: set[int] | None = None):
+def year_indicators(year: int, agency_ids: set[int] | None = None) -> QuerySet[Indicator]:
     """A year's KPIs with everything the rules read, in a fixed number of queries."""
     qs = _with_rule_inputs(Indicator.objects.filter(fiscal_year_id=year))
     if agency_ids is not None:
@@ -150,7 +152,7 @@ REFRESH_CHUNK = 500  # KPIs read per round of prefetch queries (keeps IN lists s
 
 
 def refresh_indicators(
-    indicators: Iterable[Indicator | int], actor=None, *, source: str = "import"
+    indicators: Iterable[Indicator | int], actor: Actor | None = None, *, source: str = "import"
 ) -> RefreshSummary:
     """Recompute and store the findings of many KPIs at once (imports, the demo load).
 
@@ -218,7 +220,7 @@ def refresh_indicators(
     return summary
 
 
-def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
+def refresh_year(actor: Actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
     """Run every check over a fiscal year; store the findings unless `store` is False.
 
     actor: an evaluator or administrator, or None for the command line (the system).
@@ -255,7 +257,5 @@ def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -
     return summary
 
 
-def _level(row):
-    from citykpi.quality.scoring import Level
-
+def _level(row: Any):
     return Level(row.level, row.percent, row.points)

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -30,12 +31,17 @@ from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, thai_date
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.lib.users import Actor, user_of
 from citykpi.quality import standing
 from citykpi.quality.actions import store_findings
 from citykpi.quality.rules import Finding, check_report_write, findings_for
 from citykpi.reporting import context
+from citykpi.reporting.evidence import check_upload
 from citykpi.reporting.models import Evidence, QuarterReport
 from citykpi.reporting.signals import report_changed
+
+if TYPE_CHECKING:
+    from citykpi.indicators.models import Indicator
 
 Status = QuarterReport.Status
 
@@ -78,7 +84,7 @@ def is_open(report: QuarterReport, today: dt.date) -> bool:
     return today <= deadline_of(report)
 
 
-def check_scope(actor, indicator, action: str) -> None:
+def check_scope(actor: Actor, indicator: Indicator, action: str) -> None:
     """404 outside the actor's agencies, 403 for a role that may look but not act.
     The system actor (None) may do everything. Read upwards from the KPI's agency
     (access.may_act): the actor's memberships, cached on the user, and no query for the
@@ -121,7 +127,7 @@ def current_state(report: QuarterReport) -> dict[str, Any]:
     }
 
 
-def check_version(report: QuarterReport, version) -> None:
+def check_version(report: QuarterReport, version: int | str | None) -> None:
     if version is None:
         return
     try:
@@ -146,11 +152,6 @@ def announce(report: QuarterReport, action: str) -> None:
     transaction.on_commit(send)
 
 
-def user_of(actor):
-    """The user to record as having made a change: None for the system or anonymous."""
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 @dataclass
 class Change:
     """A state change of a quarter under way (see `changing`): the locked row to change,
@@ -166,11 +167,11 @@ class Change:
 
 @contextmanager
 def changing(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     may: str,
-    version,
+    version: int | str | None,
     action: str,
     fields: list[str],
     audited: list[str] = REPORT_FIELDS,
@@ -255,7 +256,7 @@ def closed(report: QuarterReport) -> ActionError:
 # ---------------------------------------------------------------- value checks
 
 
-def clean_result(indicator, value) -> Decimal | None:
+def clean_result(indicator: Indicator, value: Any) -> Decimal | None:
     """Parse a result (Thai or Arabic digits) and check it against the unit's scale."""
     if isinstance(value, str) and not value.strip():
         return None
@@ -299,7 +300,7 @@ def clean_result(indicator, value) -> Decimal | None:
 
 
 def quality_findings(
-    indicator, quarter: int, result: Decimal | None, *, kpi: context.KpiRows | None = None
+    indicator: Indicator, quarter: int, result: Decimal | None, *, kpi: context.KpiRows | None = None
 ) -> list[Finding]:
     """The data-quality rules' verdict on a new result. Errors block the write; warnings
     are returned to the caller. `kpi`: the KPI's rows as the action read them (no query)."""
@@ -322,7 +323,7 @@ def quality_findings(
 # ---------------------------------------------------------------- the actions
 
 
-def get_quarter(indicator, quarter: int) -> QuarterReport:
+def get_quarter(indicator: Indicator, quarter: int) -> QuarterReport:
     """The report row of a KPI's quarter, created (not started) when missing."""
     if quarter not in QUARTERS:
         raise ActionError(
@@ -341,12 +342,12 @@ def get_quarter(indicator, quarter: int) -> QuarterReport:
 
 
 def save_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    result,
+    result: Any,
     narrative: str,
-    version,
+    version: int | str | None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -389,11 +390,14 @@ def save_report(
 
 
 def add_evidence(
-    actor, report: QuarterReport, uploaded_file, source: str = "web", *, now: dt.datetime | None = None
+    actor: Actor,
+    report: QuarterReport,
+    uploaded_file: UploadedFile,
+    source: str = "web",
+    *,
+    now: dt.datetime | None = None,
 ) -> Evidence:
     """Attach an evidence file (type checked from its content) to the quarter."""
-    from citykpi.reporting.evidence import check_upload
-
     with transaction.atomic():
         row = lock(report)
         indicator = row.indicator
@@ -445,7 +449,7 @@ def add_evidence(
 
 
 def remove_evidence(
-    actor, evidence: Evidence, source: str = "web", *, now: dt.datetime | None = None
+    actor: Actor, evidence: Evidence, source: str = "web", *, now: dt.datetime | None = None
 ) -> Evidence:
     """Withdraw an evidence file. The file stays stored (history), hidden from lists."""
     with transaction.atomic():
@@ -475,10 +479,10 @@ def remove_evidence(
 
 
 def submit_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    version=None,
+    version: int | str | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -514,10 +518,10 @@ def submit_report(
 
 
 def recall_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    version=None,
+    version: int | str | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -563,7 +567,7 @@ def is_ready(report: QuarterReport, today: dt.date) -> bool:
 
 
 def submit_many(
-    actor,
+    actor: Actor,
     versions: dict[int, Any],
     *,
     source: str = "web",

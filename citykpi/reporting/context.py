@@ -42,7 +42,7 @@ SETTINGS_FIELDS = ("on_track_percent", "at_risk_percent", "percent_far_limit", "
 ASSESSMENT = QuarterReport.assessment.related  # the reverse one-to-one (a OneToOneRel)
 
 
-def _field(model, name: str):
+def _field(model: Any, name: str):
     return model._meta.get_field(name)
 
 

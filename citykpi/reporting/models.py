@@ -8,18 +8,21 @@ assessed -> reopened by the evaluator. Public pages show only published statuses
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from citykpi.reporting.evidence import ALLOWED
 
 if TYPE_CHECKING:  # quality.rules reads the reporting models: the annotation only
     from citykpi.quality.rules import Finding
 
 
 class QuarterReportQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         return self.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
 
 
@@ -97,9 +100,6 @@ class QuarterReport(models.Model):
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     # The stored name is ours, never the uploader's: no path tricks, no collisions.
-    import uuid
-
-    from citykpi.reporting.evidence import ALLOWED
 
     # The extension is that of the type found in the content, whatever the uploader named it.
     extension = ALLOWED.get(instance.content_type, "bin")

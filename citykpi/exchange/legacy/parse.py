@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 
 from citykpi.lib.thai import NumberParseError, parse_number, to_arabic_digits
 
@@ -290,7 +291,7 @@ class _TextExtractor(HTMLParser):
         self.skip = 0
         self.address = ""
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: Any):
         if tag in {"script", "style"}:
             self.skip += 1
         elif tag == "link" or tag == "meta":
@@ -302,13 +303,13 @@ class _TextExtractor(HTMLParser):
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str):
         if tag in {"script", "style"} and self.skip:
             self.skip -= 1
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
-    def handle_data(self, data):
+    def handle_data(self, data: Any):
         if not self.skip:
             self.parts.append(data)
 

@@ -282,7 +282,7 @@ def sheet_rows(year: FiscalYear) -> dict[str, list[dict[str, Any]]]:
 # ------------------------------------------------------------------ writing the workbook
 
 
-def _headers(ws, sheet: W.Sheet) -> None:
+def _headers(ws: Any, sheet: W.Sheet) -> None:
     for index, column in enumerate(sheet.columns, start=1):
         top = ws.cell(row=1, column=index, value=column.th + (" *" if column.required else ""))
         bottom = ws.cell(row=2, column=index, value=column.en)
@@ -335,7 +335,7 @@ REFERENCES = {
 }
 
 
-def _validations(ws, sheet: W.Sheet, last_row: int, lists: dict) -> None:
+def _validations(ws: Any, sheet: W.Sheet, last_row: int, lists: dict) -> None:
     common = dict(allow_blank=True, showErrorMessage=True, errorStyle="warning")
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)
