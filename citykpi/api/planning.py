@@ -252,15 +252,10 @@ def _template_out(template: KpiTemplate, user: User, *, with_assignments: bool =
     return data
 
 
-def _require_staff(user) -> None:
-    if not access.is_staff_user(user):
-        raise PermissionDenied
-
-
 @router.get("/templates", response={200: list[TemplateOut], **ERRORS}, summary="ตัวชี้วัดต้นแบบ / KPI templates")
 @_guarded
 def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
-    _require_staff(_user(request))
+    access.require(_user(request), access.Capability.STAFF)
     return [_template_out(t, _user(request)) for t in KpiTemplate.objects.select_related("unit")]
 
 
@@ -302,7 +297,7 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Status:
 )
 @_guarded
 def get_template(request: HttpRequest, template_id: TemplateId) -> dict[str, Any]:
-    _require_staff(_user(request))
+    access.require(_user(request), access.Capability.STAFF)
     template = get_object_or_404(KpiTemplate, pk=template_id)
     return _template_out(template, _user(request), with_assignments=True)
 
@@ -430,7 +425,7 @@ def _setup_out(setup: Setup) -> dict[str, Any]:
 )
 @_guarded
 def get_setup(request: HttpRequest, agency: str, year: Year) -> dict[str, Any]:
-    _require_staff(_user(request))
+    access.require(_user(request), access.Capability.STAFF)
     return _setup_out(_setup(request, agency, year))
 
 

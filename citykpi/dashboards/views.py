@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -347,16 +346,11 @@ def _heatmap(
     )
 
 
-def _staff_scope(request: HttpRequest) -> set[int] | None:
-    if not access.is_staff_user(request.user):
-        raise PermissionDenied(tr("เฉพาะเจ้าหน้าที่", "Staff only"))
-    return access.visible_agency_ids(request.user)
-
-
 @login_required
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
-    scope = _staff_scope(request)
+    access.require(request.user, access.Capability.STAFF)
+    scope = access.visible_agency_ids(request.user)
     fiscal_years = list(FiscalYear.objects.all())
     years = [fy.year for fy in fiscal_years]
     year = _pick_year(request, years)
@@ -377,11 +371,7 @@ def staff(request: HttpRequest) -> HttpResponse:
             "errors": sum(r["errors"] for r in findings),
             "warnings": sum(r["warnings"] for r in findings),
         }
-        context["can_see_quality_report"] = (
-            access.is_evaluator(request.user)
-            or access.is_admin(request.user)
-            or access.has_role(request.user, "executive")
-        )
+        context["can_see_quality_report"] = access.allows(request.user, access.Capability.READ_QUALITY)
         # The evaluator's quarter summary (citykpi.printing): the same city-wide viewers only.
         if access.is_citywide_viewer(request.user):
             context["summary_pdfs"] = [
@@ -471,7 +461,8 @@ class _Reading:
             self.scope = None
             self.fiscal_years = list(FiscalYear.objects.published())
         else:
-            self.scope = _staff_scope(request)
+            access.require(request.user, access.Capability.STAFF)
+            self.scope = access.visible_agency_ids(request.user)
             self.fiscal_years = list(FiscalYear.objects.all())
         year = _pick_year(request, [fy.year for fy in self.fiscal_years])
         if year is None:
