@@ -45,6 +45,7 @@ from citykpi.publicdata.kpi_page import (
     headline,
     latest_result,
     public_indicators,
+    published_kpis_q,
     published_quarters_prefetch,
     strategy_paths,
 )
@@ -353,9 +354,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
     year, all_years = finder.parse_year(request.GET.get("year"), notices)
     through = Indicator.strategy_nodes.through
     links = through.objects.filter(
-        strategynode__plan_id=OuterRef("plan_id"),
-        indicator__is_published=True,
-        indicator__fiscal_year__is_published=True,
+        published_kpis_q("indicator"), strategynode__plan_id=OuterRef("plan_id")
     ).filter(
         Q(strategynode__sort_key=OuterRef("sort_key"))
         | Q(strategynode__sort_key__startswith=_dotted(OuterRef("sort_key")))

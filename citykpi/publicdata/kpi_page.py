@@ -389,6 +389,16 @@ def page_context(
     }
 
 
+def published_kpis_q(prefix: str, year: int | None = None) -> Q:
+    """The published KPIs (of `year` when given) behind the relation `prefix`, as
+    `Indicator.objects.published()` chooses them, for `.filter()` or `Count(filter=...)`
+    where the query is not over Indicator itself."""
+    condition = Q(**{f"{prefix}__is_published": True, f"{prefix}__fiscal_year__is_published": True})
+    if year is not None:
+        condition &= Q(**{f"{prefix}__fiscal_year_id": year})
+    return condition
+
+
 def public_indicators() -> QuerySet[Indicator]:
     """Published KPIs with what every page shows about them selected in the same query."""
     return Indicator.objects.published().select_related(

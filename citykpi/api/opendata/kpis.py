@@ -35,6 +35,7 @@ from citykpi.api.opendata.rows import agency_ref, find_node, node_descendants_q,
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project
 from citykpi.publicdata import documents
+from citykpi.publicdata.attached import prefetched
 from citykpi.publicdata.kpi_page import headline, node_dict, strategy_paths
 from citykpi.publicdata.search import engine as word_search
 from citykpi.quality.rules import findings_for
@@ -207,7 +208,7 @@ def list_kpis(
         limit=limit,
         offset=offset,
         schema=s.OpenKpiPage,
-        row=lambda request, ind: _kpi_row(request, ind, ind.open_quarters),
+        row=lambda request, ind: _kpi_row(request, ind, prefetched(ind, "open_quarters", QuarterReport)),
         csv_columns=KPI_CSV,
         filename="kpis",
         for_page=lambda qs: qs.prefetch_related(
@@ -218,7 +219,8 @@ def list_kpis(
             )
         ),
         last_modified=lambda page: latest(
-            *(ind.updated_at for ind in page), *(qr.updated_at for ind in page for qr in ind.open_quarters)
+            *(ind.updated_at for ind in page),
+            *(qr.updated_at for ind in page for qr in prefetched(ind, "open_quarters", QuarterReport)),
         ),
     )
 
@@ -345,7 +347,7 @@ def get_kpi(
         QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
     )
     if not insider:
-        quarters_qs = quarters_qs.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
+        quarters_qs = quarters_qs.published()
     quarters = list(quarters_qs)
     data = record_from_rows(request, indicator, quarters)
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))
