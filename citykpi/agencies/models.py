@@ -6,12 +6,14 @@ KPI codes use the 4-digit agency code (0409-0950); project and agency pages use 
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.db import models
 from django.db.models import Q
 
 
 class AgencyQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
 
@@ -57,7 +59,7 @@ class Agency(models.Model):
     def long_code_for(code: str) -> str:
         return f"{code}0000"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.long_code and self.code:
             self.long_code = self.long_code_for(self.code)
         super().save(*args, **kwargs)

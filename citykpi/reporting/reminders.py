@@ -46,7 +46,7 @@ def pending(today: dt.date, days_ahead: int) -> list[tuple[Indicator, int, str]]
         Indicator.objects.filter(fiscal_year_id__in=years).select_related("fiscal_year", "agency")
     )
     reports = {(r.indicator_id, r.quarter): r for r in QuarterReport.objects.filter(indicator__in=indicators)}
-    found = []
+    found: list[tuple[Indicator, int, str]] = []
     for indicator in indicators:
         fiscal_year, current = years[indicator.fiscal_year_id]
         for quarter in range(1, current + 1):
