@@ -41,6 +41,7 @@ lint: install-test
 	$(BIN)/ruff check citykpi
 	$(BIN)/ruff format --check citykpi
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## make bench: city-scale benchmarks, the season scenario first; writes docs/benchmarks.md.
 ## The cache is Redis database 2 when Redis answers (BENCH_CACHE_URL), else local memory.

@@ -1,68 +1,207 @@
 """The one place that says who may see and do what.
 
 A user holds roles (Membership) in agencies; a role in an agency covers its sub-agencies.
-Evaluator, executive and administrator roles are city-wide. Staff views fetch their
-object through `indicator_for(...)`: 404 outside the user's scope (so another agency's
-KPI does not even show that it exists), 403 for a role that may look but not act.
+Evaluator, executive and administrator roles are city-wide.
+
+`CAPABILITIES` is the table: each capability names the roles that hold it anywhere, the
+roles that hold it only in an agency (and the agencies below it), whether a superuser holds
+it without a role, and the message a refusal shows. Every staff view, API endpoint and
+action asks through it: `allows(user, capability)` / `require(user, capability)` for a
+page or a write, and the object helpers `agency_for(...)` and `indicator_for(...)` that
+fetch the object a staff view opens with: 404 outside the user's scope (so another
+agency's KPI does not even show that it exists), 403 for a role that may look but not act.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from citykpi.accounts.models import Membership, Role
 from citykpi.agencies.models import Agency
+from citykpi.indicators.models import Indicator
+from citykpi.lib.i18n import both
+from citykpi.lib.users import Actor
 
 _CACHE_ATTR = "_citykpi_roles"
 _AGENCY_CACHE_ATTR = "_citykpi_agency_ids"
 
+AGENCY_ROLES = frozenset({Role.REPORTER, Role.HEAD})
+CITYWIDE = frozenset({Role.EVALUATOR, Role.EXECUTIVE, Role.ADMIN})
 
-def memberships(user) -> list[Membership]:
-    if not getattr(user, "is_authenticated", False):
+
+class Capability(StrEnum):
+    """What a user may do. The values "view", "report", "submit" and "assess" are also the
+    `action` names of `indicator_for` and `reporting.actions.check_scope`."""
+
+    STAFF = "staff"  # open the staff pages at all
+    SEE_EVERY_AGENCY = "see_every_agency"  # read every agency's KPIs, plans and results
+    SET_UP = "set_up"  # the setup and exchange (import/export) sections
+    READ_QUALITY = "read_quality"  # the city's data-quality report
+    EVALUATE = "evaluate"  # the central evaluator's planning review and negotiation
+    ADMINISTER = "administer"  # the site's settings (search synonyms and the like)
+    GRANT_ROLES = "grant_roles"  # who may do what: memberships, tokens, lockouts
+    VIEW = "view"  # read one agency's KPIs
+    REPORT = "report"  # enter results and narratives of a KPI
+    SUBMIT = "submit"  # submit a KPI's quarter
+    ASSESS = "assess"  # score a KPI's quarter
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who holds a capability."""
+
+    anywhere: frozenset[Role]  # a membership in one of these roles, whatever its agency
+    in_agency: frozenset[Role]  # held only in the object's agency or an agency above it
+    superuser: bool  # a superuser holds it without any role
+    refusal: tuple[str, str]  # (Thai, English) for the 403 page or the API's message
+    # (role, Agency flag): the role holds it in an agency only where the agency's flag is set
+    if_agency_allows: tuple[Role, str] | None = None
+
+
+CAPABILITIES: dict[Capability, Grant] = {
+    Capability.STAFF: Grant(frozenset(Role), frozenset(), True, ("หน้านี้สำหรับเจ้าหน้าที่", "Staff only")),
+    Capability.SEE_EVERY_AGENCY: Grant(
+        CITYWIDE, frozenset(), True, ("เฉพาะผู้ประเมิน ผู้บริหาร และผู้ดูแลระบบ", "City-wide roles only")
+    ),
+    Capability.SET_UP: Grant(
+        AGENCY_ROLES | {Role.EVALUATOR, Role.ADMIN},
+        frozenset(),
+        True,
+        ("เฉพาะผู้รายงาน ผู้บริหารหน่วยงาน และผู้ประเมิน", "Reporters, agency heads and evaluators only"),
+    ),
+    Capability.READ_QUALITY: Grant(
+        CITYWIDE, frozenset(), True, ("เฉพาะผู้ประเมิน สยป. และผู้บริหาร", "Central evaluators and executives only")
+    ),
+    Capability.EVALUATE: Grant(
+        frozenset({Role.EVALUATOR}), frozenset(), False, ("เฉพาะผู้ประเมิน สยป.", "Central evaluator only")
+    ),
+    Capability.ADMINISTER: Grant(
+        frozenset({Role.ADMIN}), frozenset(), True, ("เฉพาะผู้ดูแลระบบ", "Administrators only")
+    ),
+    Capability.GRANT_ROLES: Grant(
+        frozenset(),
+        frozenset(),
+        True,
+        ("เฉพาะผู้ดูแลระบบสูงสุดกำหนดสิทธิ์ได้", "Only a superuser changes who may do what"),
+    ),
+    Capability.VIEW: Grant(CITYWIDE, AGENCY_ROLES, True, ("ไม่อยู่ในขอบเขตของคุณ", "Outside your agencies")),
+    Capability.REPORT: Grant(
+        frozenset(), AGENCY_ROLES, False, ("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this")
+    ),
+    Capability.SUBMIT: Grant(
+        frozenset(),
+        frozenset({Role.HEAD}),
+        False,
+        ("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this"),
+        if_agency_allows=(Role.REPORTER, "reporter_may_submit"),
+    ),
+    Capability.ASSESS: Grant(
+        frozenset({Role.EVALUATOR}),
+        frozenset(),
+        False,
+        ("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this"),
+    ),
+}
+
+
+def memberships(user: Actor) -> list[Membership]:
+    """The user's roles, read once and cached on the user object (none for the anonymous
+    user or the system)."""
+    if not isinstance(user, User) or not user.is_authenticated:
         return []
-    cached = getattr(user, _CACHE_ATTR, None)
+    cached: list[Membership] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("agency"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def forget(user) -> None:
+def forget(user: Actor) -> None:
     """Drop the cached roles and agencies (after a membership changes)."""
     for attr in (_CACHE_ATTR, _AGENCY_CACHE_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 
 
-def has_role(user, *roles: str) -> bool:
-    if getattr(user, "is_superuser", False) and Role.ADMIN in roles:
+def _is_superuser(user: Actor) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def has_role(user: Actor, *roles: Role) -> bool:
+    if _is_superuser(user) and Role.ADMIN in roles:
         return True
     return any(m.role in roles for m in memberships(user))
 
 
-def is_evaluator(user) -> bool:
-    return has_role(user, Role.EVALUATOR)
+def allows(user: Actor, capability: Capability, agency: Agency | None = None) -> bool:
+    """Does the user hold `capability` (in `agency`, for the capabilities held in an agency)?"""
+    grant = CAPABILITIES[capability]
+    if grant.superuser and _is_superuser(user):
+        return True
+    if grant.anywhere and any(m.role in grant.anywhere for m in memberships(user)):
+        return True
+    if agency is None:
+        return False
+    if grant.in_agency and covers(user, agency, *grant.in_agency):
+        return True
+    if grant.if_agency_allows is not None:
+        role, flag = grant.if_agency_allows
+        return bool(getattr(agency, flag)) and covers(user, agency, role)
+    return False
 
 
-def is_admin(user) -> bool:
-    return has_role(user, Role.ADMIN) or getattr(user, "is_superuser", False)
+def refusal(capability: Capability) -> str:
+    """The message of a refusal, Thai first, then English."""
+    return both(*CAPABILITIES[capability].refusal)
 
 
-def is_citywide_viewer(user) -> bool:
+def require(user: Actor, capability: Capability, agency: Agency | None = None) -> None:
+    """Raise PermissionDenied (403) unless the user holds `capability`."""
+    if not allows(user, capability, agency):
+        raise PermissionDenied(refusal(capability))
+
+
+def check(user: Actor, agency: Agency, capability: Capability, name: str) -> None:
+    """For an object of `agency` (a loaded Agency) named `name`: Http404 when the user may
+    not even see the agency, PermissionDenied when they see it but lack `capability`."""
+    if not allows(user, Capability.VIEW, agency):
+        raise Http404(name)
+    if not allows(user, capability, agency):
+        raise PermissionDenied(refusal(capability))
+
+
+def is_evaluator(user: Actor) -> bool:
+    return allows(user, Capability.EVALUATE)
+
+
+def is_admin(user: Actor) -> bool:
+    return allows(user, Capability.ADMINISTER)
+
+
+def is_citywide_viewer(user: Actor) -> bool:
     """Evaluators, executives and administrators see every agency."""
-    return has_role(user, Role.EVALUATOR, Role.EXECUTIVE, Role.ADMIN) or getattr(user, "is_superuser", False)
+    return allows(user, Capability.SEE_EVERY_AGENCY)
 
 
-def is_staff_user(user) -> bool:
-    return bool(memberships(user)) or getattr(user, "is_superuser", False)
+def is_staff_user(user: Actor) -> bool:
+    return allows(user, Capability.STAFF)
 
 
-def agency_ids(user, *roles: str) -> set[int]:
+def can_assess(user: Actor) -> bool:
+    return allows(user, Capability.ASSESS)
+
+
+def agency_ids(user: Actor, *roles: Role) -> set[int]:
     """The agencies (with their sub-agencies) where the user holds one of `roles`
     (any agency role when none is given). Cached on the user object for the request."""
-    wanted = frozenset(roles) or frozenset({Role.REPORTER, Role.HEAD})
-    cached = getattr(user, _AGENCY_CACHE_ATTR, None)
+    wanted = frozenset(roles) or AGENCY_ROLES
+    cached: dict[frozenset[Role], set[int]] | None = getattr(user, _AGENCY_CACHE_ATTR, None)
     if cached is None:
         cached = {}
         if getattr(user, "is_authenticated", False):
@@ -70,35 +209,33 @@ def agency_ids(user, *roles: str) -> set[int]:
     if wanted not in cached:
         found: set[int] = set()
         for m in memberships(user):
-            if m.role in wanted and m.agency_id and m.agency_id not in found:
+            if m.role in wanted and m.agency is not None and m.agency_id not in found:
                 found |= m.agency.descendant_ids()
         cached[wanted] = found
     return set(cached[wanted])
 
 
-def visible_agency_ids(user) -> set[int] | None:
+def visible_agency_ids(user: Actor) -> set[int] | None:
     """None means every agency."""
     if is_citywide_viewer(user):
         return None
     return agency_ids(user)
 
 
-def can_view_agency(user, agency: Agency | int) -> bool:
+def can_view_agency(user: Actor, agency: Agency | int) -> bool:
     ids = visible_agency_ids(user)
     agency_id = agency if isinstance(agency, int) else agency.pk
     return ids is None or agency_id in ids
 
 
-def can_report(user, indicator) -> bool:
+def can_report(user: Actor, indicator: Indicator) -> bool:
     """Enter results and narratives (reporters and heads of the KPI's agency)."""
-    return indicator.agency_id in agency_ids(user, Role.REPORTER, Role.HEAD)
+    return allows(user, Capability.REPORT, indicator.agency)
 
 
-def can_submit(user, indicator) -> bool:
+def can_submit(user: Actor, indicator: Indicator) -> bool:
     """Submit a quarter: the head, or a reporter where the agency allows it."""
-    if indicator.agency_id in agency_ids(user, Role.HEAD):
-        return True
-    return indicator.agency.reporter_may_submit and indicator.agency_id in agency_ids(user, Role.REPORTER)
+    return allows(user, Capability.SUBMIT, indicator.agency)
 
 
 def ancestor_ids(agency: Agency) -> list[int]:
@@ -112,13 +249,13 @@ def ancestor_ids(agency: Agency) -> list[int]:
     return found
 
 
-def covers(user, agency: Agency, *roles: str) -> bool:
+def covers(user: Actor, agency: Agency, *roles: Role) -> bool:
     """Does the user hold one of `roles` (any agency role when none is given) in `agency` or
     an agency above it? The same answer as `agency.pk in agency_ids(user, *roles)`, read
     upwards from a loaded agency instead of downwards through every sub-agency: the
     memberships (one query, cached on the user), and the agencies above only when no role
     is held in the agency itself."""
-    wanted = frozenset(roles) or frozenset({Role.REPORTER, Role.HEAD})
+    wanted = frozenset(roles) or AGENCY_ROLES
     held = {m.agency_id for m in memberships(user) if m.role in wanted and m.agency_id}
     if not held:
         return False
@@ -127,72 +264,53 @@ def covers(user, agency: Agency, *roles: str) -> bool:
     return agency.parent_id is not None and any(pk in held for pk in ancestor_ids(agency))
 
 
-def may_act(user, agency: Agency, action: str) -> tuple[bool, bool]:
-    """(may see, may act) for `action` ("view", "report", "submit", "assess") on a KPI of
-    `agency` (a loaded Agency): can_view_agency and can_report / can_submit / can_assess,
-    answered by `covers` (no query for the sub-agencies)."""
-    visible = is_citywide_viewer(user) or covers(user, agency)
-    if not visible:
+def may_act(user: Actor, agency: Agency, action: Capability | str) -> tuple[bool, bool]:
+    """(may see, may act) for `action` (a Capability, "view", "report", "submit", "assess")
+    on an object of `agency` (a loaded Agency), read through the table."""
+    capability = Capability(action)
+    if not allows(user, Capability.VIEW, agency):
         return False, False
-    if action == "view":
-        return True, True
-    if action == "report":
-        return True, covers(user, agency, Role.REPORTER, Role.HEAD)
-    if action == "submit":
-        allowed = covers(user, agency, Role.HEAD) or (
-            agency.reporter_may_submit and covers(user, agency, Role.REPORTER)
-        )
-        return True, allowed
-    if action == "assess":
-        return True, can_assess(user)
-    raise ValueError(f"unknown action {action!r}")
+    return True, allows(user, capability, agency)
 
 
-def staff_navigation(user) -> dict[str, bool]:
+def staff_navigation(user: Actor) -> dict[str, bool]:
     """Which staff sections the navigation offers this user (each view checks again)."""
-    agency_role = has_role(user, Role.REPORTER, Role.HEAD)
-    central = has_role(user, Role.EVALUATOR, Role.ADMIN) or getattr(user, "is_superuser", False)
     return {
-        "work": is_staff_user(user),
-        "setup": agency_role or central,
-        "exchange": agency_role or central,
-        "quality": central or has_role(user, Role.EXECUTIVE),
+        "work": allows(user, Capability.STAFF),
+        "setup": allows(user, Capability.SET_UP),
+        "exchange": allows(user, Capability.SET_UP),
+        "quality": allows(user, Capability.READ_QUALITY),
     }
 
 
-def can_assess(user) -> bool:
-    return is_evaluator(user)
-
-
-def visible_indicators(user, queryset=None):
-    from citykpi.indicators.models import Indicator
-
+def visible_indicators(user: Actor, queryset: QuerySet[Indicator] | None = None) -> QuerySet[Indicator]:
     queryset = Indicator.objects.all() if queryset is None else queryset
     ids = visible_agency_ids(user)
     return queryset if ids is None else queryset.filter(agency_id__in=ids)
 
 
-def indicator_for(user, code: str, *, action: str = "view"):
+def agency_for(user: Actor, code: str | None, capability: Capability = Capability.VIEW) -> Agency:
+    """Fetch an agency for a staff view or API call: Http404 when there is none with `code`
+    or it is outside the user's scope, PermissionDenied when the user sees it but lacks
+    `capability` there."""
+    agency = Agency.objects.filter(code=code or "").first()
+    if agency is None:
+        raise Http404(code)
+    check(user, agency, capability, agency.code)
+    return agency
+
+
+def indicator_for(user: Actor, code: str, *, action: Capability | str = Capability.VIEW) -> Indicator:
     """Fetch a KPI for a staff view or API call.
 
-    action: "view" (any staff in scope), "report", "submit", "assess".
+    action: a Capability ("view": any staff in scope, "report", "submit", "assess").
     Raises Http404 when the KPI is outside the user's scope, PermissionDenied when the
     user can see it but not do `action`.
     """
-    from citykpi.indicators.models import Indicator
-
+    capability = Capability(action)
     try:
         indicator = Indicator.objects.select_related("agency", "fiscal_year", "unit").get(code=code)
     except Indicator.DoesNotExist:
         raise Http404(code) from None
-    if not can_view_agency(user, indicator.agency_id):
-        raise Http404(code)
-    allowed = {
-        "view": lambda: True,
-        "report": lambda: can_report(user, indicator),
-        "submit": lambda: can_submit(user, indicator),
-        "assess": lambda: can_assess(user),
-    }[action]()
-    if not allowed:
-        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
+    check(user, indicator.agency, capability, code)
     return indicator

@@ -6,9 +6,11 @@ import hashlib
 import secrets
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.db import transaction
 from django.utils import timezone
 
+from citykpi.accounts import access
 from citykpi.accounts.directory import normal_dn
 from citykpi.accounts.models import ApiToken, DirectoryGroupMapping, Membership, MembershipSource
 from citykpi.audit.log import record, snapshot
@@ -76,17 +78,10 @@ def touch(row: ApiToken) -> None:
 MEMBERSHIP_FIELDS = ["user", "role", "agency"]
 
 
-def _require_admin(actor: Any) -> None:
-    if not getattr(actor, "is_superuser", False):
-        raise PermissionDenied("only an administrator changes who may do what")
-
-
 def grant_role(actor: Any, membership: Any, *, source: str = "admin") -> Any:
     """Save a new or changed role membership (the admin calls this), audited with before and after."""
-    from citykpi.accounts.models import Membership
-    from citykpi.audit.log import snapshot
 
-    _require_admin(actor)
+    access.require(actor, access.Capability.GRANT_ROLES)
     with transaction.atomic():
         before: dict[str, Any] = {}
         if membership.pk:
@@ -106,9 +101,8 @@ def grant_role(actor: Any, membership: Any, *, source: str = "admin") -> Any:
 
 def revoke_role(actor: Any, membership: Any, *, source: str = "admin") -> None:
     """Delete a role membership, audited."""
-    from citykpi.audit.log import snapshot
 
-    _require_admin(actor)
+    access.require(actor, access.Capability.GRANT_ROLES)
     with transaction.atomic():
         before = snapshot(membership, MEMBERSHIP_FIELDS)
         record(actor, "role.revoke", membership, before=before, after={}, source=source)
@@ -118,9 +112,8 @@ def revoke_role(actor: Any, membership: Any, *, source: str = "admin") -> None:
 def lift_lockouts(actor: Any, attempts: Any, *, source: str = "admin") -> int:
     """Forget the failed sign-ins of some (username, address) pairs, which lifts their lockout
     (django-axes' AccessAttempt rows, see accounts/lockout.py); one audit row per pair."""
-    from axes.models import AccessAttempt
 
-    _require_admin(actor)
+    access.require(actor, access.Capability.GRANT_ROLES)
     with transaction.atomic():
         rows = list(AccessAttempt.objects.select_for_update().filter(pk__in=[a.pk for a in attempts]))
         for row in rows:
@@ -217,7 +210,7 @@ MAPPING_FIELDS = ["group_dn", "role", "agency"]
 def save_group_mapping(actor: Any, mapping: Any, *, source: str = "admin") -> Any:
     """Save a new or changed row of the directory group mapping table, audited. It takes
     effect at each member's next directory sign-in."""
-    _require_admin(actor)
+    access.require(actor, access.Capability.GRANT_ROLES)
     with transaction.atomic():
         before: dict[str, Any] = {}
         if mapping.pk:
@@ -240,7 +233,7 @@ def save_group_mapping(actor: Any, mapping: Any, *, source: str = "admin") -> An
 def delete_group_mapping(actor: Any, mapping: Any, *, source: str = "admin") -> None:
     """Delete a row of the directory group mapping table, audited. The memberships it gave
     are revoked at each member's next directory sign-in."""
-    _require_admin(actor)
+    access.require(actor, access.Capability.GRANT_ROLES)
     with transaction.atomic():
         record(
             actor,

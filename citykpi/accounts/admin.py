@@ -4,10 +4,14 @@ action) in the admin."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from citykpi.accounts import actions as account_actions
 from citykpi.accounts.directory import is_dn, normal_dn
@@ -25,13 +29,13 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ()
 
     # Who may do what changes only through the actions, audited like every other write.
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         account_actions.grant_role(request.user, obj)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         account_actions.revoke_role(request.user, obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for membership in queryset:
             account_actions.revoke_role(request.user, membership)
 
@@ -52,8 +56,9 @@ class DirectoryGroupMappingForm(forms.ModelForm):
             )
         return normal_dn(value)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         role, agency = cleaned.get("role"), cleaned.get("agency")
         if role in (Role.REPORTER, Role.HEAD) and agency is None:
             self.add_error("agency", both("บทบาทนี้ต้องระบุหน่วยงาน", "This role needs an agency"))
@@ -72,13 +77,13 @@ class DirectoryGroupMappingAdmin(admin.ModelAdmin):
     list_filter = ("role",)
     search_fields = ("group_dn", "agency__code", "agency__name_th")
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         account_actions.save_group_mapping(request.user, obj)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         account_actions.delete_group_mapping(request.user, obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for mapping in queryset:
             account_actions.delete_group_mapping(request.user, mapping)
 
@@ -89,7 +94,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     readonly_fields = ("user", "key_hash", "prefix", "created_at", "last_used_at")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -104,21 +109,21 @@ class LockoutAdmin(AccessAttemptAdmin):
     list_display = ("username", "ip_address", "failures_since_start", "attempt_time")
     actions = ["lift"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_actions(self, request):
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
         found.pop("delete_selected", None)
         return found
 
     @admin.action(description="ปลดล็อกคู่ที่เลือก / Lift the selected lockouts")
-    def lift(self, request, queryset) -> None:
+    def lift(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = account_actions.lift_lockouts(request.user, list(queryset))
         self.message_user(request, f"ปลดล็อกแล้ว {count} รายการ / Lifted {count}", messages.SUCCESS)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         account_actions.lift_lockouts(request.user, [obj])
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         account_actions.lift_lockouts(request.user, list(queryset))

@@ -14,6 +14,7 @@ class AccountsConfig(AppConfig):
         # compiles against the system's LDAP headers); without it there is nothing to hear.
         if find_spec("django_auth_ldap") is None:
             return
+        # Imported here: the optional extra, and accounts.ldap loads models (not at app loading).
         from django_auth_ldap.backend import ldap_error
 
         from citykpi.accounts.ldap import DirectoryBackend, note_directory_error

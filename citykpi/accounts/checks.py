@@ -3,16 +3,19 @@ is public) or while the development SECRET_KEY is in use."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import checks
 from django.db import DatabaseError
+from django.db.models import Q
+
+from citykpi.accounts.views import DEMO_USERNAMES
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def no_demo_accounts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    from citykpi.accounts.views import DEMO_USERNAMES
+def no_demo_accounts(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
 
     try:
         found = sorted(
@@ -37,10 +40,8 @@ def no_demo_accounts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def a_secret_key_of_its_own(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def a_secret_key_of_its_own(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """The development key is in the source code: a deployment must set SECRET_KEY."""
-    from django.conf import settings
-
     if settings.SECRET_KEY != settings.INSECURE_DEV_KEY:
         return []
     return [
@@ -61,11 +62,9 @@ SHARED_CACHE_BACKENDS = (
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def sign_in_failures_in_a_shared_store(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def sign_in_failures_in_a_shared_store(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Failed sign-ins must be counted where every worker sees them, or N workers multiply
     the limit by N (docs/security.md, section 7)."""
-    from django.conf import settings
-
     handler = getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler")
     enabled = getattr(settings, "AXES_ENABLED", True)
     shared = handler == "axes.handlers.database.AxesDatabaseHandler"

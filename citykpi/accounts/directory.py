@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 # python-ldap is the optional extra `citykpi[ldap]`: it is imported by the functions that
 # need it, so that the accounts app loads without it.
 
@@ -43,8 +45,8 @@ def settings_from(env: Mapping[str, str], *, backends: list[str]) -> dict[str, A
     as LDAP_BIND_DN / LDAP_BIND_PASSWORD; without a bind DN, as the user signing in.
     LDAP_LOCAL_ACCOUNTS=0 stops local passwords but superusers' (LDAP_LOCAL_SUPERUSERS=0 stops
     those too)."""
+    # the optional extra citykpi[ldap]: imported only when LDAP_SERVER_URI turns the directory on
     import ldap
-    from django.core.exceptions import ImproperlyConfigured
     from django_auth_ldap import config
 
     template = env.get("LDAP_USER_DN_TEMPLATE", "").strip() or None
@@ -120,7 +122,7 @@ def normal_dn(value: str) -> str:
 
     Text that is not a DN is only trimmed and lower-cased (the admin form refuses it first).
     """
-    import ldap.dn
+    import ldap.dn  # the optional extra citykpi[ldap]: imported only when the directory is used
 
     text = value.strip()
     try:
@@ -138,7 +140,7 @@ def is_dn(value: str) -> bool:
     >>> is_dn("cn=evaluators,ou=groups,dc=bma,dc=go,dc=th"), is_dn("evaluators"), is_dn("")
     (True, False, False)
     """
-    import ldap.dn
+    import ldap.dn  # the optional extra citykpi[ldap]: imported only when the directory is used
 
     text = value.strip()
     return bool(text) and "=" in text and ldap.dn.is_dn(text)

@@ -3,6 +3,8 @@ bilingual password change form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
@@ -21,7 +23,7 @@ class LockoutLoginForm(AuthenticationForm):
         "inactive": both("บัญชีนี้ถูกระงับ", "This account is disabled"),
     }
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         try:
             return super().clean()
         except forms.ValidationError:

@@ -27,8 +27,10 @@ from typing import Any
 import ldap
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django_auth_ldap.backend import LDAPBackend
 
 from citykpi.accounts import actions
@@ -59,7 +61,7 @@ class DirectoryUnavailable(ActionError, ValidationError):
 
     status_code = 503
     # ValidationError sets `message` on the instance; ActionError makes it a property.
-    message = ""  # type: ignore[assignment]
+    message = ""
 
     def __init__(self) -> None:
         self.message_th = (
@@ -81,7 +83,9 @@ def note_directory_error(sender: Any, context: str, exception: Exception, **kwar
 
 
 class DirectoryBackend(LDAPBackend):
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
         if not getattr(settings, "AUTH_LDAP_SERVER_URI", ""):
             return None
         mark = _unreachable.set(None)

@@ -18,9 +18,12 @@ from __future__ import annotations
 import ipaddress
 import math
 from datetime import timedelta
+from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,11 +34,11 @@ from citykpi.lib.errors import ActionError
 SHOWN_ON_FORM = "citykpi_lockout_on_form"
 
 
-def failure_limit(request=None, credentials=None) -> int:
+def failure_limit(request: HttpRequest | None = None, credentials: Any = None) -> int:
     return settings.LOGIN_FAILURE_LIMIT
 
 
-def cool_off(request=None) -> timedelta:
+def cool_off(request: HttpRequest | None = None) -> timedelta:
     return timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
@@ -76,7 +79,9 @@ class LockoutBackend(AxesStandaloneBackend):
     web (the test client's `login()`, a shell), so it is left to the next backend. Every
     web sign-in (login page, admin, API token) passes its request."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
@@ -84,8 +89,6 @@ class LockoutBackend(AxesStandaloneBackend):
 
 def wait_seconds(request: HttpRequest, credentials: dict | None = None) -> int:
     """Seconds until the pair's lock ends: the cool-off counted from its latest failure."""
-    from axes.models import AccessAttempt
-
     latest = (
         AccessAttempt.objects.filter(
             username=normal_username(request, credentials),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -54,11 +56,9 @@ class Membership(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         """Tokens that still open the API: not revoked, their owner active, not expired
         (settings.API_TOKEN_DAYS). A changed password is checked per token (password_stamp)."""
-        from django.utils import timezone
-
         oldest = timezone.now() - dt.timedelta(days=settings.API_TOKEN_DAYS)
         return self.filter(is_active=True, user__is_active=True, created_at__gte=oldest)
 

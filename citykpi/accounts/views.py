@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -27,7 +29,7 @@ class LoginView(auth_views.LoginView):
     form_class = LockoutLoginForm
     redirect_authenticated_user = True
 
-    def get_default_redirect_url(self):
+    def get_default_redirect_url(self) -> str:
         """Executives land on the staff dashboard (they report nothing: the work inbox
         would be empty); everyone else on their work (LOGIN_REDIRECT_URL). An explicit
         ?next= still wins."""
@@ -38,9 +40,7 @@ class LoginView(auth_views.LoginView):
             return "/dashboard/staff/"
         return super().get_default_redirect_url()
 
-    def get_context_data(self, **kwargs):
-        from django.conf import settings
-
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # The demo password is shown only while DEMO is on, never in production.
         if settings.DEMO:
@@ -58,7 +58,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = BilingualPasswordChangeForm
     success_url = reverse_lazy("workspace:inbox")
 
-    def form_valid(self, form):
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, tr("เปลี่ยนรหัสผ่านแล้ว", "Your password has been changed"))
         return response

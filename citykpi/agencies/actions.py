@@ -27,8 +27,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Count
 
@@ -39,9 +37,9 @@ from citykpi.audit.log import build, bulk_record, record
 from citykpi.indicators.models import Indicator
 from citykpi.lib.errors import ActionError, PermissionDenied
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.users import Actor, user_of
 from citykpi.quality.models import FindingRecord, KpiStanding
 
-Actor = AbstractBaseUser | AnonymousUser
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -290,7 +288,7 @@ def _change(
         effective=effective,
         reason=reason,
         details=details,
-        created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
+        created_by=user_of(actor),
     )
     change.predecessors.set(before)
     change.successors.set(after)

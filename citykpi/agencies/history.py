@@ -201,14 +201,14 @@ class FiscalYearStart(Func):
 
     output_field = DateField()
 
-    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # SQLite stores dates as ISO text: compare with the same text (%%%% survives both the
         # template's and the driver's formatting as one %).
         return self.as_sql(
             compiler, connection, template="printf('%%%%04d-10-01', %(expressions)s - 544)", **extra
         )
 
-    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template="make_date(%(expressions)s - 544, 10, 1)", **extra)
 
 

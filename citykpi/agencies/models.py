@@ -14,6 +14,7 @@ effective date, predecessors and successors. citykpi.agencies.history reads them
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 
 class AgencyQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> Self:
         """Agencies that exist today: not switched off, and not ended by a reorganisation
         whose effective date has passed (an end set in advance takes effect by itself)."""
         today = timezone.localdate()
@@ -81,7 +82,7 @@ class Agency(models.Model):
     def long_code_for(code: str) -> str:
         return f"{code}0000"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.long_code and self.code:
             self.long_code = self.long_code_for(self.code)
         super().save(*args, **kwargs)

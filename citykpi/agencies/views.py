@@ -24,11 +24,12 @@ from citykpi.agencies.models import Agency, AgencyChange
 from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.users import Actor, AnyUser
 
 KINDS = ("rename", "move", "split", "merge")
 
 
-def _require_reorganiser(user) -> None:
+def _require_reorganiser(user: AnyUser) -> None:
     if not (access.is_admin(user) or access.is_evaluator(user)):
         raise PermissionDenied(tr("เฉพาะผู้ดูแลระบบหรือ สยป.", "Administrators and the central evaluator only"))
 
@@ -151,7 +152,7 @@ def _plan(agency: Agency, what: dict) -> actions.Plan | None:
     return None
 
 
-def _do(actor, agency: Agency, what: dict) -> AgencyChange:
+def _do(actor: Actor, agency: Agency, what: dict) -> AgencyChange:
     kind, effective, reason = what["kind"], what["effective"], what["reason"]
     if kind == "rename":
         return actions.rename_agency(

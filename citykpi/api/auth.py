@@ -11,9 +11,11 @@ and the ninja auth objects `token_auth` / `session_or_token`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
@@ -28,7 +30,7 @@ from citykpi.lib.errors import ActionError
 router = Router(tags=["auth"])
 
 
-def user_for_token(token: str):
+def user_for_token(token: str) -> User | None:
     """The active user holding this token, or None (revoked, expired, password changed)."""
     token = (token or "").strip()
     if not token or len(token) > 200:
@@ -48,7 +50,7 @@ def bearer_token(request: HttpRequest) -> str | None:
     return token.strip()
 
 
-def user_from_request(request: HttpRequest) -> AbstractBaseUser | None:
+def user_from_request(request: HttpRequest) -> User | None:
     """The caller: the session's user, else the bearer token's user, else None."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -59,10 +61,17 @@ def user_from_request(request: HttpRequest) -> AbstractBaseUser | None:
     return None
 
 
+def caller(request: HttpRequest) -> User:
+    """The caller of an endpoint behind `token_auth` or `session_or_token`: the user its
+    auth object returned, which django-ninja keeps on request.auth."""
+    user: User = request.auth  # type: ignore[attr-defined]  # set by django-ninja; HttpRequest does not declare it
+    return user
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`; request.auth is the user."""
 
-    def authenticate(self, request: HttpRequest, token: str):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         return user_for_token(token)
 
 
@@ -70,7 +79,7 @@ class OptionalUser:
     """An auth object that never refuses: request.auth is the user or None-like.
     For public reads that show more to a logged-in caller."""
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> User | _Anonymous:
         return user_from_request(request) or _Anonymous()
 
 
@@ -87,7 +96,7 @@ class SessionCookieAuth(SessionAuth):
     methods. A request without a session cookie is simply not session-authenticated:
     it gets the 401 of a missing token, not a 403 about a CSRF token it never needed."""
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: HttpRequest) -> Any:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None
         return super().__call__(request)
@@ -118,7 +127,7 @@ class TokenOut(Schema):
     ),
     auth=None,
 )
-def create_token(request: HttpRequest, payload: TokenIn):
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     # LockoutBackend refuses a locked pair inside authenticate; axes counts each failure.
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:

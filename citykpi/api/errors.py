@@ -12,11 +12,12 @@ citykpi.lib.badbytes in the same shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
-from ninja import Field, Schema
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -141,12 +142,16 @@ def http_error_response(request: HttpRequest, exc: HttpError) -> JsonResponse:
     return error_json("คำขอไม่ได้รับอนุญาตหรือไม่ถูกต้อง", f"The request was refused: {exc}", exc.status_code)
 
 
-def install_error_handlers(api) -> None:
+def install_error_handlers(api: NinjaAPI) -> None:
     """Register the error shapes on the NinjaAPI (called once in api/core.py)."""
-    api.add_exception_handler(ActionError, action_error_response)
-    api.add_exception_handler(PermissionDenied, permission_denied_response)
-    api.add_exception_handler(Http404, not_found_response)
     # ninja picks the handler of the exception's nearest class: 401s keep their own.
-    api.add_exception_handler(HttpError, http_error_response)
-    api.add_exception_handler(AuthenticationError, unauthenticated_response)
-    api.add_exception_handler(NinjaValidationError, validation_error_response)
+    handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+        (ActionError, action_error_response),
+        (PermissionDenied, permission_denied_response),
+        (Http404, not_found_response),
+        (HttpError, http_error_response),
+        (AuthenticationError, unauthenticated_response),
+        (NinjaValidationError, validation_error_response),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)

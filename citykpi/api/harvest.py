@@ -32,6 +32,7 @@ from citykpi.agencies.models import Agency
 from citykpi.api import opendata
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import Indicator
+from citykpi.publicdata.kpi_page import published_kpis_q
 from citykpi.reporting.models import QuarterReport
 
 # Who publishes the data (dct:publisher, the Data Package's contributors). Overridable
@@ -97,8 +98,8 @@ def _choices(choices: Any) -> list[str]:
     return [str(value) for value in choices.values]
 
 
-AGENCY_CODE = {"pattern": "[0-9]{4}"}
-PERCENT = {"minimum": 0, "maximum": 100}
+AGENCY_CODE: dict[str, Any] = {"pattern": "[0-9]{4}"}
+PERCENT: dict[str, Any] = {"minimum": 0, "maximum": 100}
 URL = _field("string", "หน้าเว็บ", "Web page", uri=True)
 
 COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
@@ -370,9 +371,7 @@ def dataset_dates() -> dict[str, Span]:
     carry no timestamp, the audited writes of their objects. Publishing a year (and an
     import or demo load, recorded on the year) counts for every dataset. Three queries."""
     kpis = Indicator.objects.published().aggregate(first=Min("created_at"), last=Max("updated_at"))
-    quarters = QuarterReport.objects.published().filter(
-        indicator__is_published=True, indicator__fiscal_year__is_published=True
-    )
+    quarters = QuarterReport.objects.published().filter(published_kpis_q("indicator"))
     quarter_last = quarters.aggregate(last=Max("updated_at"))["last"]
     wanted = {YEAR_OBJECT_TYPE, *(t for ds in DATASETS for t in ds.object_types)}
     audited = {

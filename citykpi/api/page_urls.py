@@ -34,7 +34,7 @@ DEFAULT_LICENCE = (
 )
 
 
-def _endpoints() -> list[dict[str, str]]:
+def _endpoints() -> list[dict[str, Any]]:
     api = "/api/v1"
     return [
         {

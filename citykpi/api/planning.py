@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Annotated, Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,7 @@ from ninja import Field, Path, Router, Schema, Status
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency
-from citykpi.api.auth import session_or_token
+from citykpi.api.auth import caller, session_or_token
 from citykpi.api.errors import action_error_response, error_json, permission_denied_response, responses
 from citykpi.indicators.models import Indicator
 from citykpi.lib.errors import ActionError
@@ -169,7 +170,7 @@ def _guarded(view: Callable) -> Callable:
     """Turn refusals from the actions into JSON answers with the right status."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         try:
             return view(request, *args, **kwargs)
         except ActionError as error:
@@ -182,8 +183,8 @@ def _guarded(view: Callable) -> Callable:
     return wrapper
 
 
-def _user(request: HttpRequest):
-    return request.auth
+def _user(request: HttpRequest) -> User:
+    return caller(request)
 
 
 def _plan_out(indicator: Indicator) -> dict[str, Any]:
@@ -204,12 +205,12 @@ def _plan_out(indicator: Indicator) -> dict[str, Any]:
     }
 
 
-def _template_out(template: KpiTemplate, user, *, with_assignments: bool = False) -> dict[str, Any]:
+def _template_out(template: KpiTemplate, user: User, *, with_assignments: bool = False) -> dict[str, Any]:
     data = {
         "id": template.pk,
         "name": template.name,
         "name_en": template.name_en,
-        "unit": template.unit.name_th if template.unit_id else None,
+        "unit": template.unit.name_th if template.unit is not None else None,
         "direction": template.direction,
         "kpi_type": template.kpi_type,
         "result_level": template.result_level,
@@ -251,15 +252,10 @@ def _template_out(template: KpiTemplate, user, *, with_assignments: bool = False
     return data
 
 
-def _require_staff(user) -> None:
-    if not access.is_staff_user(user):
-        raise PermissionDenied
-
-
 @router.get("/templates", response={200: list[TemplateOut], **ERRORS}, summary="ตัวชี้วัดต้นแบบ / KPI templates")
 @_guarded
-def list_templates(request):
-    _require_staff(_user(request))
+def list_templates(request: HttpRequest) -> list[dict[str, Any]]:
+    access.require(_user(request), access.Capability.STAFF)
     return [_template_out(t, _user(request)) for t in KpiTemplate.objects.select_related("unit")]
 
 
@@ -281,7 +277,7 @@ def _strategy_nodes(ids: list[int]) -> list[StrategyNode]:
     summary="สร้างตัวชี้วัดต้นแบบ / Create a template (evaluator)",
 )
 @_guarded
-def create_template(request, payload: TemplateIn):
+def create_template(request: HttpRequest, payload: TemplateIn) -> Status:
     if not access.is_evaluator(_user(request)):
         raise PermissionDenied  # before looking at the ids: a role that may not act learns nothing
     data = payload.model_dump()
@@ -300,8 +296,8 @@ def create_template(request, payload: TemplateIn):
     summary="ตัวชี้วัดต้นแบบและหน่วยงานที่ได้รับ / A template with its assignments",
 )
 @_guarded
-def get_template(request, template_id: TemplateId):
-    _require_staff(_user(request))
+def get_template(request: HttpRequest, template_id: TemplateId) -> dict[str, Any]:
+    access.require(_user(request), access.Capability.STAFF)
     template = get_object_or_404(KpiTemplate, pk=template_id)
     return _template_out(template, _user(request), with_assignments=True)
 
@@ -312,7 +308,7 @@ def get_template(request, template_id: TemplateId):
     summary="มอบหมายให้หลายหน่วยงาน / Assign to many agencies (evaluator)",
 )
 @_guarded
-def assign_template(request, template_id: TemplateId, payload: AssignIn):
+def assign_template(request: HttpRequest, template_id: TemplateId, payload: AssignIn) -> Status:
     template = get_object_or_404(KpiTemplate, pk=template_id)
     agencies = {a.code: a for a in Agency.objects.filter(code__in=payload.agencies)}
     unknown = sorted(set(payload.agencies) - set(agencies))
@@ -343,7 +339,9 @@ def assign_template(request, template_id: TemplateId, payload: AssignIn):
     summary="ยกเลิกการใช้งานตัวชี้วัดต้นแบบ / Deactivate a template (evaluator)",
 )
 @_guarded
-def deactivate_template(request, template_id: TemplateId, payload: ActiveIn | None = None):
+def deactivate_template(
+    request: HttpRequest, template_id: TemplateId, payload: ActiveIn | None = None
+) -> dict[str, Any]:
     template = get_object_or_404(KpiTemplate, pk=template_id)
     reason = payload.reason if payload else ""
     template = actions.set_template_active(
@@ -358,7 +356,9 @@ def deactivate_template(request, template_id: TemplateId, payload: ActiveIn | No
     summary="เปิดใช้งานตัวชี้วัดต้นแบบอีกครั้ง / Activate a template again (evaluator)",
 )
 @_guarded
-def activate_template(request, template_id: TemplateId, payload: ActiveIn | None = None):
+def activate_template(
+    request: HttpRequest, template_id: TemplateId, payload: ActiveIn | None = None
+) -> dict[str, Any]:
     template = get_object_or_404(KpiTemplate, pk=template_id)
     reason = payload.reason if payload else ""
     template = actions.set_template_active(_user(request), template, active=True, reason=reason, source="api")
@@ -371,7 +371,7 @@ def activate_template(request, template_id: TemplateId, payload: ActiveIn | None
     summary="ค่าเป้าหมาย แผนรายไตรมาส และน้ำหนัก / Target, quarterly plan and weight",
 )
 @_guarded
-def get_plan(request, code: str):
+def get_plan(request: HttpRequest, code: str) -> dict[str, Any]:
     indicator = access.indicator_for(_user(request), code)
     return _plan_out(indicator)
 
@@ -382,7 +382,7 @@ def get_plan(request, code: str):
     summary="ตั้งค่าเป้าหมาย แผน และน้ำหนัก / Set target, plan and weight (409 when stale)",
 )
 @_guarded
-def put_plan(request, code: str, payload: PlanIn):
+def put_plan(request: HttpRequest, code: str, payload: PlanIn) -> dict[str, Any]:
     indicator = access.indicator_for(_user(request), code)
     given = payload.model_dump(exclude_unset=True)
     kwargs: dict[str, Any] = {k: given[k] for k in ("target", "weight") if k in given}
@@ -399,7 +399,7 @@ def put_plan(request, code: str, payload: PlanIn):
     return _plan_out(indicator)
 
 
-def _setup(request, agency: str, year: int) -> Setup:
+def _setup(request: HttpRequest, agency: str, year: int) -> Setup:
     found = get_object_or_404(Agency, code=agency)
     if not access.can_view_agency(_user(request), found):
         raise Http404(agency)
@@ -424,8 +424,8 @@ def _setup_out(setup: Setup) -> dict[str, Any]:
     summary="สถานะการตั้งค่าและผลการตรวจสอบ / Setup state and checks",
 )
 @_guarded
-def get_setup(request, agency: str, year: Year):
-    _require_staff(_user(request))
+def get_setup(request: HttpRequest, agency: str, year: Year) -> dict[str, Any]:
+    access.require(_user(request), access.Capability.STAFF)
     return _setup_out(_setup(request, agency, year))
 
 
@@ -435,7 +435,7 @@ def get_setup(request, agency: str, year: Year):
     summary="หน่วยงานเสนอ / The agency proposes",
 )
 @_guarded
-def propose(request, agency: str, year: Year):
+def propose(request: HttpRequest, agency: str, year: Year) -> dict[str, Any]:
     return _setup_out(actions.propose(_user(request), _setup(request, agency, year), source="api"))
 
 
@@ -445,7 +445,7 @@ def propose(request, agency: str, year: Year):
     summary="ข้อเสนอแนะ / Comment",
 )
 @_guarded
-def comment(request, agency: str, year: Year, payload: CommentIn):
+def comment(request: HttpRequest, agency: str, year: Year, payload: CommentIn) -> dict[str, Any]:
     setup = _setup(request, agency, year)
     return _setup_out(actions.comment(_user(request), setup, text=payload.text, source="api"))
 
@@ -456,7 +456,7 @@ def comment(request, agency: str, year: Year, payload: CommentIn):
     summary="สยป. อนุมัติ / The evaluator approves",
 )
 @_guarded
-def approve(request, agency: str, year: Year):
+def approve(request: HttpRequest, agency: str, year: Year) -> dict[str, Any]:
     return _setup_out(actions.approve(_user(request), _setup(request, agency, year), source="api"))
 
 
@@ -466,7 +466,7 @@ def approve(request, agency: str, year: Year):
     summary="สยป. เปิดให้แก้ไขพร้อมเหตุผล / The evaluator reopens with a reason",
 )
 @_guarded
-def reopen(request, agency: str, year: Year, payload: ReasonIn):
+def reopen(request: HttpRequest, agency: str, year: Year, payload: ReasonIn) -> dict[str, Any]:
     setup = _setup(request, agency, year)
     return _setup_out(actions.reopen(_user(request), setup, reason=payload.reason, source="api"))
 
@@ -487,7 +487,7 @@ def _year_out(year: int) -> dict[str, Any]:
     summary="ความพร้อมของปีงบประมาณ / Where a fiscal year's setups stand (evaluator)",
 )
 @_guarded
-def year_setup(request, year: Year):
+def year_setup(request: HttpRequest, year: Year) -> dict[str, Any]:
     if not access.is_evaluator(_user(request)):
         raise PermissionDenied
     return _year_out(year)
@@ -500,7 +500,7 @@ def year_setup(request, year: Year):
     "or an override reason)",
 )
 @_guarded
-def publish_year(request, year: Year, payload: PublishIn | None = None):
+def publish_year(request: HttpRequest, year: Year, payload: PublishIn | None = None) -> dict[str, Any]:
     actions.publish_fiscal_year(
         _user(request), year, override_reason=payload.override_reason if payload else "", source="api"
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
 
 from citykpi.accounts import access
-from citykpi.api.auth import session_or_token
+from citykpi.api.auth import caller, session_or_token
 from citykpi.api.errors import (
     action_error_response,
     error_json,
@@ -49,12 +50,12 @@ def kpi_not_found_response(request: HttpRequest, exc: Http404) -> JsonResponse:
     return error_json("ไม่พบตัวชี้วัดนี้", "No such KPI", 404, field="code")
 
 
-def json_errors(view):
+def json_errors(view: Callable[..., Status]) -> Callable[..., Status | JsonResponse]:
     """The endpoints answer with the JSON error shape even before the api object has
     the handlers installed."""
 
     @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Status | JsonResponse:
         try:
             return view(request, *args, **kwargs)
         except ActionError as exc:
@@ -155,11 +156,11 @@ def quarter_out(report: QuarterReport) -> dict[str, Any]:
 
 
 def _quarter(request: HttpRequest, code: str, quarter: int, action: str) -> QuarterReport:
-    indicator = access.indicator_for(request.auth, code, action=action)
+    indicator = access.indicator_for(caller(request), code, action=action)
     return reporting.get_quarter(indicator, quarter)
 
 
-def _number_text(value) -> str:
+def _number_text(value: float | str | None) -> str:
     # JSON numbers arrive as int/float; the actions parse text (Thai digits included).
     return "" if value is None else str(value)
 
@@ -176,10 +177,10 @@ def _number_text(value) -> str:
     "The cumulative result and narrative, with the version you read; 409 when someone saved first.",
 )
 @json_errors
-def save_report(request: HttpRequest, code: str, quarter: int, payload: ReportIn):
+def save_report(request: HttpRequest, code: str, quarter: int, payload: ReportIn) -> Status:
     report = _quarter(request, code, quarter, "report")
     report = reporting.save_report(
-        request.auth,
+        caller(request),
         report,
         result=_number_text(payload.result),
         narrative=payload.narrative,
@@ -197,10 +198,10 @@ def save_report(request: HttpRequest, code: str, quarter: int, payload: ReportIn
     description="หัวหน้าหน่วยงาน (หรือผู้รายงานผลถ้าหน่วยงานอนุญาต) / The agency head, or a reporter where allowed.",
 )
 @json_errors
-def submit(request: HttpRequest, code: str, quarter: int, payload: SubmitIn | None = None):
+def submit(request: HttpRequest, code: str, quarter: int, payload: SubmitIn | None = None) -> Status:
     report = _quarter(request, code, quarter, "submit")
     report = reporting.submit_report(
-        request.auth, report, version=payload.version if payload else None, source=SOURCE
+        caller(request), report, version=payload.version if payload else None, source=SOURCE
     )
     return Status(200, quarter_out(report))
 
@@ -216,12 +217,12 @@ def submit(request: HttpRequest, code: str, quarter: int, payload: SubmitIn | No
     ),
 )
 @json_errors
-def submit_many(request: HttpRequest, payload: SubmitManyIn):
+def submit_many(request: HttpRequest, payload: SubmitManyIn) -> Status:
     if len(payload.items) > 500:
         raise ActionError("ส่งได้ครั้งละไม่เกิน 500 รายการ", "At most 500 quarters at once", field="items")
     reports = [_quarter(request, item.code, item.quarter, "submit") for item in payload.items]
     versions = {report.pk: item.version for report, item in zip(reports, payload.items)}
-    submitted = reporting.submit_many(request.auth, versions, source=SOURCE)
+    submitted = reporting.submit_many(caller(request), versions, source=SOURCE)
     return Status(200, {"submitted": [quarter_out(report) for report in submitted]})
 
 
@@ -233,10 +234,10 @@ def submit_many(request: HttpRequest, payload: SubmitManyIn):
     description="สยป. ส่งกลับพร้อมเหตุผล / The evaluator returns a submitted quarter with a reason.",
 )
 @json_errors
-def return_for_revision(request: HttpRequest, code: str, quarter: int, payload: ReasonIn):
+def return_for_revision(request: HttpRequest, code: str, quarter: int, payload: ReasonIn) -> Status:
     report = _quarter(request, code, quarter, "assess")
     report = evaluation.return_report(
-        request.auth, report, reason=payload.reason, version=payload.version, source=SOURCE
+        caller(request), report, reason=payload.reason, version=payload.version, source=SOURCE
     )
     return Status(200, quarter_out(report))
 
@@ -250,10 +251,10 @@ def return_for_revision(request: HttpRequest, code: str, quarter: int, payload: 
     "The overall score and the fiscal year's component scores (e.g. 2.1, 2.2).",
 )
 @json_errors
-def assessment(request: HttpRequest, code: str, quarter: int, payload: AssessIn):
+def assessment(request: HttpRequest, code: str, quarter: int, payload: AssessIn) -> Status:
     report = _quarter(request, code, quarter, "assess")
     result = evaluation.assess(
-        request.auth,
+        caller(request),
         report,
         score=_number_text(payload.score),
         components={k: _number_text(v) for k, v in payload.components.items()},
@@ -285,10 +286,10 @@ def assessment(request: HttpRequest, code: str, quarter: int, payload: AssessIn)
     "The evaluator reopens an assessed or late quarter for the agency.",
 )
 @json_errors
-def reopen(request: HttpRequest, code: str, quarter: int, payload: ReopenIn):
+def reopen(request: HttpRequest, code: str, quarter: int, payload: ReopenIn) -> Status:
     report = _quarter(request, code, quarter, "assess")
     report = evaluation.reopen(
-        request.auth,
+        caller(request),
         report,
         reason=payload.reason,
         until=payload.until,

@@ -78,5 +78,5 @@ def entry(event: AuditEvent) -> Entry:
     return Entry(event=event, label=tr(th, en), changes=changes)
 
 
-def history(events) -> list[Entry]:
+def history(events: Any) -> list[Entry]:
     return [entry(event) for event in events]

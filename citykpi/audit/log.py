@@ -14,6 +14,7 @@ from django.utils import timezone
 from citykpi.audit import catalogue
 from citykpi.audit.models import CHAIN_LOCK_KEY, AuditEvent, chain_head, link, lock_chain
 from citykpi.audit.signals import recorded
+from citykpi.lib.users import Actor, user_of
 
 
 def _jsonable(value: Any) -> Any:
@@ -30,15 +31,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj, fields: list[str]) -> dict[str, Any]:
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     """The values of `fields` on `obj`, JSON-ready, for the before/after of an audit row."""
     return {name: _jsonable(getattr(obj, name)) for name in fields}
 
 
 def build(
-    actor,
+    actor: Actor,
     action: str,
-    obj,
+    obj: Any,
     *,
     before: dict | None = None,
     after: dict | None = None,
@@ -47,7 +48,7 @@ def build(
     source: str = "web",
 ) -> AuditEvent:
     """The audit row for a write, unsaved: for batch paths that insert many in one query."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = user_of(actor)
     catalogue.check(action)
     return AuditEvent(
         actor=user,
@@ -83,7 +84,7 @@ def chain_lock(using: str = "default") -> Expression:
     return Value(1, output_field=IntegerField())
 
 
-def record(actor, action: str, obj, *, chain_locked: bool = False, **details) -> AuditEvent:
+def record(actor: Actor, action: str, obj: Any, *, chain_locked: bool = False, **details: Any) -> AuditEvent:
     """Write the audit row of a write (inside the write's transaction). Keyword arguments
     as for build(): before, after, reason, indicator_code, source.
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, Never
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 # pg_advisory_xact_lock key that serialises writers of the hash chain ("AUDIT" in ASCII hex).
@@ -42,7 +42,7 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _timestamp(value) -> str:
+def _timestamp(value: Any) -> str:
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(dt.UTC)
@@ -50,7 +50,7 @@ def _timestamp(value) -> str:
     return str(value or "")
 
 
-def event_hash(event, prev_hash: str) -> str:
+def event_hash(event: Any, prev_hash: str) -> str:
     """sha256 of the canonical JSON of prev_hash and the hashed fields of `event` (an
     AuditEvent, or the historical model of a migration: only attributes are read)."""
     payload = {"prev_hash": prev_hash or ""}
@@ -64,15 +64,13 @@ def event_hash(event, prev_hash: str) -> str:
 def lock_chain(using: str = "default") -> None:
     """On PostgreSQL, serialise writers of the chain until the current transaction ends.
     SQLite needs nothing: transaction_mode IMMEDIATE already holds the write lock."""
-    from django.db import connections
-
     connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
-def chain_head(model=None, using: str = "default") -> str:
+def chain_head(model: Any = None, using: str = "default") -> str:
     """The row_hash of the latest chained row by id ('' for an empty log). Rows written
     around save() (no hash) are skipped: audit-verify reports them, the chain goes on."""
     model = model or AuditEvent
@@ -80,7 +78,7 @@ def chain_head(model=None, using: str = "default") -> str:
     return rows.values_list("row_hash", flat=True).first() or ""
 
 
-def link(events, prev_hash: str) -> str:
+def link(events: Any, prev_hash: str) -> str:
     """Stamp prev_hash and row_hash on `events`, in order. Returns the last row_hash."""
     for event in events:
         event.prev_hash = prev_hash
@@ -122,7 +120,7 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("Audit events are append-only")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
@@ -133,5 +131,5 @@ class AuditEvent(models.Model):
             kwargs["force_insert"] = True
             super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> Never:
         raise RuntimeError("Audit events are append-only")

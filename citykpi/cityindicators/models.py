@@ -3,11 +3,13 @@ goal indicators linked to the 20-year plan, with a value per year."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 
 
 class CityIndicatorQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         """The city indicators the public sees."""
         return self.filter(is_published=True)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,7 @@ from django.db.models import (
     F,
     IntegerField,
     Q,
+    QuerySet,
     Sum,
     Value,
     When,
@@ -122,23 +124,23 @@ class Overview:
     groups: dict[str, Rollup]
     group_agencies: dict[str, int]
     # The primary plan's areas and their dimensions (depth 1 and 2), in plan order.
-    nodes: list[dict[str, Any]]
+    nodes: Sequence[Mapping[str, Any]]
     node_rollups: dict[int, Rollup]
     # The evaluation dimensions (มิติที่ 1 ...), in number order.
-    dimensions: list[dict[str, Any]]
+    dimensions: Sequence[Mapping[str, Any]]
     dimension_rollups: dict[int, Rollup]
     without_dimension: int
     # The worst KPIs (off track, then at risk; lowest score first), at most AT_RISK_KEPT.
     worst: list[KpiRow]
 
     @property
-    def areas(self) -> list[dict[str, Any]]:
+    def areas(self) -> list[Mapping[str, Any]]:
         return [n for n in self.nodes if n["depth"] == 1]
 
     def status_counts(self) -> Counter:
         return self.statuses
 
-    def by_area(self) -> list[tuple[dict[str, Any], Counter]]:
+    def by_area(self) -> list[tuple[Mapping[str, Any], Counter]]:
         return [
             (area, self.node_rollups[area["id"]].counts)
             for area in self.areas
@@ -247,7 +249,7 @@ def _reading(public: bool) -> tuple[str, str]:
 
 def _aggregates(status: str, current: str) -> dict[str, Any]:
     """Per group of KPIs and status: the counts and sums of scoring.WeightSums."""
-    decimal = DecimalField(max_digits=30, decimal_places=6)
+    decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=30, decimal_places=6)
     weight = Coalesce(F("weight"), Value(Decimal(0)), output_field=decimal)
     score = F(f"standing__{current}")
     return {
@@ -280,7 +282,12 @@ def _sums(row: dict[str, Any]) -> scoring.WeightSums:
 
 
 def _grouped(
-    indicators, keys: list[str], status: str, current: str, *, count_agencies: bool = False
+    indicators: QuerySet[Indicator],
+    keys: list[str],
+    status: str,
+    current: str,
+    *,
+    count_agencies: bool = False,
 ) -> dict[tuple, Rollup]:
     """Roll-ups per value of `keys`: one GROUP BY over the stored standings, a row per
     group (its KPIs by status as conditional counts; no standing or "no data" is no data;
@@ -307,7 +314,9 @@ def _grouped(
     return out
 
 
-def _node_rollups(indicators, node_ids: list[int], status: str, current: str) -> dict[int, Rollup]:
+def _node_rollups(
+    indicators: QuerySet[Indicator], node_ids: list[int], status: str, current: str
+) -> dict[int, Rollup]:
     """Roll-ups per strategy node: a KPI counts once for each node it is linked to or
     linked under (a descendant's path starts with the node's path and a dot). One query:
     the ORM cannot join on a path prefix, so it is written in SQL both databases speak."""
@@ -366,7 +375,7 @@ def _node_rollups(indicators, node_ids: list[int], status: str, current: str) ->
     return out
 
 
-def _worst(indicators, status: str, current: str) -> list[KpiRow]:
+def _worst(indicators: QuerySet[Indicator], status: str, current: str) -> list[KpiRow]:
     """The AT_RISK_KEPT worst KPIs (off track first, then at risk; lowest score first),
     chosen in the database, with their quarters: one query (a worst KPI has a quarter
     with a result, so it has quarter rows), plus the level tables of milestone KPIs."""
@@ -497,7 +506,7 @@ class AgencyRollup:
         self.score = self.rollup.score
 
 
-def kpis_under(node: StrategyNode):
+def kpis_under(node: StrategyNode) -> QuerySet[Any, Any]:
     """The ids of the KPIs linked to `node` or to a node under it (a subquery)."""
     links = Indicator.strategy_nodes.through.objects.filter(strategynode__plan_id=node.plan_id)
     return links.filter(
@@ -532,7 +541,9 @@ def agency_rollups(
     status, current = _reading(public)
     grouped = _grouped(indicators, ["agency__code", "agency__name_th", "agency__kind"], status, current)
     rows = [AgencyRollup(code, name, kind, rollup) for (code, name, kind), rollup in grouped.items()]
-    best = sorted((r for r in rows if r.score.value is not None), key=lambda r: (-r.score.value, r.code))
+    best = sorted(
+        (r for r in rows if r.score.value is not None), key=lambda r: (-(r.score.value or 0), r.code)
+    )
     for place, row in enumerate(best, start=1):
         row.rank = place
     return rank_agencies(rows, "best")
@@ -569,7 +580,9 @@ def dimension_rollups(
     return {key[0]: rollup for key, rollup in _grouped(indicators, ["dimension_id"], status, current).items()}
 
 
-def agency_kpis(year: int, agency_id: int, sort: str, *, public: bool = True):
+def agency_kpis(
+    year: int, agency_id: int, sort: str, *, public: bool = True
+) -> QuerySet[Indicator, dict[str, Any]]:
     """One agency's KPIs of `year` with their stored status and current score, ordered in
     the database by `sort` ("worst": off track, at risk, on track, no data, lowest score
     first; "best": the reverse; "name"; "code", the default): a queryset of dicts that a

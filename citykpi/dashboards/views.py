@@ -21,11 +21,14 @@ agency, node, type, level, status, q).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -52,7 +55,7 @@ PAGE_SIZE = 50
 # ?all=1 (print every row) up to this many rows, so that the page stays under 150 KB: a
 # bigger list prints page by page (the city's largest ranking, every agency, is 80 rows).
 PRINT_ALL_MAX = 300
-KIND_LABELS = {
+KIND_LABELS: dict[str, tuple[str, str]] = {
     Agency.Kind.DEPARTMENT: ("สำนัก", "Departments"),
     Agency.Kind.DISTRICT: ("สำนักงานเขต", "District offices"),
     Agency.Kind.OFFICE: ("สำนักงาน", "Offices"),
@@ -60,7 +63,7 @@ KIND_LABELS = {
 }
 
 
-def kpi_list_url(year: int, **params) -> str:
+def kpi_list_url(year: int, **params: object) -> str:
     """The home page's KPI list filtered by `params` (empty values dropped)."""
     query = {"year": year, **{k: v for k, v in params.items() if v not in (None, "")}}
     return "/?" + urlencode(query)
@@ -81,7 +84,7 @@ def _status_label(code: str) -> str:
     return tr(*scoring.status_label(code))
 
 
-def _segments(year: int, counts, **params) -> list[charts.Segment]:
+def _segments(year: int, counts: Mapping[str, int], **params: object) -> list[charts.Segment]:
     base = kpi_list_url(year, **params)
     return [
         charts.Segment(code, _status_label(code), counts.get(code, 0), f"{base}&status={code}")
@@ -89,7 +92,7 @@ def _segments(year: int, counts, **params) -> list[charts.Segment]:
     ]
 
 
-def _status_cells(year: int, counts, **params) -> list[dict]:
+def _status_cells(year: int, counts: Mapping[str, int], **params: object) -> list[dict]:
     """One linked count per status, in the order of scoring.STATUSES (table cells): the
     list's address built once (the status codes need no quoting)."""
     base = kpi_list_url(year, **params)
@@ -100,7 +103,7 @@ def _status_cells(year: int, counts, **params) -> list[dict]:
 
 
 def agency_rows(
-    year: int, agencies: list[data.AgencyRollup], prefix: str, *, bars: bool = True, **params
+    year: int, agencies: list[data.AgencyRollup], prefix: str, *, bars: bool = True, **params: object
 ) -> list[dict]:
     """One compact table row per agency (a page of a ranking): its rank by weighted score,
     its KPIs by status (each count linked to its list), a small bar (not when printing
@@ -130,7 +133,7 @@ def agency_rows(
     return rows
 
 
-def _rollup_row(year: int, entry: dict, **params) -> dict:
+def _rollup_row(year: int, entry: Mapping[str, Any], **params: object) -> dict:
     return {
         "score": entry["score"],
         "total": entry["total"],
@@ -139,7 +142,7 @@ def _rollup_row(year: int, entry: dict, **params) -> dict:
     }
 
 
-def node_row(year: int, node: dict, prefix: str) -> dict:
+def node_row(year: int, node: Mapping[str, Any], prefix: str) -> dict:
     """A strategy node's roll-up line: its label opens its drill-down page, its numbers
     the KPI lists."""
     return {
@@ -162,7 +165,7 @@ def node_rows(overview: Overview, prefix: str) -> list[dict]:
     ]
 
 
-def _dimension_label(row: dict) -> str:
+def _dimension_label(row: Mapping[str, Any]) -> str:
     return tr(
         f"มิติที่ {row['number']} {row['name_th']}",
         f"Dimension {row['number']} {row['name_en'] or row['name_th']}",
@@ -223,7 +226,7 @@ def overview_context(overview: Overview, prefix: str) -> dict:
     """The charts and tables shared by both dashboards."""
     year = overview.year
     counts = overview.status_counts()
-    status_rows = [
+    status_rows: list[dict[str, Any]] = [
         {
             "code": code,
             "label": _status_label(code),
@@ -296,7 +299,7 @@ def public(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/public.html", context)
 
 
-def _heat_level(cell, today) -> str:
+def _heat_level(cell: data.TimelinessCell, today: dt.date) -> str:
     """The colour of a timeliness cell (charts.HEAT_COLORS)."""
     if cell.missing and cell.deadline < today:
         return "missing"
@@ -309,7 +312,7 @@ def _heat_level(cell, today) -> str:
     return "future"
 
 
-def _heat_cells(year: int, cells, today, url: str) -> list[charts.Cell]:
+def _heat_cells(year: int, cells: list[data.TimelinessCell], today: dt.date, url: str) -> list[charts.Cell]:
     out = []
     for q, cell in enumerate(cells, start=1):
         due = cell.deadline
@@ -325,7 +328,11 @@ def _heat_cells(year: int, cells, today, url: str) -> list[charts.Cell]:
     return out
 
 
-def _heatmap(year: int, rows, labelled) -> str:
+def _heatmap(
+    year: int,
+    rows: list[tuple[str, str, list[data.TimelinessCell]]],
+    labelled: Callable[[str, str], tuple[str, str]],
+) -> str:
     """The submission timeliness of `rows` (from data.timeliness): `labelled(code, name)`
     gives each row's label and link."""
     today = timezone.localdate()
@@ -340,16 +347,11 @@ def _heatmap(year: int, rows, labelled) -> str:
     )
 
 
-def _staff_scope(request: HttpRequest) -> set[int] | None:
-    if not access.is_staff_user(request.user):
-        raise PermissionDenied(tr("เฉพาะเจ้าหน้าที่", "Staff only"))
-    return access.visible_agency_ids(request.user)
-
-
 @login_required
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
-    scope = _staff_scope(request)
+    access.require(request.user, access.Capability.STAFF)
+    scope = access.visible_agency_ids(request.user)
     fiscal_years = list(FiscalYear.objects.all())
     years = [fy.year for fy in fiscal_years]
     year = _pick_year(request, years)
@@ -376,11 +378,7 @@ def staff(request: HttpRequest) -> HttpResponse:
             "errors": sum(r["errors"] for r in findings),
             "warnings": sum(r["warnings"] for r in findings),
         }
-        context["can_see_quality_report"] = (
-            access.is_evaluator(request.user)
-            or access.is_admin(request.user)
-            or access.has_role(request.user, "executive")
-        )
+        context["can_see_quality_report"] = access.allows(request.user, access.Capability.READ_QUALITY)
         # The evaluator's quarter summary (citykpi.printing): the same city-wide viewers only.
         if access.is_citywide_viewer(request.user):
             context["summary_pdfs"] = [
@@ -403,7 +401,7 @@ def _sort(request: HttpRequest, default: str) -> str:
     return sort if sort in data.SORTS else default
 
 
-def _listing(request: HttpRequest, rows) -> dict:
+def _listing(request: HttpRequest, rows: Sequence[Any] | QuerySet[Any, Any]) -> dict:
     """A page of `rows` (a list or a queryset) as ?page= asks, or every row with ?all=1
     when there are at most PRINT_ALL_MAX."""
     paginator = Paginator(rows, PAGE_SIZE)
@@ -455,7 +453,7 @@ KPI_SORTS = [
 ]
 
 
-def _translated(sorts) -> list[tuple[str, str]]:
+def _translated(sorts: list[tuple[str, tuple[str, str]]]) -> list[tuple[str, str]]:
     return [(code, tr(*label)) for code, label in sorts]
 
 
@@ -463,25 +461,26 @@ class _Reading:
     """Which dashboard a drill-down page belongs to: public (published data, cached) or
     staff (drafts included, scoped to the user's agencies)."""
 
-    def __init__(self, request: HttpRequest, public: bool):
+    def __init__(self, request: HttpRequest, public: bool) -> None:
         self.public = public
         self.prefix = PUBLIC if public else STAFF
         if public:
             self.scope = None
             self.fiscal_years = list(FiscalYear.objects.published())
         else:
-            self.scope = _staff_scope(request)
+            access.require(request.user, access.Capability.STAFF)
+            self.scope = access.visible_agency_ids(request.user)
             self.fiscal_years = list(FiscalYear.objects.all())
-        years = [fy.year for fy in self.fiscal_years]
-        self.year = _pick_year(request, years)
-        if self.year is None:
+        year = _pick_year(request, [fy.year for fy in self.fiscal_years])
+        if year is None:
             raise Http404(tr("ยังไม่มีปีงบประมาณ", "There is no fiscal year yet"))
+        self.year: int = year
 
     @property
     def fiscal_year(self) -> FiscalYear:
         return next(fy for fy in self.fiscal_years if fy.year == self.year)
 
-    def context(self, **extra) -> dict:
+    def context(self, **extra: Any) -> dict:
         return {
             "public": self.public,
             "prefix": self.prefix,
@@ -494,7 +493,9 @@ class _Reading:
         }
 
 
-def _ranking_page(request: HttpRequest, reading: _Reading, rollups, *, title: str, **extra) -> HttpResponse:
+def _ranking_page(
+    request: HttpRequest, reading: _Reading, rollups: list[data.AgencyRollup], *, title: str, **extra: Any
+) -> HttpResponse:
     """A drill-down page whose list is agencies ranked (a group, a node, a dimension)."""
     year = reading.year
     sort = _sort(request, "best")
@@ -532,7 +533,7 @@ def _ranking_page(request: HttpRequest, reading: _Reading, rollups, *, title: st
     return render(request, "dashboards/drilldown.html", context)
 
 
-def _timeliness_rows(rows, order: list[str]) -> list[dict]:
+def _timeliness_rows(rows: list[tuple[str, str, list[data.TimelinessCell]]], order: list[str]) -> list[dict]:
     """The submission timeliness of a page's agencies as a compact table (a row a few
     hundred bytes, where the overview's SVG heat map spends kilobytes), in the page's order."""
     today = timezone.localdate()
@@ -715,20 +716,20 @@ def _agency(request: HttpRequest, code: str, *, public: bool) -> HttpResponse:
     return render(request, "dashboards/drilldown.html", context)
 
 
-def _public_view(page):
+def _public_view(page: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @require_GET
     @public_page(year_or_all)
-    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return page(request, *args, public=True, **kwargs)
 
     view.__name__ = view.__qualname__ = f"public_{page.__name__.lstrip('_')}"
     return view
 
 
-def _staff_view(page):
+def _staff_view(page: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @require_GET
-    def view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return page(request, *args, public=False, **kwargs)
 
     view.__name__ = view.__qualname__ = f"staff_{page.__name__.lstrip('_')}"

@@ -23,6 +23,7 @@ from citykpi.audit.log import record
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError
+from citykpi.lib.users import Actor
 from citykpi.quality.actions import refresh_indicators
 
 from . import generator
@@ -57,7 +58,7 @@ class LoadResult:
 
 def load_demo(
     *,
-    actor=None,
+    actor: Actor = None,
     scale: int = 1,
     seed: int = 2566,
     years: range | list[int] = generator.DEFAULT_YEARS,
@@ -99,11 +100,9 @@ def load_demo(
         # for every year loaded, in bulk, so they show without running `citykpi quality`.
         if progress:
             progress("quality findings")
-        counts["quality_findings"] = sum(
-            refresh_indicators(
-                Indicator.objects.values_list("pk", flat=True), actor, source="cli"
-            ).by_rule.values()
-        )
+        counts["quality_findings"] = refresh_indicators(
+            Indicator.objects.values_list("pk", flat=True), actor, source="cli"
+        ).by_rule.total()
         year = FiscalYear.objects.get(pk=max(years))
         record(
             actor,
@@ -143,8 +142,8 @@ def reset_demo() -> None:
             Membership.objects.filter(is_demo=True).delete()
             for model in _deletion_order():
                 for fk in _self_references(model):
-                    model.objects.exclude(**{f"{fk.name}__isnull": True}).update(**{fk.name: None})
-                model.objects.all().delete()
+                    model._default_manager.exclude(**{f"{fk.name}__isnull": True}).update(**{fk.name: None})
+                model._default_manager.all().delete()
     except (ProtectedError, IntegrityError) as exc:
         raise ActionError(
             "ลบข้อมูลตัวอย่างไม่ได้ เพราะมีข้อมูลอื่นอ้างถึง (เช่น สิทธิ์ของผู้ใช้จริง): " + str(exc)[:200],
@@ -155,7 +154,7 @@ def reset_demo() -> None:
 
 
 def _domain_models() -> list[type[models.Model]]:
-    found = []
+    found: list[type[models.Model]] = []
     for label in DOMAIN_APPS:
         try:
             config = apps.get_app_config(label)

@@ -19,10 +19,11 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Max, Sum
 
 from citykpi.agencies.models import Agency
@@ -34,7 +35,10 @@ from citykpi.projects.models import Project, ProjectQuarterScore
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
-from . import reference, texts
+from . import reference, setups, texts
+from .bulk import fast_insert
+from .city import load_city_indicators
+from .seed import load_seed_kpi
 from .texts import Template
 
 DEFAULT_YEARS = range(2563, 2567)
@@ -87,15 +91,11 @@ def _generate(
     _fiscal_years(years, counts)
 
     if 2564 in years and any(a.code == "0409" for a in agencies):
-        from .seed import load_seed_kpi
-
         load_seed_kpi()
         counts["seed_kpi"] = 1
         counts["quarter_reports"] += 4
         counts["assessments"] += 4
         counts["milestone_levels"] += 5
-
-    from . import setups
 
     builder = _Builder(rng, years, units, dimensions, nodes, gov_nodes, counts)
     builder.template_ids = setups.create_templates(units, nodes, counts)
@@ -111,8 +111,6 @@ def _generate(
     setups.approve_setups(years, counts)
     say(f"setups approved: {counts['setups']}")
 
-    from .city import load_city_indicators
-
     load_city_indicators(rng, years, units, nodes, counts)
     counts["indicators"] += counts.pop("seed_kpi", 0)
     # Quarter reports were written with ids of our own: move PostgreSQL's sequence past them.
@@ -120,44 +118,6 @@ def _generate(
         for statement in connection.ops.sequence_reset_sql(no_style(), [QuarterReport]):
             cursor.execute(statement)
     return dict(counts)
-
-
-def _fast_insert(model: type[models.Model], names: list[str], rows: list[tuple]) -> None:
-    """INSERT many rows without building model instances: the ORM's per-object work is
-    most of a large load's time. Values go through each field's own adaptation for the
-    database (decimals, aware datetimes, JSON)."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in names]
-    # Columns not named here (added to the model later) get their field's default.
-    named = {f.column for f in fields}
-    extra = [
-        f
-        for f in model._meta.concrete_fields
-        if f.column not in named and not (f.primary_key and isinstance(f, models.AutoField))
-    ]
-    if extra:
-        defaults = tuple(
-            dt.datetime(2000, 1, 1, tzinfo=BANGKOK)
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            else f.get_default()
-            for f in extra
-        )
-        fields += extra
-        rows = [row + defaults for row in rows]
-    adapt = [
-        (lambda v, f=f: f.get_db_prep_save(v, connection))
-        if isinstance(f, (models.DecimalField, models.DateTimeField, models.JSONField))
-        else None
-        for f in fields
-    ]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    prepared = [tuple(a(v) if a else v for a, v in zip(adapt, row)) for row in rows]
-    with connection.cursor() as cursor:
-        for start in range(0, len(prepared), 5000):
-            cursor.executemany(sql, prepared[start : start + 5000])
 
 
 # --- reference rows -------------------------------------------------------------------
@@ -201,7 +161,7 @@ def _agency_specs(agency_count: int | None) -> list[dict]:
     wanted = min(agency_count, MAX_AGENCIES)
     used = {spec["code"] for spec in real}
     themes = sorted(texts.THEMES)
-    synthetic = []
+    synthetic: list[dict[str, Any]] = []
     # Free codes from 6000 up, then below: the real ones sit in 01xx-22xx and 50xx.
     candidates = [
         f"{n:04d}"
@@ -429,7 +389,16 @@ class _Slot:
 
 
 class _Builder:
-    def __init__(self, rng, years, units, dimensions, nodes, gov_nodes, counts):
+    def __init__(
+        self,
+        rng: random.Random,
+        years: range | list[int],
+        units: dict[str, Unit],
+        dimensions: dict[int, EvaluationDimension],
+        nodes: dict[str, int],
+        gov_nodes: dict[str, int],
+        counts: Counter,
+    ) -> None:
         self.rng = rng
         self.years = years
         self.last_year = years[-1]
@@ -598,7 +567,8 @@ class _Builder:
 
         direction = Indicator.Direction.HIGHER
         method = Indicator.Method.PERCENT_OF_TARGET
-        range_low = range_high = None
+        range_low: Decimal | None = None
+        range_high: Decimal | None = None
         count_like = kind == "cnt" and unit.kind == Unit.Kind.COUNT
         if kind == "ms":
             method = Indicator.Method.MILESTONE
@@ -635,6 +605,7 @@ class _Builder:
                 value = _dec(float(target) * (2 - perf) * rng.uniform(0.9, 1.1))
                 ratio = target / value if value else Decimal(1)
             elif kind == "rng":
+                assert range_low is not None and range_high is not None  # set above for "rng"
                 value = _dec(
                     float(range_low) + (float(range_high) - float(range_low)) * rng.uniform(-0.3, 1.3)
                 )
@@ -672,8 +643,7 @@ class _Builder:
             name = to_thai_digits(name)
         if defect == "odd_label":
             label = rng.choice(["4.1", "มิติที่ 3 (3.2)", f"ปี {year} {to_thai_digits(label)}"])
-        if defect == "missing_target":
-            target = None
+        stated_target: Decimal | None = None if defect == "missing_target" else target
 
         unit_name = unit.name_th
         quarters = []
@@ -690,7 +660,9 @@ class _Builder:
             if status != S.NOT_STARTED:
                 entry["result"] = results[q]
                 done = q == 3 or (kind == "ms" and results[q] >= 5)
-                entry["narrative"] = self.narrative(year, period, topic, results[q], target, unit_name, done)
+                entry["narrative"] = self.narrative(
+                    year, period, topic, results[q], stated_target, unit_name, done
+                )
                 if defect == "empty_narrative" and q == 1:
                     entry["narrative"] = ""
             if status in (S.SUBMITTED, S.ASSESSED, S.RETURNED):
@@ -725,8 +697,8 @@ class _Builder:
             list_label=label,
             name=name,
             unit=unit,
-            target=target,
-            target_text="" if target is not None else "ตามแผนปฏิบัติราชการ",
+            target=stated_target,
+            target_text="" if stated_target is not None else "ตามแผนปฏิบัติราชการ",
             achieved=achieved,
             direction=direction,
             range_low=range_low,
@@ -734,7 +706,7 @@ class _Builder:
             kpi_type=kpi_type,
             result_level=template.level,
             definition=self.definition(name, topic, levels, unit_name),
-            calculation_method=self.calculation(kind, target, unit_name, range_low, range_high),
+            calculation_method=self.calculation(kind, stated_target, unit_name, range_low, range_high),
             scoring_method=method,
             scoring_config={"low": str(range_low), "high": str(range_high)} if kind == "rng" else {},
             data_collection="หลักฐานการประเมิน - " + " - ".join(rng.sample(texts.EVIDENCE, k=3)),
@@ -810,7 +782,9 @@ class _Builder:
             f"วัดเป็น{unit} ตามข้อมูลที่บันทึกในทะเบียนของหน่วยงาน"
         )
 
-    def calculation(self, kind: str, target: Decimal | None, unit: str, low, high) -> str:
+    def calculation(
+        self, kind: str, target: Decimal | None, unit: str, low: Decimal | None, high: Decimal | None
+    ) -> str:
         if kind == "ms":
             parts = [
                 f"ความสำเร็จระดับที่ {'+'.join(str(i) for i in range(1, n + 1))} คิดผลการดำเนินงานเป็น ร้อยละ {20 * n} ({2 * n}คะแนน)"
@@ -867,7 +841,8 @@ class _Builder:
             slot = item["slot"]
             if slot is not None and slot.previous_pk:
                 item["indicator"].carried_from_id = slot.previous_pk
-            previous = self.cascaded.get(item.get("cascade"))
+            cascade = item.get("cascade")
+            previous = self.cascaded.get(cascade) if cascade is not None else None
             if previous is not None and previous.fiscal_year_id < item["indicator"].fiscal_year_id:
                 item["indicator"].carried_from_id = previous.pk
         Indicator.objects.bulk_create([i["indicator"] for i in items], batch_size=BATCH)
@@ -876,12 +851,12 @@ class _Builder:
                 item["slot"].previous_pk = item["indicator"].pk
             if item.get("cascade"):
                 self.cascaded[item["cascade"]] = item["indicator"]
-        _fast_insert(
+        fast_insert(
             Indicator.strategy_nodes.through,
             ["indicator", "strategynode"],
             [(i["indicator"].pk, n) for i in items for n in i["nodes"]],
         )
-        _fast_insert(
+        fast_insert(
             MilestoneLevel,
             ["indicator", "level", "description", "percent", "points"],
             [(i["indicator"].pk, n, text, pct, pts) for i in items for n, text, pct, pts in i["levels"]],
@@ -918,7 +893,7 @@ class _Builder:
                         (next_id, a["score"], a["components"], a["comment"], a["assessed_at"], 1)
                     )
                 next_id += 1
-        _fast_insert(
+        fast_insert(
             QuarterReport,
             [
                 "id",
@@ -936,19 +911,19 @@ class _Builder:
             ],
             reports,
         )
-        _fast_insert(
+        fast_insert(
             Assessment,
             ["quarter_report", "score", "components", "comment", "assessed_at", "definition_version"],
             assessments,
         )
         projects = [p for i in items for p in i.get("projects", [])]
         Project.objects.bulk_create([p for p, _, _ in projects], batch_size=BATCH)
-        _fast_insert(
+        fast_insert(
             ProjectQuarterScore,
             ["project", "quarter", "score"],
             [(p.pk, n, score) for p, scores, _ in projects for n, score in enumerate(scores, start=1)],
         )
-        _fast_insert(
+        fast_insert(
             Project.indicators.through,
             ["project", "indicator"],
             [(p.pk, s["indicator"].pk) for p, _, supported in projects for s in supported],

@@ -176,6 +176,7 @@ def load_seed_kpi() -> Indicator:
         dimension=dimension,
         legacy_counter="0",
     )
+    assert leaf is not None  # the loop above always runs
     kpi.strategy_nodes.add(leaf)
 
     # The levels of its definition, scored as its calculation method says.

@@ -23,6 +23,7 @@ from citykpi.planning.models import DefinitionVersion, KpiTemplate, Setup
 from citykpi.planning.versions import snapshots
 
 from . import texts
+from .bulk import fast_insert
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -108,8 +109,6 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 def approve_setups(years: list[int], counts: Counter) -> None:
     """Every agency with KPIs in `years` gets its setup approved three weeks before the
     year began, and each of its KPIs a frozen definition (version 1)."""
-    from .generator import _fast_insert
-
     carrying = (
         Indicator.objects.filter(fiscal_year_id__in=years)
         .order_by()
@@ -146,11 +145,11 @@ def approve_setups(years: list[int], counts: Counter) -> None:
             (indicator.pk, indicator.definition_version, snapshot, approved_on[indicator.fiscal_year_id])
         )
         if len(rows) >= 5000:
-            _insert_versions(_fast_insert, rows, counts)
+            _insert_versions(rows, counts)
             rows = []
-    _insert_versions(_fast_insert, rows, counts)
+    _insert_versions(rows, counts)
 
 
-def _insert_versions(fast_insert, rows: list[tuple], counts: Counter) -> None:
+def _insert_versions(rows: list[tuple], counts: Counter) -> None:
     fast_insert(DefinitionVersion, ["indicator", "version", "snapshot", "approved_at"], rows)
     counts["definition_versions"] += len(rows)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -21,12 +20,13 @@ from citykpi.accounts.models import Role as MemberRole
 from citykpi.audit.log import record
 from citykpi.discussion.models import Entry, Reader
 from citykpi.lib.errors import ActionError
+from citykpi.lib.users import AnyUser
 from citykpi.reporting.models import QuarterReport
 
 TEXT_MAX_CHARS = 5000
 
 
-def role_in_thread(user: AbstractBaseUser | AnonymousUser, report: QuarterReport) -> str | None:
+def role_in_thread(user: AnyUser, report: QuarterReport) -> str | None:
     """Who the user speaks as in this quarter's thread (None: they may only read)."""
     indicator = report.indicator
     if access.is_evaluator(user):
@@ -39,7 +39,7 @@ def role_in_thread(user: AbstractBaseUser | AnonymousUser, report: QuarterReport
 
 
 def post_comment(
-    actor: AbstractBaseUser | AnonymousUser,
+    actor: AnyUser,
     report: QuarterReport,
     *,
     text: str,
@@ -84,9 +84,7 @@ def post_comment(
     return entry
 
 
-def mark_seen(
-    actor: AbstractBaseUser | AnonymousUser, *, source: str = "web", now: dt.datetime | None = None
-) -> Reader:
+def mark_seen(actor: AnyUser, *, source: str = "web", now: dt.datetime | None = None) -> Reader:
     """What the attention list shows so far is read: only what comes after is new."""
     if not getattr(actor, "is_authenticated", False) or actor.pk is None:
         raise PermissionDenied("กรุณาเข้าสู่ระบบ / Log in first")

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from citykpi.accounts import access
 from citykpi.accounts.models import Role as MemberRole
 from citykpi.audit.models import AuditEvent
 from citykpi.discussion.models import Entry, Reader
+from citykpi.lib.users import AnyUser
 from citykpi.reporting.models import Evidence, QuarterReport
 
 Kind = Entry.Kind
@@ -121,7 +121,7 @@ def changes_since_return(report: QuarterReport) -> Changes | None:
     )
 
 
-def seen_at(user: AbstractBaseUser | AnonymousUser, now: dt.datetime | None = None) -> dt.datetime:
+def seen_at(user: AnyUser, now: dt.datetime | None = None) -> dt.datetime:
     """When the user last marked their attention list as read (a month ago if never)."""
     first_look = (now or timezone.now()) - FIRST_LOOK
     if user.pk is None:
@@ -130,9 +130,7 @@ def seen_at(user: AbstractBaseUser | AnonymousUser, now: dt.datetime | None = No
     return mark or first_look
 
 
-def attention_for(
-    user: AbstractBaseUser | AnonymousUser, since: dt.datetime, limit: int = ATTENTION_LIMIT
-) -> list[Entry]:
+def attention_for(user: AnyUser, since: dt.datetime, limit: int = ATTENTION_LIMIT) -> list[Entry]:
     """What happened since `since` that this user should read, newest first: for a
     reporter or head, their agencies' quarters returned, commented on or assessed; for the
     evaluator, quarters resubmitted after a return and comments from the agencies.

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -23,6 +22,7 @@ from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.lib.users import Actor
 from citykpi.reporting.actions import (
     REPORT_FIELDS,
     changing,
@@ -50,7 +50,7 @@ def _reason(reason: str | None, what_th: str, what_en: str) -> str:
     return reason
 
 
-def _score(value, field: str, label: str) -> Decimal:
+def _score(value: Any, field: str, label: str) -> Decimal:
     try:
         score = parse_number(value)
     except (NumberParseError, ValueError, TypeError):
@@ -148,13 +148,13 @@ def checked_scores(
 
 
 def return_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     reason: str,
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> QuarterReport:
     """Send a submitted quarter back to its agency with a reason they will see."""
     with changing(
@@ -177,15 +177,15 @@ def return_report(
 
 
 def assess(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    score,
+    score: Any,
     components: dict,
     comment: str = "",
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> Assessment:
     """Score a submitted (or reopened) quarter; the quarter becomes assessed and locked."""
     with changing(
@@ -225,14 +225,14 @@ def assess(
 
 
 def reopen(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     reason: str,
     until: dt.date | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
-    version=None,
+    version: int | str | None = None,
 ) -> QuarterReport:
     """Open a quarter again for the agency.
 
@@ -290,7 +290,7 @@ class BulkItem:
 
 
 def assess_many(
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     items: list[BulkItem],
     *,
     comment: str = "",

@@ -9,6 +9,8 @@ after a reopen, or a score imported from the legacy site beyond its headline qua
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -39,5 +41,5 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.quarter_report} {self.score}"
 
-    def component(self, name: str):
+    def component(self, name: str) -> Any:
         return (self.components or {}).get(name)

@@ -29,7 +29,10 @@ from citykpi.evaluation.models import Assessment
 from citykpi.exchange.legacy import parse as P
 from citykpi.exchange.models import Provenance
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel, Unit
+from citykpi.lib.users import Actor
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.quality.actions import refresh_indicators
+from citykpi.quality.rules import Limits, findings_for
 from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
@@ -65,7 +68,7 @@ class Finding:
 class ImportContext:
     """Caches for one import run. `reset()` after a file fails: its rows were rolled back."""
 
-    def __init__(self, actor=None) -> None:
+    def __init__(self, actor: Actor | None = None) -> None:
         self.actor = actor
         self.now = timezone.now()
         self.findings: list[Finding] = []
@@ -184,7 +187,7 @@ class ImportContext:
             self._nodes = {n.path: n for n in StrategyNode.objects.filter(plan=self.plan())}
         return self._nodes
 
-    def content_type(self, model) -> ContentType:
+    def content_type(self, model: Any) -> ContentType:
         if model not in self._content_types:
             self._content_types[model] = ContentType.objects.get_for_model(model)
         return self._content_types[model]
@@ -192,7 +195,7 @@ class ImportContext:
     def finding(self, rule: str, key: str, message: str) -> None:
         self.findings.append(Finding(rule, key, message))
 
-    def prefetch_indicators(self, codes) -> None:
+    def prefetch_indicators(self, codes: Any) -> None:
         """Read the KPIs of a batch of pages in one query (None: not in the database yet)."""
         wanted = {c for c in codes if c and c not in self._indicators}
         found = {i.code: i for i in Indicator.objects.filter(code__in=wanted)} if wanted else {}
@@ -208,7 +211,7 @@ class ImportContext:
         self._indicators[indicator.code] = indicator
 
 
-def check_permission(actor) -> None:
+def check_permission(actor: Actor) -> None:
     """The system (a management command) or an administrator may import legacy pages."""
     if actor is None or access.is_admin(actor):
         return
@@ -234,7 +237,7 @@ def _show(value: Any) -> Any:
     return value
 
 
-def apply(obj, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def apply(obj: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Set `values` on `obj`; return {field: (before, after)} of what differs."""
     changes = {}
     for name, new in values.items():
@@ -252,7 +255,9 @@ def apply(obj, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return changes
 
 
-def _audit(ctx: ImportContext, action: str, obj, changes: dict, *, code: str = "", reason: str = "") -> None:
+def _audit(
+    ctx: ImportContext, action: str, obj: Any, changes: dict, *, code: str = "", reason: str = ""
+) -> None:
     record(
         ctx.actor,
         action,
@@ -266,7 +271,7 @@ def _audit(ctx: ImportContext, action: str, obj, changes: dict, *, code: str = "
 
 
 def save_provenance(
-    ctx: ImportContext, obj, key: str, page: P.ParsedPage, source_file: str, created: bool = False
+    ctx: ImportContext, obj: Any, key: str, page: P.ParsedPage, source_file: str, created: bool = False
 ) -> None:
     ct = ctx.content_type(type(obj))
     existing = None if created else Provenance.objects.filter(record_type=ct, record_id=str(obj.pk)).first()
@@ -362,7 +367,7 @@ def strategy_nodes(
     return [n for n in touched if not any(p.startswith(n.path + ".") for p in paths)]
 
 
-def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> tuple[Any, Any] | None:
+def _set_nodes(relation: Any, leaves: list[StrategyNode], created: bool = False) -> tuple[Any, Any] | None:
     if created:
         # A new record has no links yet: one insert into the link table, no read.
         through = relation.through
@@ -385,12 +390,9 @@ def _set_nodes(relation, leaves: list[StrategyNode], created: bool = False) -> t
 def flush_findings(ctx: ImportContext) -> None:
     """The data-quality rules' findings (citykpi.quality.rules.findings_for) on every KPI
     written since the last flush, each KPI once, read in a few queries for all of them."""
-    from citykpi.quality.rules import Limits, findings_for
-
     pending, ctx.pending_findings = ctx.pending_findings, {}
     ids = list(pending)
     # Stored for the /quality/ report and the dashboards, inside the import's transaction.
-    from citykpi.quality.actions import refresh_indicators
 
     refresh_indicators(ids, ctx.actor, source="legacy")
     limits: dict[int, Limits] = {}
@@ -474,10 +476,8 @@ def import_kpi(
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, outcomes=outcomes)
-        indicator = existing
-        created = indicator is None
-        if created:
-            indicator = Indicator(code=page.code)
+        created = existing is None
+        indicator = Indicator(code=page.code) if existing is None else existing
         values: dict[str, Any] = {"agency": agency, "fiscal_year": ctx.fiscal_year(year)}
         # Only what the page states: a compact or cut page never erases what a full one gave.
         if page.name is not None:
@@ -612,12 +612,13 @@ def _quarters(indicator: Indicator, page: P.ParsedKpi, created: bool) -> dict:
     new_assessments: list[tuple[QuarterReport, dict]] = []
     for q, (status, assessment) in plan.items():
         row = page.quarters[q]
-        report = existing.get(q)
-        is_new = report is None
-        if is_new:
-            report = QuarterReport(
-                indicator=indicator, quarter=q, definition_version=indicator.definition_version
-            )
+        stored = existing.get(q)
+        is_new = stored is None
+        report = (
+            QuarterReport(indicator=indicator, quarter=q, definition_version=indicator.definition_version)
+            if stored is None
+            else stored
+        )
         values: dict[str, Any] = {"status": status}
         if row.result is not None:
             values["result"] = row.result
@@ -674,10 +675,9 @@ def import_city_indicator(
     key = str(page.pid)
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
-        item = CityIndicator.objects.filter(pk=page.pid).first()
-        created = item is None
-        if created:
-            item = CityIndicator(id=page.pid)
+        found = CityIndicator.objects.filter(pk=page.pid).first()
+        created = found is None
+        item = CityIndicator(id=page.pid) if found is None else found
         values: dict[str, Any] = {}
         if page.name is not None:
             values.update(list_label=page.name.list_label[:40], name=page.name.title)
@@ -738,10 +738,9 @@ def import_project(
     # Joins the caller's transaction: import_paths gives every file its own savepoint.
     with transaction.atomic(savepoint=False):
         agency = ctx.agency(page.agency_code, page.agency_name, outcomes=outcomes)
-        project = Project.objects.filter(code=page.code).first()
-        created = project is None
-        if created:
-            project = Project(code=page.code)
+        found_project = Project.objects.filter(code=page.code).first()
+        created = found_project is None
+        project = Project(code=page.code) if found_project is None else found_project
         values: dict[str, Any] = {"agency": agency, "fiscal_year": ctx.fiscal_year(year)}
         if page.name or created:
             values["name"] = page.name

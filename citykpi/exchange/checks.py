@@ -5,19 +5,21 @@ is deployed first and set up afterwards."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core import checks
 from django.db import DatabaseError
 
+from citykpi.exchange.setup.checklist import has_evaluator, has_published_year
+
 
 @checks.register("setup", deploy=True)
-def an_evaluator_and_a_published_year(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    from citykpi.exchange.setup.checklist import has_evaluator, has_published_year
-
+def an_evaluator_and_a_published_year(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     try:
         evaluator, published = has_evaluator(), has_published_year()
     except DatabaseError:
         return []  # no tables yet (before migrate)
-    found = []
+    found: list[checks.CheckMessage] = []
     if not evaluator:
         found.append(
             checks.Warning(

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
@@ -25,6 +25,9 @@ from openpyxl.utils import get_column_letter
 from citykpi.indicators.models import Indicator
 from citykpi.lib.spreadsheet import append_row, inert_text, set_to_print
 from citykpi.reporting.models import QuarterReport
+
+if TYPE_CHECKING:
+    from citykpi.agencies.models import Agency
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
@@ -53,15 +56,23 @@ def _quarter_columns(q: int, public: bool) -> list[Column]:
             return None
         return report
 
-    def score(_i, quarters):
+    def score(_i: Any, quarters: Any):
         report = shown(quarters)
         assessment = getattr(report, "assessment", None) if report else None
         # The score is public only once the quarter is assessed.
-        if assessment is None or (public and report.status != QuarterReport.Status.ASSESSED):
+        if (
+            report is None
+            or assessment is None
+            or (public and report.status != QuarterReport.Status.ASSESSED)
+        ):
             return None
         return _num(assessment.score)
 
-    def status(_i, quarters):
+    def result(_i: Any, quarters: Any):
+        report = shown(quarters)
+        return _num(report.result) if report is not None else None
+
+    def status(_i: Any, quarters: Any):
         report = quarters.get(q)
         if report is None:
             return STATUS_LABELS[QuarterReport.Status.NOT_STARTED]
@@ -78,7 +89,7 @@ def _quarter_columns(q: int, public: bool) -> list[Column]:
         Column(
             f"ผลงานสะสม ไตรมาส {q}",
             f"Q{q} result",
-            lambda _i, qs: _num(shown(qs).result) if shown(qs) else None,
+            result,
         ),
         Column(f"ผลประเมิน ไตรมาส {q}", f"Q{q} score", score),
         Column(f"สถานะ ไตรมาส {q}", f"Q{q} status", status, 20),
@@ -169,7 +180,7 @@ def export_response(queryset: QuerySet, fmt: str, filename: str, *, public: bool
     return response
 
 
-def year_queryset(year: int, agency=None) -> QuerySet:
+def year_queryset(year: int, agency: Agency | None = None) -> QuerySet:
     """A workbook per agency and fiscal year, or the whole year for the evaluator."""
     queryset = Indicator.objects.filter(fiscal_year_id=year)
     if agency is not None:

@@ -4,6 +4,7 @@ for administrators, the setup workbook under /exchange/setup/ (citykpi.exchange.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from citykpi.accounts import access
@@ -29,16 +31,12 @@ from citykpi.jobs import uploads
 from citykpi.lib import fiscal
 from citykpi.lib.i18n import both
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.users import AnyUser
 from citykpi.reporting.years import working_year
 
 UPLOAD_DIR = Path(settings.VAR_DIR) / "exchange-uploads"
 SESSION_KEY = "exchange_upload"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
-def _staff(request: HttpRequest) -> None:
-    if not access.is_staff_user(request.user):
-        raise PermissionDenied(both("บัญชีนี้ไม่มีบทบาทในระบบ", "This account has no role"))
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -48,24 +46,17 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-def _report_agencies(user) -> list[Agency]:
+def _report_agencies(user: AnyUser) -> list[Agency]:
     """Agencies whose templates the user may fill (reporter or head), or every agency for city-wide roles."""
     if access.is_citywide_viewer(user):
         return list(Agency.objects.active())
     return list(Agency.objects.filter(pk__in=access.agency_ids(user, Role.REPORTER, Role.HEAD)))
 
 
-def _agency_in_scope(user, code: str | None) -> Agency:
-    agency = Agency.objects.filter(code=code or "").first()
-    if agency is None or not access.can_view_agency(user, agency):
-        raise Http404(code)
-    return agency
-
-
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    access.require(request.user, access.Capability.STAFF)
     years = list(FiscalYear.objects.values_list("year", flat=True))
     return render(
         request,
@@ -112,17 +103,15 @@ def legacy_upload(request: HttpRequest) -> HttpResponse:
     return redirect("jobs:detail", job.pk)
 
 
-def request_today():
-    from django.utils import timezone
-
+def request_today() -> dt.date:
     return timezone.localdate()
 
 
 @login_required
 @require_GET
 def template(request: HttpRequest) -> HttpResponse:
-    _staff(request)
-    agency = _agency_in_scope(request.user, request.GET.get("agency"))
+    access.require(request.user, access.Capability.STAFF)
+    agency = access.agency_for(request.user, request.GET.get("agency"))
     year = _int(request.GET.get("year"))
     quarter = _int(request.GET.get("quarter"))
     if year is None or quarter not in (1, 2, 3, 4):
@@ -138,7 +127,7 @@ def template(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_year(request: HttpRequest) -> HttpResponse:
     """A workbook per agency and fiscal year; the evaluator may leave the agency out for the whole year."""
-    _staff(request)
+    access.require(request.user, access.Capability.STAFF)
     year = _int(request.GET.get("year"))
     fmt = request.GET.get("fmt", "xlsx")
     if year is None or fmt not in ("xlsx", "csv"):
@@ -146,7 +135,7 @@ def export_year(request: HttpRequest) -> HttpResponse:
             both("ระบุปีงบประมาณและรูปแบบ xlsx หรือ csv", "Give a fiscal year and xlsx or csv"), status=400
         )
     code = request.GET.get("agency")
-    agency = _agency_in_scope(request.user, code) if code else None
+    agency = access.agency_for(request.user, code) if code else None
     if agency is None and not access.is_citywide_viewer(request.user):
         raise PermissionDenied(both("เลือกหน่วยงาน", "Choose an agency"))
     queryset = access.visible_indicators(request.user, export.year_queryset(year, agency))
@@ -158,13 +147,13 @@ def export_year(request: HttpRequest) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Check an uploaded template and show the dry run; the file waits for the confirmation."""
-    _staff(request)
+    access.require(request.user, access.Capability.STAFF)
     uploaded = request.FILES.get("file")
     if uploaded is None:
         return render(
             request, "exchange/preview.html", {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, status=400
         )
-    if uploaded.size > MAX_UPLOAD_BYTES:
+    if (uploaded.size or 0) > MAX_UPLOAD_BYTES:
         return render(
             request,
             "exchange/preview.html",
@@ -191,7 +180,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     """Commit the upload the dry run showed, in one transaction through save_report."""
-    _staff(request)
+    access.require(request.user, access.Capability.STAFF)
     token = request.POST.get("token", "")
     if not token or request.session.get(SESSION_KEY) != token:
         return render(
@@ -225,11 +214,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
 SETUP_SESSION_KEY = "exchange_setup_upload"
 
 
-def _admin(request: HttpRequest) -> None:
-    if not access.is_admin(request.user):
-        raise PermissionDenied(both("เฉพาะผู้ดูแลระบบ", "Administrators only"))
-
-
 def _setup_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
     return render(request, "exchange/setup_preview.html", context, status=status)
 
@@ -238,7 +222,7 @@ def _setup_page(request: HttpRequest, context: dict, status: int = 200) -> HttpR
 @require_GET
 def setup(request: HttpRequest) -> HttpResponse:
     """The setup workbook: download a year's, upload one for a dry run; the checklist."""
-    _admin(request)
+    access.require(request.user, access.Capability.ADMINISTER)
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
     return render(
         request,
@@ -250,7 +234,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def setup_export(request: HttpRequest) -> HttpResponse:
-    _admin(request)
+    access.require(request.user, access.Capability.ADMINISTER)
     year = _int(request.GET.get("year"))
     if year is None or not FiscalYear.objects.filter(pk=year).exists():
         return HttpResponse(both("ระบุปีงบประมาณที่มีในระบบ", "Give a fiscal year that exists"), status=400)
@@ -263,11 +247,11 @@ def setup_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def setup_upload(request: HttpRequest) -> HttpResponse:
     """The dry run of an uploaded setup workbook; a clean one waits for the confirmation."""
-    _admin(request)
+    access.require(request.user, access.Capability.ADMINISTER)
     uploaded = request.FILES.get("file")
     if uploaded is None:
         return _setup_page(request, {"error": both("กรุณาเลือกไฟล์", "Choose a file")}, 400)
-    if uploaded.size > MAX_UPLOAD_BYTES:
+    if (uploaded.size or 0) > MAX_UPLOAD_BYTES:
         return _setup_page(request, {"error": both("ไฟล์ใหญ่เกิน 10 MB", "The file is larger than 10 MB")}, 400)
     data = uploaded.read()
     plan = import_setup(data, actor=request.user, commit=False)
@@ -286,7 +270,7 @@ def setup_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def setup_confirm(request: HttpRequest) -> HttpResponse:
     """Write the upload the dry run showed: the same file (its SHA-256), all or nothing."""
-    _admin(request)
+    access.require(request.user, access.Capability.ADMINISTER)
     token, digest = request.POST.get("token", ""), request.POST.get("digest", "")
     waiting = request.session.get(SETUP_SESSION_KEY) or {}
     path = UPLOAD_DIR / f"setup-{token}.xlsx"

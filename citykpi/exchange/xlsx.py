@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 from django.db import transaction
+from django.db.models import QuerySet
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -30,8 +31,9 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
-from citykpi.lib.spreadsheet import append_row, set_cell, set_to_print
+from citykpi.lib.spreadsheet import CellError, append_row, set_cell, set_to_print
 from citykpi.lib.thai import NumberParseError, format_number, to_arabic_digits
+from citykpi.lib.users import AnyUser
 from citykpi.reporting import actions as reporting
 from citykpi.reporting import batch
 from citykpi.reporting.models import QuarterReport
@@ -59,24 +61,6 @@ COLUMNS = [
 COL = {key: index for index, (key, *_rest) in enumerate(COLUMNS, start=1)}
 HEADERS_TH = {COL[k]: th for k, th, *_ in COLUMNS}
 HEADERS_EN = {COL[k]: en for k, _th, en, *_ in COLUMNS}
-
-
-@dataclass
-class CellError:
-    sheet: str
-    row: int
-    column: str  # "F (ผลงานสะสม / Result)"
-    message_th: str
-    message_en: str
-    code: str = ""
-
-    @property
-    def message(self) -> str:
-        return f"{self.message_th} / {self.message_en}"
-
-    def __str__(self) -> str:
-        where = f"{self.sheet}!{self.column} แถว/row {self.row}" if self.row else self.sheet
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -134,7 +118,7 @@ def _excel_number(value: Decimal | None):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def template_indicators(agency: Agency, year: int):
+def template_indicators(agency: Agency, year: int) -> QuerySet[Indicator]:
     return (
         Indicator.objects.filter(agency=agency, fiscal_year_id=year)
         .select_related("unit", "fiscal_year")
@@ -275,7 +259,7 @@ def template_bytes(agency: Agency, year: int, quarter: int) -> bytes:
 # ------------------------------------------------------------------------------------ import
 
 
-def _is_formula(cell) -> bool:
+def _is_formula(cell: Any) -> bool:
     # A string cell (t="s" / inlineStr, as the template writes a name or narrative that
     # begins with "=") is text, not a formula.
     return cell.data_type == "f" or (
@@ -283,7 +267,7 @@ def _is_formula(cell) -> bool:
     )
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -291,7 +275,7 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _meta(result: Result, meta) -> dict[str, tuple[int, int]] | None:
+def _meta(result: Result, meta: Any) -> dict[str, tuple[int, int]] | None:
     """Read the meta sheet: the header values on `result`, and {code: (version, row)}."""
     head = {}
     versions: dict[str, tuple[int, int]] = {}
@@ -326,7 +310,7 @@ def _meta(result: Result, meta) -> dict[str, tuple[int, int]] | None:
     return versions
 
 
-def import_workbook(file: BinaryIO | str | bytes, *, user, commit: bool) -> Result:
+def import_workbook(file: BinaryIO | str | bytes, *, user: AnyUser, commit: bool) -> Result:
     """Check a filled quarter template and, with commit=True and no errors, save it."""
     result = Result()
     if isinstance(file, bytes):
@@ -369,12 +353,13 @@ def import_workbook(file: BinaryIO | str | bytes, *, user, commit: bool) -> Resu
     if result.errors:
         return result
     versions = _meta(result, workbook[META_SHEET])
-    if versions is None:
+    quarter = result.quarter
+    if versions is None or quarter is None:
         return result
     sheet = workbook[DATA_SHEET]
-    planned = _read_rows(result, sheet, versions, user)
+    planned = _read_rows(result, quarter, sheet, versions, user)
     if commit and result.ok and planned:
-        _commit(result, planned, user)
+        _commit(result, quarter, planned, user)
     return result
 
 
@@ -388,7 +373,9 @@ class _Planned:
     version: int
 
 
-def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user) -> list[_Planned]:
+def _read_rows(
+    result: Result, quarter: int, sheet: Any, versions: dict[str, tuple[int, int]], user: AnyUser
+) -> list[_Planned]:
     cells = list(
         sheet.iter_rows(
             min_row=FIRST_ROW, max_row=min(sheet.max_row, FIRST_ROW + MAX_ROWS), max_col=len(COLUMNS)
@@ -404,7 +391,7 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
     reports = {
         r.indicator_id: r
         for r in QuarterReport.objects.filter(
-            indicator__in=list(indicators.values()), quarter=result.quarter
+            indicator__in=list(indicators.values()), quarter=quarter
         ).select_related("indicator__agency", "indicator__fiscal_year", "indicator__unit")
     }
     reportable = access.agency_ids(user) if getattr(user, "is_authenticated", False) else set()
@@ -488,7 +475,7 @@ def _read_rows(result: Result, sheet, versions: dict[str, tuple[int, int]], user
             continue
         old_result = report.result if report else None
         old_narrative = report.narrative if report else ""
-        changed = []
+        changed: list[tuple[str, Any, Any]] = []
         if not _same_number(old_result, new_result):
             changed.append(("result", old_result, new_result))
         if old_narrative.strip() != new_narrative.strip():
@@ -550,7 +537,7 @@ def _same_number(a: Decimal | None, b: Decimal | None) -> bool:
     return Decimal(a) == Decimal(b)
 
 
-def _show(value):
+def _show(value: Any):
     if isinstance(value, Decimal):
         return format_number(value)
     return value
@@ -582,17 +569,18 @@ def _missing_reports(planned: list[_Planned], quarter: int) -> None:
         item.report = rows[item.indicator.pk]
 
 
-def _commit(result: Result, planned: list[_Planned], user) -> None:
+def _commit(result: Result, quarter: int, planned: list[_Planned], user: AnyUser) -> None:
     """All rows or none: any refused row rolls back every row (citykpi.reporting.batch,
     the batch path of reporting.save_report: the same checks, one transaction)."""
     by_row = {item.row: item for item in planned}
     with transaction.atomic():
-        _missing_reports(planned, result.quarter)
+        _missing_reports(planned, quarter)
         _saved, errors = batch.save_reports(
             user,
             [
-                batch.Item(item.row, item.report, item.result, item.narrative, item.version)
+                batch.Item(item.row, report, item.result, item.narrative, item.version)
                 for item in planned
+                if (report := item.report) is not None  # every one, after _missing_reports
             ],
             source="xlsx",
         )

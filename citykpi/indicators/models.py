@@ -6,7 +6,9 @@ serial) is unique across years, so the code identifies it.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any, Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,7 +26,7 @@ def default_components() -> list[str]:
 
 
 class FiscalYearQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         """The years the public sees."""
         return self.filter(is_published=True)
 
@@ -65,11 +67,11 @@ class FiscalYear(models.Model):
     def quarter_period(self, quarter: int) -> fiscal.Period:
         return fiscal.quarter_period(self.year, quarter)
 
-    def deadline(self, quarter: int):
+    def deadline(self, quarter: int) -> dt.date:
         stored = getattr(self, f"q{quarter}_deadline")
         return stored or fiscal.default_deadline(self.year, quarter)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         for q in fiscal.QUARTERS:
             if getattr(self, f"q{q}_deadline") is None:
                 setattr(self, f"q{q}_deadline", fiscal.default_deadline(self.year, q))
@@ -124,7 +126,7 @@ class EvaluationDimension(models.Model):
 
 
 class IndicatorQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         return self.filter(is_published=True, fiscal_year__is_published=True)
 
 
@@ -228,7 +230,7 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name[:60]}"
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.weight is not None and not (0 <= self.weight <= 100):
             errors["weight"] = "น้ำหนักต้องอยู่ระหว่าง 0 ถึง 100 / Weight must be between 0 and 100"
@@ -242,12 +244,14 @@ class Indicator(models.Model):
     @property
     def unit_name(self) -> str:
         """The unit's Thai name, as stored and exported."""
-        return self.unit.name_th if self.unit_id else ""
+        unit = self.unit
+        return unit.name_th if unit is not None else ""
 
     @property
     def unit_label(self) -> str:
         """The unit as a page shows it, in the reader's language (see Unit.label)."""
-        return self.unit.label if self.unit_id else ""
+        unit = self.unit
+        return unit.label if unit is not None else ""
 
     @property
     def display_name(self) -> str:

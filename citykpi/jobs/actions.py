@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from citykpi.accounts import access
@@ -15,6 +14,7 @@ from citykpi.agencies.models import Agency
 from citykpi.audit.log import record
 from citykpi.jobs import queue, registry
 from citykpi.jobs.models import Job
+from citykpi.lib.users import Actor, AnyUser
 
 ACTIVE_OR_DONE = (Job.State.QUEUED, Job.State.RUNNING, Job.State.DONE)
 
@@ -28,7 +28,7 @@ def reusable(kind: registry.JobKind, params: dict[str, Any]) -> Job | None:
 
 
 def start(
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     kind_name: str,
     params: dict[str, Any] | None = None,
     *,
@@ -66,7 +66,7 @@ def start(
     return queue.dispatch(job)
 
 
-def may_see(user: AbstractBaseUser | AnonymousUser, job: Job) -> bool:
+def may_see(user: AnyUser, job: Job) -> bool:
     """The starter, an administrator, or anyone for a public document's job."""
     if job.public:
         return True

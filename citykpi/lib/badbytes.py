@@ -63,7 +63,7 @@ def refusal(field: str, kind: str) -> ActionError:
     )
 
 
-def _querydict_items(data) -> Iterator[tuple[str, str]]:
+def _querydict_items(data: Any) -> Iterator[tuple[str, str]]:
     for key, values in data.lists():
         yield key, key
         for value in values:

@@ -44,4 +44,5 @@ class PlainIdsChoiceField(forms.ModelMultipleChoiceField):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
-        return super()._check_values(value)
+        # django-stubs leaves out ModelMultipleChoiceField._check_values (a private method)
+        return super()._check_values(value)  # type: ignore[misc]

@@ -13,12 +13,15 @@ opened. Every export writes text through these helpers:
   same as typing a leading apostrophe: the exact text is kept and shown, and it stays
   text when the cell is edited. The xlsx value therefore round-trips unchanged.
 - `strip_guard(text)` undoes `inert_text` for an importer reading text back.
+
+`CellError` is what the importers report about a cell they cannot read.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +50,7 @@ def strip_guard(value: Any) -> Any:
     return value
 
 
-def guard_cell(cell) -> None:
+def guard_cell(cell: Any) -> None:
     """Make an openpyxl cell holding dangerous text a plain string cell (never a
     formula), keeping its exact text."""
     value = cell.value
@@ -56,7 +59,7 @@ def guard_cell(cell) -> None:
         cell.quotePrefix = True
 
 
-def set_cell(sheet, row: int, column: int, value: Any):
+def set_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
     """`sheet.cell(row, column, value)` that never turns text into a formula."""
     cell = sheet.cell(row=row, column=column)
     cell.value = value
@@ -64,7 +67,7 @@ def set_cell(sheet, row: int, column: int, value: Any):
     return cell
 
 
-def append_row(sheet, values: Iterable[Any]) -> None:
+def append_row(sheet: Any, values: Iterable[Any]) -> None:
     """`sheet.append(values)` that never turns text into a formula."""
     values = list(values)
     sheet.append(values)
@@ -74,7 +77,7 @@ def append_row(sheet, values: Iterable[Any]) -> None:
             guard_cell(sheet.cell(row=row, column=column))
 
 
-def set_to_print(sheet, *, header_rows: int = 1) -> None:
+def set_to_print(sheet: Any, *, header_rows: int = 1) -> None:
     """Print setup an office can file: A4 landscape, every column on one page's width (as
     many pages down as the rows need), the header rows repeated at the top of each page,
     centred, with the sheet's name and the page number in the footer."""
@@ -88,3 +91,24 @@ def set_to_print(sheet, *, header_rows: int = 1) -> None:
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
     sheet.oddFooter.center.text = "&A · &P / &N"
+
+
+@dataclass
+class CellError:
+    """A cell (or a sheet, row 0) of an uploaded workbook that cannot be read: the results
+    template (exchange.xlsx) and the setup workbook (exchange.setup) alike."""
+
+    sheet: str
+    row: int
+    column: str  # "F (ผลงานสะสม / Result)"
+    message_th: str
+    message_en: str
+    code: str = ""  # the row's KPI code, or the key of a setup row (an agency's code, a username)
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_th} / {self.message_en}"
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.column} แถว/row {self.row}" if self.row else self.sheet
+        return f"{where}: {self.message}"

@@ -40,12 +40,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol, cast
 
 from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 from django.db.migrations.loader import MigrationLoader
 
 from citykpi.audit.models import AuditEvent
@@ -66,6 +67,16 @@ Progress = Callable[[str], None]
 
 class BackupError(ActionError):
     """A backup or restore that cannot go ahead; nothing was written (Thai, then English)."""
+
+
+class Cursor(Protocol):
+    """What read_snapshot needs of a cursor: Django's, or a plain DB-API one (sqlite3)."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Any: ...
 
 
 @dataclass
@@ -117,7 +128,7 @@ def sha256_of(stream: IO[bytes]) -> tuple[str, int]:
 class HashingReader:
     """A read-only stream that hashes and counts what is read through it."""
 
-    def __init__(self, raw: IO[bytes]):
+    def __init__(self, raw: IO[bytes]) -> None:
         self.raw = raw
         self.digest = hashlib.sha256()
         self.size = 0
@@ -132,7 +143,7 @@ class HashingReader:
         return self.digest.hexdigest()
 
 
-def read_snapshot(cursor, tables: list[str], quote: Callable[[str], str]) -> Snapshot:
+def read_snapshot(cursor: Cursor, tables: list[str], quote: Callable[[str], str]) -> Snapshot:
     """Counts, migrations, audit head and referenced evidence names, read through `cursor`
     (a Django cursor or a plain DB-API one: only %s-free SQL is used)."""
     counts = {}
@@ -198,12 +209,13 @@ def _client_version(binary: str) -> tuple[int, str]:
     return int(match.group(1)), output.strip()
 
 
-def _pg_command(connection: BaseDatabaseWrapper, binary: str, parameters: list[str]):
+def _pg_command(
+    connection: BaseDatabaseWrapper, binary: str, parameters: list[str]
+) -> tuple[list[str], dict[str, str]]:
     """The command line and environment for a PostgreSQL client program, from Django's own
     translation of the connection settings (host, port, user, password, sslmode, service)."""
     args, env = connection.client.settings_to_cmd_args_env(connection.settings_dict, parameters)
-    args[0] = binary
-    return args, {**os.environ, **(env or {})}
+    return [binary, *args[1:]], {**os.environ, **(env or {})}
 
 
 def _run(args: list[str], env: dict[str, str], what_th: str, what_en: str) -> None:
@@ -230,10 +242,26 @@ def storage_files(storage: Storage, directory: str = "") -> Iterator[str]:
         yield from storage_files(storage, posixpath.join(directory, sub) if directory else sub)
 
 
-def _archive_mode(path: Path, writing: bool) -> str:
-    if not writing:
-        return "r:*"
-    return "w" if path.name.endswith(".tar") else "w:gz"
+def _open_archive(path: str | os.PathLike[str]) -> tarfile.TarFile:
+    """An archive to read, compressed or not."""
+    return tarfile.open(path, "r:*")
+
+
+def _member_file(archive: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    """A member's content; a directory or a link (which a backup never writes) is refused."""
+    stream = archive.extractfile(member)
+    if stream is None:
+        raise BackupError(
+            f"สมาชิก {member.name} ของไฟล์สำรองไม่ใช่ไฟล์", f"The archive member {member.name} is not a file"
+        )
+    return stream
+
+
+def _new_archive(raw: IO[bytes], path: Path) -> tarfile.TarFile:
+    """The archive to write into `raw`: plain for a .tar name, else gzip-compressed."""
+    if path.name.endswith(".tar"):
+        return tarfile.open(fileobj=raw, mode="w")
+    return tarfile.open(fileobj=raw, mode="w:gz")
 
 
 def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
@@ -247,10 +275,16 @@ def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
 # ---------------------------------------------------------------- backup
 
 
+def _pg_version(connection: BaseDatabaseWrapper) -> int:
+    """The server's version number (160004 for 16.4), as Django's PostgreSQL backend reads it."""
+    assert isinstance(connection, PostgresWrapper), connection.vendor  # only PostgreSQL paths ask
+    return connection.pg_version
+
+
 def _dump_postgresql(connection: BaseDatabaseWrapper, target: Path) -> tuple[Snapshot, dict[str, Any]]:
     pg_dump = _binary("pg_dump")
     connection.ensure_connection()
-    server = connection.pg_version
+    server = _pg_version(connection)
     client, client_version = _client_version(pg_dump)
     if client < _major(server):
         raise BackupError(
@@ -336,7 +370,7 @@ def backup(
             descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with (
                 open(descriptor, "wb") as raw,
-                tarfile.open(fileobj=raw, mode=_archive_mode(path, writing=True)) as archive,
+                _new_archive(raw, path) as archive,
             ):
                 with dump.open("rb") as stream:
                     reader = HashingReader(stream)
@@ -413,7 +447,7 @@ def _safe_member_name(name: str) -> bool:
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The archive's manifest (checked for its format), without verifying the members."""
     try:
-        with tarfile.open(path, _archive_mode(Path(path), writing=False)) as archive:
+        with _open_archive(path) as archive:
             try:
                 member = archive.getmember(MANIFEST)
             except KeyError:
@@ -444,7 +478,7 @@ def verify_archive(path: str | os.PathLike[str]) -> dict[str, Any]:
     expected: dict[str, dict[str, Any]] = manifest["members"]
     problems, seen = [], set()
     try:
-        with tarfile.open(path, _archive_mode(Path(path), writing=False)) as archive:
+        with _open_archive(path) as archive:
             for member in archive:
                 name = member.name
                 if name == MANIFEST:
@@ -477,7 +511,7 @@ def verify_archive(path: str | os.PathLike[str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- restore
 
 
-def _sqlite_shadow_tables(cursor) -> set[str]:
+def _sqlite_shadow_tables(cursor: Cursor) -> set[str]:
     """The tables SQLite keeps behind a virtual table (full-text search's _data, _config, ...):
     an emptied FTS table still has rows there, which are not data of ours."""
     try:
@@ -557,11 +591,11 @@ def _check_versions(connection: BaseDatabaseWrapper, manifest: dict[str, Any]) -
                 f"({database['pg_dump_version']})",
             )
         connection.ensure_connection()
-        if _major(connection.pg_version) < database["server_major"]:
+        if _major(_pg_version(connection)) < database["server_major"]:
             raise BackupError(
-                f"เซิร์ฟเวอร์ปลายทาง (PostgreSQL {_major(connection.pg_version)}) เก่ากว่าต้นทาง "
+                f"เซิร์ฟเวอร์ปลายทาง (PostgreSQL {_major(_pg_version(connection))}) เก่ากว่าต้นทาง "
                 f"({database['server_major']})",
-                f"The target server (PostgreSQL {_major(connection.pg_version)}) is older than the "
+                f"The target server (PostgreSQL {_major(_pg_version(connection))}) is older than the "
                 f"source ({database['server_major']})",
             )
     on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
@@ -595,9 +629,9 @@ def _restore_files(
         if name in skip:
             continue
         entry = manifest["members"][member.name]
-        stream = archive.extractfile(member)
-        reader = HashingReader(stream)
-        saved = storage.save(name, File(reader, name=posixpath.basename(name)))
+        reader = HashingReader(_member_file(archive, member))
+        # File reads through read() only, which HashingReader provides.
+        saved = storage.save(name, File(cast(IO[bytes], reader), name=posixpath.basename(name)))
         if saved != name or reader.hexdigest() != entry["sha256"] or reader.size != entry["size"]:
             storage.delete(saved)
             raise _damaged([f"{member.name}: could not be written under its own name, or changed"])
@@ -647,11 +681,11 @@ def restore(
 
     database_member = manifest["database"]["member"]
     with tempfile.TemporaryDirectory(prefix="citykpi-restore-") as work:
-        with tarfile.open(path, _archive_mode(path, writing=False)) as archive:
+        with _open_archive(path) as archive:
             progress("ไฟล์หลักฐาน / evidence files")
             written = _restore_files(archive, manifest, storage, set(identical))
             staged = Path(work) / Path(database_member).name
-            stream = archive.extractfile(archive.getmember(database_member))
+            stream = _member_file(archive, archive.getmember(database_member))
             with staged.open("wb") as target:
                 _copy_verified(stream, target, manifest["members"][database_member], database_member)
         progress("ฐานข้อมูล / database")

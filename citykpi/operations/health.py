@@ -13,8 +13,10 @@ import logging
 import socket
 import ssl
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import redis  # the client Django's Redis cache uses: a dependency already
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -60,8 +62,6 @@ def check_queue(url: str) -> None:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme in {"redis", "rediss"}:
-        import redis  # the client Django's Redis cache uses: a dependency already
-
         client = redis.Redis.from_url(
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
         )
@@ -88,7 +88,7 @@ def check_queue(url: str) -> None:
                 raise RuntimeError("no AMQP answer")
 
 
-def _run(name: str, check) -> str:
+def _run(name: str, check: Callable[[], object]) -> str:
     try:
         check()
     except Exception as error:  # any failure is "not ready": the log says why, the answer does not

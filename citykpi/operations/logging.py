@@ -20,7 +20,10 @@ import time
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: this module loads before Django is set up
+    from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
@@ -49,12 +52,14 @@ def request_id_from(value: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    def __init__(self, get_response: Callable[[Any], Any]):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.META.get(META_KEY))
-        request.request_id = request_id
+        # A middleware's attribute on the request, as Django's own add `user`; the stubs
+        # declare only those.
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
         started = time.perf_counter()
         try:

@@ -16,6 +16,7 @@ from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
 from citykpi.lib.errors import ActionError, PermissionDenied
 from citykpi.lib.fiscal import QUARTERS
+from citykpi.lib.users import Actor
 from citykpi.planning import checks, versions
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.negotiation import setup_of
@@ -57,10 +58,12 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
     if target is None:
         return {q: None for q in QUARTERS}
     old = checks.plan_values(previous)
+    filled = {q: v for q, v in old.items() if v is not None}
     cent = Decimal("0.01")
-    if all(v is not None for v in old.values()) and previous.target and old[4] == previous.target:
+    plan: dict[int, Decimal | None]
+    if len(filled) == len(old) and previous.target and filled.get(4) == previous.target:
         ratio = target / previous.target
-        plan = {q: (old[q] * ratio).quantize(cent) for q in (1, 2, 3)}
+        plan = {q: (filled[q] * ratio).quantize(cent) for q in (1, 2, 3)}
     elif previous.direction == Indicator.Direction.HIGHER:
         plan = {q: (target * q / 4).quantize(cent) for q in (1, 2, 3)}
     else:
@@ -70,7 +73,7 @@ def propose_plan(previous: Indicator, target: Decimal | None) -> dict[int, Decim
 
 
 def carry_forward(
-    actor,
+    actor: Actor,
     *,
     from_year: FiscalYear | int,
     to_year: int,

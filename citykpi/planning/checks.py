@@ -13,12 +13,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
 from citykpi.indicators.models import Indicator
 from citykpi.lib.thai import format_number
 from citykpi.reporting.models import QuarterReport
+
+if TYPE_CHECKING:
+    from citykpi.agencies.models import Agency
+    from citykpi.indicators.models import FiscalYear
 
 ERROR = "error"
 WARNING = "warning"
@@ -86,7 +91,14 @@ class Finding:
 
 
 def _finding(
-    check_id: str, indicator_or_agency, th: str, en: str, *, code: str = "", field: str = "", **extra
+    check_id: str,
+    indicator_or_agency: Any,
+    th: str,
+    en: str,
+    *,
+    code: str = "",
+    field: str = "",
+    **extra: Any,
 ):
     agency_id = getattr(indicator_or_agency, "agency_id", None) or indicator_or_agency
     return Finding(check_id, CHECKS[check_id][0], th, en, agency_id, code, field, extra)
@@ -160,7 +172,8 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
         # range KPIs plan a level per quarter, which may fall.
         if indicator.direction == Indicator.Direction.HIGHER:
             for q in (2, 3, 4):
-                if plan[q] < plan[q - 1]:
+                now, before = plan[q], plan[q - 1]
+                if now is not None and before is not None and now < before:
                     findings.append(
                         _finding(
                             "plan.not_cumulative",
@@ -189,16 +202,17 @@ def check_indicator(indicator: Indicator) -> list[Finding]:
                 )
             )
     if indicator.direction == Indicator.Direction.HIGHER and target is not None:
-        previous = last_result(indicator.carried_from)
-        if previous is not None and target < previous:
+        carried_from = indicator.carried_from
+        previous = last_result(carried_from)
+        if carried_from is not None and previous is not None and target < previous:
             findings.append(
                 _finding(
                     "target.below_last_year",
                     indicator,
                     f"{name}: ค่าเป้าหมาย {format_number(target)} ต่ำกว่าผลงานปีที่แล้ว "
-                    f"{format_number(previous)} ({indicator.carried_from.code})",
+                    f"{format_number(previous)} ({carried_from.code})",
                     f"{code}: the target {format_number(target)} is below last year's "
-                    f"result {format_number(previous)} ({indicator.carried_from.code})",
+                    f"result {format_number(previous)} ({carried_from.code})",
                     code=code,
                     field="target",
                     last_year=str(previous),
@@ -270,7 +284,7 @@ def check_indicators(indicators: Iterable[Indicator]) -> list[Finding]:
     return findings
 
 
-def check_setup(agency, fiscal_year) -> list[Finding]:
+def check_setup(agency: Agency, fiscal_year: FiscalYear | int) -> list[Finding]:
     """The findings of one agency's KPIs in one fiscal year."""
     year = getattr(fiscal_year, "pk", fiscal_year)
     return check_indicators(

@@ -6,6 +6,8 @@ so that every surface refuses the same values with the same message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.functional import lazy
 
@@ -14,6 +16,7 @@ from citykpi.indicators.models import FiscalYear, Indicator, Unit
 from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
 from citykpi.lib.params import PlainIdsChoiceField
+from citykpi.planning.models import KpiTemplate
 from citykpi.strategy.models import StrategyNode
 
 # Labels are chosen when the form is rendered, in the language of that request (the
@@ -31,7 +34,7 @@ def side(label: str) -> str:
 _side = lazy(side, str)
 
 
-def choices(pairs, english: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def choices(pairs: Any, english: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Model choices shown in the active language: labels that are "ไทย / English" pairs,
     or Thai labels with their English given here."""
     english = english or {}
@@ -184,11 +187,15 @@ class CarryForwardForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )
     template = forms.ModelChoiceField(
-        label=_tr("หรือเฉพาะตัวชี้วัดต้นแบบ", "Or one template"), queryset=None, required=False
+        label=_tr("หรือเฉพาะตัวชี้วัดต้นแบบ", "Or one template"),
+        queryset=KpiTemplate.objects.filter(is_active=True),
+        required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        from citykpi.planning.models import KpiTemplate
-
-        super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = KpiTemplate.objects.filter(is_active=True)
+    def own_agencies_only(self, agency_ids: set[int]) -> None:
+        """For an agency's user: only their agencies, one of them required, and no template."""
+        field = self.fields["agencies"]
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            field.queryset = Agency.objects.filter(pk__in=agency_ids)
+        field.required = True
+        del self.fields["template"]

@@ -18,6 +18,7 @@ from citykpi.agencies.models import Agency
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, PermissionDenied
+from citykpi.lib.users import Actor, user_of
 from citykpi.planning import checks, versions
 from citykpi.planning.models import DefinitionVersion, Setup
 from citykpi.planning.permissions import is_agency_member, require_editor, require_evaluator, require_scope
@@ -51,7 +52,7 @@ def _state_label(state: str) -> str:
     return Setup.State(state).label
 
 
-def check_may_edit(actor, setup: Setup) -> None:
+def check_may_edit(actor: Actor, setup: Setup) -> None:
     """Refuse a change while approved, or while the proposal is with the evaluator."""
     if setup.state == Setup.State.APPROVED:
         raise frozen_error(setup)
@@ -65,7 +66,7 @@ def check_may_edit(actor, setup: Setup) -> None:
 
 
 def set_state(
-    actor,
+    actor: Actor,
     setup: Setup,
     state: str,
     *,
@@ -111,7 +112,7 @@ def _blocking(setup: Setup, verb_th: str, verb_en: str) -> None:
         )
 
 
-def propose(actor, setup: Setup, *, source: str = "web") -> Setup:
+def propose(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
     """The agency proposes its targets, plans and weights to the evaluator."""
     require_scope(actor, setup.agency_id)
     if not is_agency_member(actor, setup.agency_id):
@@ -131,7 +132,7 @@ def propose(actor, setup: Setup, *, source: str = "web") -> Setup:
             )
         _blocking(setup, "เสนอ", "propose")
         setup.proposed_at = timezone.now()
-        setup.proposed_by = actor
+        setup.proposed_by = user_of(actor)
         set_state(
             actor,
             setup,
@@ -143,7 +144,7 @@ def propose(actor, setup: Setup, *, source: str = "web") -> Setup:
     return setup
 
 
-def comment(actor, setup: Setup, *, text: str, source: str = "web") -> Setup:
+def comment(actor: Actor, setup: Setup, *, text: str, source: str = "web") -> Setup:
     """A comment in the negotiation; the evaluator's comment on a proposal sends it back."""
     require_editor(actor, setup.agency_id)
     text = (text or "").strip()
@@ -161,7 +162,7 @@ def comment(actor, setup: Setup, *, text: str, source: str = "web") -> Setup:
     return setup
 
 
-def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
+def approve(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
     """The evaluator approves: each KPI's definition is frozen as a DefinitionVersion."""
     require_evaluator(actor)
     with transaction.atomic():
@@ -189,7 +190,7 @@ def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
                 indicator=indicator,
                 version=indicator.definition_version,
                 snapshot=versions.snapshot(indicator),
-                approved_by=actor,
+                approved_by=user_of(actor),
             )
             record(
                 actor,
@@ -200,7 +201,7 @@ def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
                 source=source,
             )
         setup.approved_at = timezone.now()
-        setup.approved_by = actor
+        setup.approved_by = user_of(actor)
         set_state(
             actor,
             setup,
@@ -212,7 +213,7 @@ def approve(actor, setup: Setup, *, source: str = "web") -> Setup:
     return setup
 
 
-def reopen(actor, setup: Setup, *, reason: str, source: str = "web") -> Setup:
+def reopen(actor: Actor, setup: Setup, *, reason: str, source: str = "web") -> Setup:
     """The evaluator reopens an approved setup, with a reason, so that it may change."""
     require_evaluator(actor)
     reason = (reason or "").strip()

@@ -19,6 +19,7 @@ from citykpi.indicators.models import Indicator, MilestoneLevel, Unit
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.thai import format_number
+from citykpi.lib.users import Actor
 from citykpi.planning import versions
 from citykpi.planning.models import Setup
 from citykpi.planning.negotiation import check_may_edit, set_state, setup_of
@@ -93,7 +94,7 @@ def parse_plan(plan: dict | Sequence | None) -> dict[int, Decimal | None]:
     return parsed
 
 
-def parse_weight(value) -> Decimal | None:
+def parse_weight(value: Any) -> Decimal | None:
     weight = number_of(value, "weight", "น้ำหนัก", "Weight")
     if weight is not None and not (Decimal("0") <= weight <= Decimal("100")):
         raise ActionError(
@@ -149,7 +150,7 @@ def set_milestones(indicator: Indicator, rows: list[dict]) -> None:
     )
 
 
-def _ensure_unit(unit) -> Unit | None:
+def _ensure_unit(unit: Unit) -> Unit | None:
     if unit is None or unit == "" or isinstance(unit, Unit):
         return unit or None
     try:
@@ -158,7 +159,7 @@ def _ensure_unit(unit) -> Unit | None:
         raise ActionError("ไม่พบหน่วยนับนี้", "Unknown unit", field="unit") from None
 
 
-def _choice(value, choices, field_name: str, label_th: str, label_en: str) -> str:
+def _choice(value: Any, choices: Any, field_name: str, label_th: str, label_en: str) -> str:
     if value not in choices.values:
         raise ActionError(
             f"{label_th}: ค่า “{value}” ไม่ถูกต้อง", f"{label_en}: “{value}” is not allowed", field=field_name
@@ -211,13 +212,13 @@ def _lock_indicator(indicator: Indicator) -> Indicator:
 
 
 def update_plan(
-    actor,
+    actor: Actor,
     indicator: Indicator,
     *,
-    target=_UNSET,
+    target: Any = _UNSET,
     plan: dict | Sequence | None = None,
-    weight=_UNSET,
-    version: int | None = None,
+    weight: Any = _UNSET,
+    version: int | str | None = None,
     note: str = "",
     source: str = "web",
 ) -> Indicator:
@@ -281,15 +282,15 @@ def update_plan(
     return indicator
 
 
-def _dec(value) -> Decimal | None:
+def _dec(value: Any) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
 def update_definition(
-    actor,
+    actor: Actor,
     indicator: Indicator,
     *,
-    version: int | None = None,
+    version: int | str | None = None,
     milestone_levels: Iterable[dict] | None = None,
     source: str = "web",
     **values: Any,

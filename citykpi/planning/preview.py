@@ -6,6 +6,7 @@ dry runs (citykpi.planning.actions), never from a second copy of their rules."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -13,7 +14,9 @@ from django.db.models import Q
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.params import plain_int
+from citykpi.lib.users import Actor
 from citykpi.planning import actions
+from citykpi.planning.models import Setup
 from citykpi.reporting.models import QuarterReport
 
 
@@ -36,7 +39,9 @@ class PublishPreview:
         return self.published_quarters == 0
 
 
-def publish_preview(fiscal_year: FiscalYear, *, override_reason: str = "", actor=None) -> PublishPreview:
+def publish_preview(
+    fiscal_year: FiscalYear, *, override_reason: str = "", actor: Actor | None = None
+) -> PublishPreview:
     """What publishing `fiscal_year` makes public. With an actor, the publish itself is
     tried and rolled back first, so a refusal (already published, no KPIs, setups not
     approved without a reason, not the evaluator) is the action's own."""
@@ -87,11 +92,11 @@ class CarryPreview:
         return len(self.result.skipped)
 
 
-def carry_preview(actor, *, from_year: FiscalYear, to_year, agencies=None, template=None) -> CarryPreview:
+def carry_preview(
+    actor: Actor, *, from_year: FiscalYear, to_year: Any, agencies: Any = None, template: Any = None
+) -> CarryPreview:
     """The carry forward's own dry run (everything done and checked, then rolled back),
     counted: KPIs and quarterly plans to be created, agencies, KPIs skipped."""
-    from citykpi.planning.models import Setup
-
     target = plain_int(str(to_year).strip())
     year_exists = target is not None and FiscalYear.objects.filter(pk=target).exists()
     result = actions.carry_forward(
@@ -106,6 +111,8 @@ def carry_preview(actor, *, from_year: FiscalYear, to_year, agencies=None, templ
     )
     planned = 0
     for indicator in created:
+        if indicator.carried_from is None:  # every KPI a carry-forward creates has its source
+            continue
         plan = actions.propose_plan(indicator.carried_from, indicator.target)
         planned += sum(1 for q in QUARTERS if plan.get(q) is not None)
     return CarryPreview(
@@ -120,5 +127,9 @@ def carry_preview(actor, *, from_year: FiscalYear, to_year, agencies=None, templ
             1 for i in created if i.target is None and i.range_low is None and i.range_high is None
         ),
         planned_quarters=planned,
-        unlinked_templates=sum(1 for i in created if i.carried_from.template_id and i.template_id is None),
+        unlinked_templates=sum(
+            1
+            for i in created
+            if i.carried_from is not None and i.carried_from.template_id is not None and i.template_id is None
+        ),
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError
+from citykpi.lib.users import Actor
 from citykpi.planning.models import Setup
 from citykpi.planning.parsing import fiscal_year_of
 from citykpi.planning.permissions import require_evaluator
@@ -50,7 +51,7 @@ def year_readiness(fiscal_year: FiscalYear | int) -> YearReadiness:
 
 
 def publish_fiscal_year(
-    actor, fiscal_year: FiscalYear | int, *, override_reason: str = "", source: str = "web"
+    actor: Actor, fiscal_year: FiscalYear | int, *, override_reason: str = "", source: str = "web"
 ) -> YearReadiness:
     """The evaluator publishes a fiscal year: its KPIs appear on the public pages, the
     open data and the dashboards. Every agency's setup must be approved first, unless
@@ -99,7 +100,7 @@ def publish_fiscal_year(
     return readiness
 
 
-def unpublish_fiscal_year(actor, fiscal_year: FiscalYear | int, *, source: str = "web") -> FiscalYear:
+def unpublish_fiscal_year(actor: Actor, fiscal_year: FiscalYear | int, *, source: str = "web") -> FiscalYear:
     """The undo of publishing: the evaluator takes a fiscal year off the public pages, only
     while none of its quarters is published (nothing the public has read disappears)."""
     require_evaluator(actor)

@@ -19,6 +19,7 @@ from citykpi.audit.log import snapshot as audit_snapshot
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
+from citykpi.lib.users import Actor, user_of
 from citykpi.planning import versions
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.negotiation import setup_of
@@ -45,7 +46,7 @@ def _template_state(template: KpiTemplate) -> dict[str, Any]:
 
 
 def create_template(
-    actor,
+    actor: Actor,
     *,
     strategy_nodes: Iterable = (),
     milestone_levels: Iterable[dict] = (),
@@ -58,7 +59,7 @@ def create_template(
         raise ActionError("ต้องระบุชื่อตัวชี้วัด", "The KPI name is required", field="name")
     rows = milestone_rows(milestone_levels)
     with transaction.atomic():
-        template = KpiTemplate.objects.create(created_by=actor, milestone_levels=rows, **cleaned)
+        template = KpiTemplate.objects.create(created_by=user_of(actor), milestone_levels=rows, **cleaned)
         template.strategy_nodes.set(list(strategy_nodes))
         record(actor, "template.create", template, after=_template_state(template), source=source)
     return template
@@ -72,10 +73,10 @@ class TemplateChange:
 
 
 def update_template(
-    actor,
+    actor: Actor,
     template: KpiTemplate,
     *,
-    version: int | None = None,
+    version: int | str | None = None,
     strategy_nodes: Iterable | None = None,
     milestone_levels: Iterable[dict] | None = None,
     source: str = "web",
@@ -120,7 +121,7 @@ def update_template(
 
 
 def _apply_template(
-    actor, template: KpiTemplate, indicator: Indicator, node_ids: list[int], *, source: str
+    actor: Actor, template: KpiTemplate, indicator: Indicator, node_ids: list[int], *, source: str
 ) -> bool:
     """Push the template's definition into one assignment; False when it already matched."""
     before = versions.snapshot(indicator)
@@ -147,14 +148,14 @@ def _apply_template(
 
 
 def assign_template(
-    actor,
+    actor: Actor,
     template: KpiTemplate,
     *,
     fiscal_year: FiscalYear | int,
     agencies: Iterable[Agency],
-    target=None,
+    target: Any = None,
     plan: dict | Sequence | None = None,
-    weight=None,
+    weight: Any = None,
     skip_existing: bool = False,
     source: str = "web",
 ) -> list[Indicator]:
@@ -247,7 +248,7 @@ def assign_template(
 
 
 def set_template_active(
-    actor, template: KpiTemplate, *, active: bool, reason: str = "", source: str = "web"
+    actor: Actor, template: KpiTemplate, *, active: bool, reason: str = "", source: str = "web"
 ) -> KpiTemplate:
     """Deactivate a template (it can no longer be assigned or carried forward as a
     template) or bring it back. Its existing assignments are not touched."""

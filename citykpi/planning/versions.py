@@ -17,6 +17,8 @@ from django.db.models import Prefetch, QuerySet
 from citykpi.audit.log import _jsonable
 from citykpi.indicators.models import Indicator
 from citykpi.planning.models import DefinitionVersion
+from citykpi.reporting.models import QuarterReport
+from citykpi.strategy.models import StrategyNode
 
 # The fields of an Indicator that make up its definition (what approval freezes).
 DEFINITION_FIELDS = [
@@ -60,7 +62,7 @@ def milestone_levels_of(indicator: Indicator) -> list[dict[str, Any]]:
 def snapshot(indicator: Indicator) -> dict[str, Any]:
     """The definition of `indicator` as it stands now, JSON-ready."""
     data = {name: _jsonable(getattr(indicator, name)) for name in DEFINITION_FIELDS}
-    data["unit"] = indicator.unit.name_th if indicator.unit_id else ""
+    data["unit"] = indicator.unit.name_th if indicator.unit is not None else ""
     data["unit_id"] = indicator.unit_id
     data["method"] = indicator.scoring_method
     data["plan"] = plan_of(indicator)
@@ -82,9 +84,6 @@ def snapshots(
 ) -> Iterator[tuple[Indicator, dict[str, Any]]]:
     """(indicator, snapshot) for many KPIs in a few queries per `chunk` of them: the
     same snapshot as `snapshot()` gives one at a time (bulk approval, the demo)."""
-    from citykpi.reporting.models import QuarterReport
-    from citykpi.strategy.models import StrategyNode
-
     ids = list(indicators.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
         batch = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,16 +38,6 @@ from citykpi.reporting.models import QuarterReport
 QUARTERS = (1, 2, 3, 4)
 
 
-def _require_staff(user) -> None:
-    if not access.is_staff_user(user):
-        raise PermissionDenied(tr("หน้านี้สำหรับเจ้าหน้าที่", "Staff only"))
-
-
-def _require_evaluator(user) -> None:
-    if not access.is_evaluator(user):
-        raise PermissionDenied(tr("เฉพาะผู้ประเมิน สยป.", "Central evaluator only"))
-
-
 def _error(request: HttpRequest, error: ActionError) -> None:
     messages.error(request, error.message)
 
@@ -68,9 +59,9 @@ def _year_param(request: HttpRequest) -> FiscalYear | None:
 @login_required
 @require_http_methods(["GET"])
 def overview(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    access.require(request.user, access.Capability.STAFF)
     year = _year_param(request)
-    rows = []
+    rows: list[dict[str, Any]] = []
     if year is not None:
         scope = access.visible_agency_ids(request.user)
         indicators = Indicator.objects.filter(fiscal_year=year)
@@ -101,7 +92,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     state_filter = request.GET.get("state", "")
     if state_filter:
         rows = [r for r in rows if (r["setup"].state if r["setup"] else "draft") == state_filter]
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for row in rows:
         totals[row["setup"].state if row["setup"] else "draft"] += 1
     evaluator = access.is_evaluator(request.user)
@@ -127,7 +118,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def publish_year(request: HttpRequest, year: int) -> HttpResponse:
     """The evaluator publishes a fiscal year from the overview (with an override reason
     when some setups are not approved yet)."""
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     fiscal_year = get_object_or_404(FiscalYear, pk=year)
     override_reason = request.POST.get("override_reason", "")
     if request.POST.get("confirm") != "1":
@@ -164,7 +155,7 @@ def publish_year(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def unpublish_year(request: HttpRequest, year: int) -> HttpResponse:
     """The evaluator takes a fiscal year off the public pages while none of its quarters is published."""
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     fiscal_year = get_object_or_404(FiscalYear, pk=year)
     try:
         actions.unpublish_fiscal_year(request.user, fiscal_year)
@@ -179,13 +170,6 @@ def unpublish_year(request: HttpRequest, year: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- an agency's setup
-
-
-def _agency_in_scope(user, agency_code: str) -> Agency:
-    agency = get_object_or_404(Agency, code=agency_code)
-    if not access.can_view_agency(user, agency):
-        raise Http404(agency_code)
-    return agency
 
 
 def _save_rows(request: HttpRequest, kpis: list[Indicator]) -> None:
@@ -209,7 +193,7 @@ def _save_rows(request: HttpRequest, kpis: list[Indicator]) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpResponse:
-    agency = _agency_in_scope(request.user, agency_code)
+    agency = access.agency_for(request.user, agency_code)
     fiscal_year = get_object_or_404(FiscalYear, pk=year)
     kpis = checks.indicators_for_checks(Indicator.objects.filter(agency=agency, fiscal_year=fiscal_year))
     setup = Setup.objects.filter(agency=agency, fiscal_year=fiscal_year).first()
@@ -244,8 +228,10 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
         for k in kpis
     ]
     history = (
-        AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)).order_by(
-            "-created_at"
+        list(
+            AuditEvent.objects.filter(object_type="planning.setup", object_id=str(setup.pk)).order_by(
+                "-created_at"
+            )[:50]
         )
         if setup
         else []
@@ -269,7 +255,7 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
             "agency_findings": by_code.get("", []),
             "errors": checks.errors(findings),
             "weight_sum": sum((k.weight or Decimal("0") for k in kpis), Decimal("0")),
-            "history": [_history_row(e) for e in history[:50]] if setup else [],
+            "history": [_history_row(e) for e in history],
             "editable": editable,
             "may_propose": member and state in Setup.PROPOSABLE,
             "may_approve": evaluator and state in Setup.APPROVABLE,
@@ -294,7 +280,7 @@ def _history_row(event: AuditEvent) -> dict:
     }
 
 
-def _row_values(kpi: Indicator, posted) -> dict[str, str]:
+def _row_values(kpi: Indicator, posted: Any) -> dict[str, str]:
     """The inputs of one row: what the user typed when a save was refused, else the stored values."""
     prefix = f"k{kpi.pk}-"
     if posted is not None and f"{prefix}target" in posted:
@@ -311,7 +297,7 @@ def _row_values(kpi: Indicator, posted) -> dict[str, str]:
     }
 
 
-def _plain(value) -> str:
+def _plain(value: Any) -> str:
     if value is None:
         return ""
     value = Decimal(value)
@@ -321,7 +307,7 @@ def _plain(value) -> str:
 @login_required
 @require_POST
 def setup_action(request: HttpRequest, agency_code: str, year: int, verb: str) -> HttpResponse:
-    agency = _agency_in_scope(request.user, agency_code)
+    agency = access.agency_for(request.user, agency_code)
     fiscal_year = get_object_or_404(FiscalYear, pk=year)
     setup = actions.setup_of(agency, fiscal_year)
     try:
@@ -417,7 +403,7 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def template_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    access.require(request.user, access.Capability.STAFF)
     templates = KpiTemplate.objects.select_related("unit").annotate(
         assignment_count=Count("assignments"), agency_count=Count("assignments__agency", distinct=True)
     )
@@ -442,7 +428,7 @@ def _template_values(form: forms.TemplateForm) -> tuple[dict, int | None, list, 
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_create(request: HttpRequest) -> HttpResponse:
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     form = forms.TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -466,7 +452,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     template = get_object_or_404(KpiTemplate, pk=pk)
     if request.method == "POST":
         form = forms.TemplateForm(request.POST)
@@ -512,7 +498,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request.user)
+    access.require(request.user, access.Capability.STAFF)
     template = get_object_or_404(KpiTemplate.objects.select_related("unit"), pk=pk)
     assignments = access.visible_indicators(request.user, template.assignments.all())
     years = sorted(set(assignments.values_list("fiscal_year_id", flat=True)), reverse=True)
@@ -525,7 +511,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if shown_year is not None:
         assignments = assignments.filter(fiscal_year_id=shown_year)
-    assignments = list(
+    shown = list(
         assignments.select_related("agency", "unit")
         .prefetch_related(Prefetch("quarters", queryset=QuarterReport.objects.order_by("quarter")))
         .order_by("-fiscal_year_id", "agency__code")
@@ -533,13 +519,13 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     setups = {
         (s.agency_id, s.fiscal_year_id): s
         for s in Setup.objects.filter(
-            agency_id__in={a.agency_id for a in assignments},
-            fiscal_year_id__in={a.fiscal_year_id for a in assignments},
+            agency_id__in={a.agency_id for a in shown},
+            fiscal_year_id__in={a.fiscal_year_id for a in shown},
         )
     }
     rows = [
         {"kpi": a, "plan": checks.plan_values(a), "setup": setups.get((a.agency_id, a.fiscal_year_id))}
-        for a in assignments
+        for a in shown
     ]
     return render(
         request,
@@ -560,7 +546,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def template_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Deactivate a template (or activate it again) from its page."""
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     template = get_object_or_404(KpiTemplate, pk=pk)
     active = request.POST.get("active") == "1"
     try:
@@ -585,7 +571,7 @@ def template_active(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.EVALUATE)
     template = get_object_or_404(KpiTemplate, pk=pk)
     form = forms.AssignForm(request.POST or None, initial={"fiscal_year": FiscalYear.objects.first()})
     status = 200
@@ -642,7 +628,7 @@ def template_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def carry_forward(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    access.require(request.user, access.Capability.STAFF)
     latest = FiscalYear.objects.first()
     form = forms.CarryForwardForm(
         request.POST or None,
@@ -653,10 +639,7 @@ def carry_forward(request: HttpRequest) -> HttpResponse:
     )
     if not access.is_evaluator(request.user):
         # An agency carries forward only its own KPIs.
-        own = access.agency_ids(request.user)
-        form.fields["agencies"].queryset = Agency.objects.filter(pk__in=own)
-        form.fields["agencies"].required = True
-        del form.fields["template"]
+        form.own_agencies_only(access.agency_ids(request.user))
     status = 200
     if request.method == "POST":
         status = 400

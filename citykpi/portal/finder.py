@@ -8,10 +8,12 @@ dropped and explained in `notices`, so the page still answers 200.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
@@ -114,7 +116,7 @@ def find_agency(raw: str | None) -> Agency | None:
     return None
 
 
-def parse(params) -> Filters:
+def parse(params: QueryDict | Mapping[str, str]) -> Filters:
     notices: list[str] = []
     filters = Filters(notices=notices)
     filters.q = (params.get("q") or "").strip()[:200]

@@ -8,10 +8,23 @@ import re
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -20,18 +33,21 @@ from django.views.decorators.http import require_safe
 from citykpi.agencies.history import agency_as_of
 from citykpi.agencies.models import Agency
 from citykpi.cityindicators.models import CityIndicator
+from citykpi.exchange.export import export_response
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.lib.thai import to_arabic_digits
 from citykpi.portal import finder
 from citykpi.projects.models import Project
 from citykpi.publicdata import documents
+from citykpi.publicdata.attached import attach, prefetched
 from citykpi.publicdata.kpi_page import (
     LEVEL_LABELS,
     TYPE_LABELS,
     headline,
     latest_result,
     public_indicators,
+    published_kpis_q,
     published_quarters_prefetch,
     standing_of,
     strategy_paths,
@@ -49,8 +65,6 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors, no database: the 500 page must render when those are broken.
-    from django.template import loader
-
     return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
@@ -73,9 +87,12 @@ def _annotate_rows(indicators: list[Indicator]) -> list[Indicator]:
     the stored standing (whether the KPI is on track; `standing` is selected with it)."""
     for indicator in indicators:
         quarters = getattr(indicator, "public_quarters", [])
-        indicator.public_headline = headline(quarters)
-        indicator.public_latest = latest_result(quarters)
-        indicator.public_standing = standing_of(indicator)
+        attach(
+            indicator,
+            public_headline=headline(quarters),
+            public_latest=latest_result(quarters),
+            public_standing=standing_of(indicator),
+        )
     return indicators
 
 
@@ -90,13 +107,12 @@ def home(request: HttpRequest) -> HttpResponse:
     matching = finder.ordered(finder.apply(base, filters), filters)  # best match first for words
     export_format = request.GET.get("export")
     if export_format in ("xlsx", "csv"):
-        from citykpi.exchange.export import export_response
-
         return export_response(matching, export_format, "citykpi-kpis", public=True)
-    paginator = Paginator(matching, PAGE_SIZE)
+    # The prefetch runs for the page's rows only (the count ignores it).
+    paginator = Paginator(matching.prefetch_related(published_quarters_prefetch()), PAGE_SIZE)
     # get_page turns page=-1, page=abc and page=9999 into a page that exists.
     page = paginator.get_page(request.GET.get("page"))
-    rows = _annotate_rows(list(page.object_list.prefetch_related(published_quarters_prefetch())))
+    rows = _annotate_rows(list(page.object_list))
 
     # Counts for the filter choices, each within the other filters (one query per facet).
     type_counts = dict(
@@ -270,16 +286,16 @@ def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
         }
         by_area: dict[str, list[Indicator]] = {}
         for indicator in indicators:
-            nodes = indicator.primary_nodes
-            key = nodes[0].path.split(".")[0] if nodes else ""
-            by_area.setdefault(key, []).append(indicator)
-        for key in sorted(by_area, key=lambda k: (k == "", int(k) if k.isdigit() else 0)):
-            area = areas.get(key)
+            nodes = prefetched(indicator, "primary_nodes", StrategyNode)
+            area_key = nodes[0].path.split(".")[0] if nodes else ""
+            by_area.setdefault(area_key, []).append(indicator)
+        for area_key in sorted(by_area, key=lambda k: (k == "", int(k) if k.isdigit() else 0)):
+            area = areas.get(area_key)
             groups.append(
                 {
-                    "key": key,
+                    "key": area_key,
                     "title": area.heading if area else tr("ไม่ระบุยุทธศาสตร์", "No strategy linked"),
-                    "indicators": sorted(by_area[key], key=lambda i: i.code),
+                    "indicators": sorted(by_area[area_key], key=lambda i: i.code),
                 }
             )
     return render(
@@ -338,7 +354,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------------------- strategy
 
 
-def _dotted(expression):
+def _dotted(expression: Expression | F) -> Concat:
     """sort_key || '.': the prefix of every descendant's sort key."""
     return Concat(expression, Value("."), output_field=CharField())
 
@@ -350,9 +366,7 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
     year, all_years = finder.parse_year(request.GET.get("year"), notices)
     through = Indicator.strategy_nodes.through
     links = through.objects.filter(
-        strategynode__plan_id=OuterRef("plan_id"),
-        indicator__is_published=True,
-        indicator__fiscal_year__is_published=True,
+        published_kpis_q("indicator"), strategynode__plan_id=OuterRef("plan_id")
     ).filter(
         Q(strategynode__sort_key=OuterRef("sort_key"))
         | Q(strategynode__sort_key__startswith=_dotted(OuterRef("sort_key")))
@@ -364,7 +378,8 @@ def strategy_tree(request: HttpRequest) -> HttpResponse:
         links.order_by()
         .values("strategynode__plan_id")
         .annotate(n=Count("indicator_id", distinct=True))
-        .values("n")
+        # django-stubs does not see annotations on the values() of an auto-created through model
+        .values("n")  # type: ignore[misc]
     )
     nodes = list(
         StrategyNode.objects.select_related("plan")

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Avg, Count, Prefetch, Q
 from django.utils import timezone
 
+from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.i18n import tr
 from citykpi.projects.models import Project
+from citykpi.publicdata.attached import prefetched
 from citykpi.publicdata.kpi_page import (
     kpi_page_context,
     latest_result,
@@ -62,13 +64,13 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
     )
     sections = []
     for indicator in indicators:
-        quarters = indicator.public_quarters
+        quarters = prefetched(indicator, "public_quarters", QuarterReport)
         context = page_context(
             indicator,
             quarters=quarters,
             nodes=list(indicator.strategy_nodes.all()),
             ancestors=ancestors,
-            projects=indicator.public_projects,
+            projects=prefetched(indicator, "public_projects", Project),
             milestone_levels=list(indicator.milestone_levels.all()),
         )
         context["latest_result"] = latest_result(quarters)
@@ -86,7 +88,7 @@ def status_label(status: str) -> str:
     return tr(thai, english or thai)
 
 
-def agency_report_context(agency, year: int) -> dict[str, Any]:
+def agency_report_context(agency: Agency, year: int) -> dict[str, Any]:
     indicators = public_indicators().filter(agency=agency, fiscal_year_id=year).order_by("code")
     sections = kpi_sections(indicators)
     for section in sections:
@@ -103,10 +105,6 @@ def agency_report_context(agency, year: int) -> dict[str, Any]:
 
 def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
     """Every agency's quarter at a glance, aggregated in the database (two queries)."""
-    from django.db.models import Avg
-
-    from citykpi.agencies.models import Agency
-
     kpis = dict(
         Indicator.objects.filter(fiscal_year_id=year).values_list("agency_id").annotate(n=Count("pk"))
     )
@@ -125,7 +123,7 @@ def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
         )
     }
     rows = []
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for agency in Agency.objects.filter(pk__in=kpis.keys()).order_by("code"):
         found = counts.get(agency.pk, {})
         row = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
-from weasyprint import HTML  # type: ignore[import-untyped]  # no type hints shipped
+from weasyprint import HTML
 
 from citykpi.accounts import access
 from citykpi.agencies.models import Agency

@@ -9,6 +9,7 @@ not, and the same HTML always gives the same document.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -50,7 +51,7 @@ class FontOnlyFetcher(URLFetcher):
     def __init__(self) -> None:
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
         if url.startswith("file:"):
             path = Path(unquote(urlparse(url).path)).resolve()
             if FONT_DIR.resolve() not in path.parents:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from django.db import models
 from django.db.models import Q
 
 
 class ProjectQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         return self.filter(is_published=True)
 
 

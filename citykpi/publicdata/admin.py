@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from citykpi.publicdata.models import SearchEntry, Synonym
 from citykpi.publicdata.search import actions
@@ -15,8 +19,8 @@ class SynonymForm(forms.ModelForm):
         model = Synonym
         fields = ["term", "equivalents"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         probe = Synonym(term=cleaned.get("term") or "", equivalents=cleaned.get("equivalents") or "")
         if len(probe.members()) < 2:
             # The action refuses it too; saying so here keeps the admin's form on screen.
@@ -30,13 +34,13 @@ class SynonymAdmin(admin.ModelAdmin):
     list_display = ("term", "equivalents")
     search_fields = ("term", "equivalents")
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Synonym, form: forms.Form, change: bool) -> None:
         actions.save_synonym(request.user, obj)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Synonym) -> None:
         actions.delete_synonym(request.user, obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Synonym]) -> None:
         for synonym in queryset:
             actions.delete_synonym(request.user, synonym)
 
@@ -57,11 +61,11 @@ class SearchEntryAdmin(admin.ModelAdmin):
         "indexed_at",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: SearchEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: SearchEntry | None = None) -> bool:
         return False

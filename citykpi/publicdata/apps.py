@@ -10,19 +10,11 @@ class PublicDataConfig(AppConfig):
     def ready(self) -> None:
         # Every audited write tells us what it touched; we bump the versions of the public
         # pages that show it (citykpi.publicdata.invalidation).
+        # Imported here, not at the top: they import the models, which cannot be loaded
+        # before the app registry is ready (Django's AppConfig.ready contract).
         from citykpi.publicdata import invalidation  # noqa: F401  (connects the receiver)
 
         # ... and rebuild the search entries of the KPIs whose words it changed.
-        from citykpi.publicdata.search import index  # noqa: F401  (connects the receiver)
+        from citykpi.publicdata.search import index  # (connects the receiver)
 
-        post_migrate.connect(_fill_search_once, sender=self, dispatch_uid="publicdata-fill-search-once")
-
-
-def _fill_search_once(sender, using="default", **kwargs) -> None:
-    """A database migrated from before the search index existed gets it once, at migrate."""
-    from citykpi.indicators.models import Indicator
-    from citykpi.publicdata.models import SearchEntry
-    from citykpi.publicdata.search.index import reindex_all
-
-    if Indicator.objects.using(using).exists() and not SearchEntry.objects.using(using).exists():
-        reindex_all()
+        post_migrate.connect(index.fill_once, sender=self, dispatch_uid="publicdata-fill-search-once")

@@ -79,7 +79,7 @@ def _nice_max(value: Decimal) -> Decimal:
     return Decimal(10) * unit  # pragma: no cover - the loop always returns
 
 
-def _dec(value) -> Decimal | None:
+def _dec(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -149,8 +149,9 @@ def quarter_chart_svg(planned: list, results: list, unit: str, title: str) -> st
                 f'<text x="{cx:.1f}" y="{y(bottom) - 6}" text-anchor="middle" fill="#6b6b6b">'
                 f"{_e(tr('ไม่มีผลงาน', 'no result'))}</text>"
             )
-        if planned_v[i] is not None:
-            points.append((cx, y(planned_v[i]), planned_v[i]))
+        plan_value = planned_v[i]
+        if plan_value is not None:
+            points.append((cx, y(plan_value), plan_value))
         parts.append(
             f'<text x="{cx:.1f}" y="{height - bottom_pad + 18}" text-anchor="middle">{_e(f"{quarter_label} {i + 1}")}</text>'
         )

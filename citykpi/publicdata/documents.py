@@ -27,16 +27,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from citykpi.agencies.history import name_then_annotations
+from citykpi.agencies.models import Agency
 from citykpi.indicators.models import Indicator
 from citykpi.lib.i18n import is_english
 from citykpi.projects.models import Project
 from citykpi.publicdata import kpi_page, versions
+from citykpi.publicdata.attached import prefetched
 from citykpi.publicdata.models import KpiDocument
 from citykpi.quality import scoring
 from citykpi.quality.rules import Limits, findings_for
@@ -86,7 +88,7 @@ def _undec(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _agency(agency, then: Any = None) -> dict[str, Any]:
+def _agency(agency: Agency, then: Any = None) -> dict[str, Any]:
     """The agency as it was named in the KPI's year: `then` carries the annotations of
     citykpi.agencies.history.name_then_annotations (no query; docs/setup.md)."""
     name_th = getattr(then, "agency_name_th_then", None)
@@ -98,16 +100,8 @@ def _agency(agency, then: Any = None) -> dict[str, Any]:
     }
 
 
-def _node(node) -> dict[str, Any]:
-    return {
-        "id": node.pk,
-        "plan": node.plan.code,
-        "path": node.path,
-        "display_number": node.display_number,
-        "heading": node.heading,
-        "depth": node.depth,
-        "title_truncated": node.title_truncated,
-    }
+def _node(node: StrategyNode) -> dict[str, Any]:
+    return {**kpi_page.node_dict(node), "title_truncated": node.title_truncated}
 
 
 def _standing(indicator: Indicator) -> dict[str, Any]:
@@ -120,7 +114,7 @@ def _standing(indicator: Indicator) -> dict[str, Any]:
 
 
 def _quarter(report: QuarterReport) -> dict[str, Any]:
-    assessment = kpi_page._assessment_of(report)
+    assessment = kpi_page.assessment_of(report)
     return {
         "quarter": report.quarter,
         "planned_target": _dec(report.planned_target),
@@ -237,11 +231,11 @@ def body_of(
 # ------------------------------------------------------------------------------ building
 
 
-def _public_kpis():
-    return kpi_page.public_indicators().filter(fiscal_year__is_published=True)
+def _public_kpis() -> QuerySet[Indicator]:
+    return kpi_page.public_indicators()
 
 
-def _with_everything(queryset):
+def _with_everything(queryset: QuerySet[Indicator]) -> QuerySet[Indicator]:
     # The agency's name in the KPI's year, as subqueries of the same query.
     return queryset.annotate(**name_then_annotations()).prefetch_related(
         Prefetch(
@@ -268,17 +262,19 @@ def _bodies(kpis: list[Indicator]) -> dict[int, dict[str, Any]]:
     """The bodies of KPIs read with `_with_everything`: one more query for the strategy
     ancestors of all of them, one per fiscal year for its data-quality limits."""
     # The causes, corrective actions and claims of the quarters that have any (#15).
-    commitments.attach_public_account(q for kpi in kpis for q in kpi.document_quarters)
-    nodes = [n for kpi in kpis for n in kpi.document_nodes]
+    commitments.attach_public_account(
+        q for kpi in kpis for q in prefetched(kpi, "document_quarters", QuarterReport)
+    )
+    nodes = [n for kpi in kpis for n in prefetched(kpi, "document_nodes", StrategyNode)]
     ancestors = kpi_page.strategy_ancestors(nodes)
     limits = {year: Limits.for_year(year) for year in {kpi.fiscal_year_id for kpi in kpis}}
     return {
         kpi.pk: body_of(
             kpi,
-            quarters=kpi.document_quarters,
-            nodes=kpi.document_nodes,
+            quarters=prefetched(kpi, "document_quarters", QuarterReport),
+            nodes=prefetched(kpi, "document_nodes", StrategyNode),
             ancestors=ancestors,
-            projects=kpi.document_projects,
+            projects=prefetched(kpi, "document_projects", Project),
             milestone_levels=list(kpi.milestone_levels.all()),
             limits=limits[kpi.fiscal_year_id],
         )
@@ -372,7 +368,8 @@ def read(code: str) -> dict[str, Any] | None:
         found = cursor.fetchone()
     if found is not None:
         raw, indicator_id, current, made_by = found
-        body = KpiDocument._meta.get_field("body").from_db_value(raw, None, connection)
+        field = KpiDocument._meta.get_field("body")
+        body = field.from_db_value(raw, field.cached_col, connection)
         if current and body.get("format") == FORMAT and made_by == record_format():
             return body
     else:
@@ -504,7 +501,9 @@ def page_context_of(body: dict[str, Any]) -> dict[str, Any]:
                 "result": _undec(report["result"]) if report else None,
                 "assessed": assessment is not None,
                 "score": _undec(assessment["score"]) if assessment else None,
-                "components": [{"name": name, "value": _component(raw.get(name))} for name in components],
+                "components": [
+                    {"name": name, "value": kpi_page.component_decimal(raw.get(name))} for name in components
+                ],
                 "narrative": report["narrative"] if report else "",
                 "published": report is not None,
                 "causes": report.get("causes", []) if report else [],
@@ -583,15 +582,6 @@ def _dated(item: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _page_node(node: dict[str, Any]) -> dict[str, Any]:
     return {**node, "pk": node["id"]}
-
-
-def _component(raw: Any) -> Decimal | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return Decimal(str(raw))
-    except ArithmeticError:
-        return None
 
 
 def _float(value: str | None) -> float | None:

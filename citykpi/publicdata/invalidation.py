@@ -103,7 +103,9 @@ def load_objects(events: list[AuditEvent]) -> list[Any]:
 
 
 @receiver(recorded, dispatch_uid="publicdata-bump-versions")
-def bump_versions(sender, events: list[AuditEvent], objects: Iterable[Any] | None, **kwargs) -> None:
+def bump_versions(
+    sender: object, events: list[AuditEvent], objects: Iterable[Any] | None, **kwargs: Any
+) -> None:
     objects = load_objects(events) if objects is None else list(objects)
     scopes: set[str] = set()
     for event, obj in zip(events, objects):

@@ -19,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS, Indicator
 from citykpi.lib.i18n import is_english, tr
 from citykpi.projects.models import Project
@@ -66,8 +67,9 @@ class Headline:
         return {"quarter": self.quarter, "score": str(self.score)}
 
 
-def _assessment_of(report: QuarterReport):
-    # The reverse one-to-one raises when there is no row; select_related caches the miss.
+def assessment_of(report: QuarterReport) -> Assessment | None:
+    """The quarter's assessment, or None (the reverse one-to-one raises when there is no
+    row; select_related caches the miss)."""
     try:
         return report.assessment
     except QuarterReport.assessment.RelatedObjectDoesNotExist:
@@ -90,7 +92,7 @@ def headline(quarters: Iterable[QuarterReport] | Indicator) -> Headline | None:
     for report in quarters:
         if report.status != QuarterReport.Status.ASSESSED:
             continue
-        assessment = _assessment_of(report)
+        assessment = assessment_of(report)
         if assessment is None:
             continue
         if best is None or report.quarter > best.quarter:
@@ -121,8 +123,12 @@ def latest_result(quarters: Iterable[QuarterReport]) -> tuple[int, Decimal] | No
     return found
 
 
-def _component_value(assessment, name: str) -> Decimal | None:
-    raw = (assessment.components or {}).get(name) if assessment else None
+def _component_value(assessment: Assessment | None, name: str) -> Decimal | None:
+    return component_decimal((assessment.components or {}).get(name) if assessment else None)
+
+
+def component_decimal(raw: object) -> Decimal | None:
+    """An assessment component as stored (number, text or blank) as a Decimal, or None."""
     if raw in (None, ""):
         return None
     try:
@@ -137,7 +143,7 @@ def quarter_rows(quarters: Iterable[QuarterReport], components: list[str]) -> li
     rows = []
     for number in QUARTERS:
         report = by_quarter.get(number)
-        assessment = _assessment_of(report) if report else None
+        assessment = assessment_of(report) if report else None
         rows.append(
             {
                 "quarter": number,
@@ -188,7 +194,7 @@ def paths_through(
 
     Returns [{"plan": plan, "node": node, "path": [area, ..., node]}] in plan and tree order.
     """
-    result = []
+    result: list[dict[str, Any]] = []
     for node in sorted(nodes, key=lambda n: (not n.plan.is_primary, n.plan.code, n.sort_key)):
         path = [ancestors[(node.plan_id, p)] for p in node.ancestor_paths() if (node.plan_id, p) in ancestors]
         result.append({"plan": node.plan, "node": node, "path": path})
@@ -203,6 +209,18 @@ def paths_through(
             for other in result
         )
     ]
+
+
+def node_dict(node: StrategyNode) -> dict[str, Any]:
+    """A strategy node as the public documents and the open-data API give it."""
+    return {
+        "id": node.pk,
+        "plan": node.plan.code,
+        "path": node.path,
+        "display_number": node.display_number,
+        "heading": node.heading,
+        "depth": node.depth,
+    }
 
 
 def strategy_paths(nodes: list[StrategyNode]) -> list[dict[str, Any]]:
@@ -223,7 +241,8 @@ def standing_context(status: str, quarter: int | None, progress: Decimal | None)
 
 
 def standing_of(indicator: Indicator) -> dict[str, Any]:
-    """The public standing of a KPI (select `standing` with it: see public_indicators)."""
+    """The public standing of a KPI (its stored score row, or no data) for the pages
+    (select `standing` with it: see public_indicators)."""
     try:
         row = indicator.standing
     except Indicator.standing.RelatedObjectDoesNotExist:
@@ -367,7 +386,17 @@ def page_context(
     }
 
 
-def public_indicators():
+def published_kpis_q(prefix: str, year: int | None = None) -> Q:
+    """The published KPIs (of `year` when given) behind the relation `prefix`, as
+    `Indicator.objects.published()` chooses them, for `.filter()` or `Count(filter=...)`
+    where the query is not over Indicator itself."""
+    condition = Q(**{f"{prefix}__is_published": True, f"{prefix}__fiscal_year__is_published": True})
+    if year is not None:
+        condition &= Q(**{f"{prefix}__fiscal_year_id": year})
+    return condition
+
+
+def public_indicators() -> QuerySet[Indicator]:
     """Published KPIs with what every page shows about them selected in the same query."""
     return Indicator.objects.published().select_related(
         "agency", "fiscal_year", "unit", "dimension", "standing"

@@ -34,6 +34,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -231,7 +232,7 @@ def public_page(scopes: ScopesOf) -> Callable[[Callable[..., HttpResponse]], Cal
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not cacheable(request):
                 return view(request, *args, **kwargs)
             return serve(
@@ -253,19 +254,19 @@ def year_param(request: HttpRequest) -> str | None:
     return raw if raw.isascii() and raw.isdecimal() and len(raw) == 4 else None
 
 
-def year_or_all(request: HttpRequest, *args, **kwargs) -> list[str]:
+def year_or_all(request: HttpRequest, *args: Any, **kwargs: Any) -> list[str]:
     """Pages that show one year when asked for one, and span years otherwise."""
     year = year_param(request)
     return [versions.year(int(year))] if year else [versions.ALL]
 
 
-def all_public(request: HttpRequest, *args, **kwargs) -> list[str]:
+def all_public(request: HttpRequest, *args: Any, **kwargs: Any) -> list[str]:
     return [versions.ALL]
 
 
-def one_kpi(request: HttpRequest, code: str, *args, **kwargs) -> list[str]:
+def one_kpi(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> list[str]:
     return [versions.kpi(to_arabic_digits(code).strip())]
 
 
-def one_agency(request: HttpRequest, code: str, *args, **kwargs) -> list[str]:
+def one_agency(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> list[str]:
     return [versions.agency(to_arabic_digits(code).strip())]

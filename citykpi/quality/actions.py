@@ -18,17 +18,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from citykpi.accounts import access
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
+from citykpi.lib.users import Actor
 from citykpi.quality.models import FindingRecord
 from citykpi.quality.rules import Finding, Limits, findings_for
+from citykpi.quality.scoring import Level
 from citykpi.reporting.models import QuarterReport, has_evidenced_claim
 
 
@@ -103,7 +106,8 @@ def _replace_in_one_statement(indicator_id: int, records: list[FindingRecord]) -
     qn = connection.ops.quote_name
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows, params = [], []
+    rows: list[str] = []
+    params: list[Any] = []
     for record_ in records:
         record_.found_at = now
         rows.append("(" + ", ".join(["%s"] * len(fields)) + ")")
@@ -117,7 +121,7 @@ def _replace_in_one_statement(indicator_id: int, records: list[FindingRecord]) -
         cursor.execute(sql, [indicator_id, *params])
 
 
-def _with_rule_inputs(qs):
+def _with_rule_inputs(qs: QuerySet[Any]):
     """KPIs with everything the rules read prefetched (a fixed number of queries)."""
     return qs.select_related("unit", "agency").prefetch_related(
         "milestone_levels",
@@ -131,7 +135,7 @@ def _with_rule_inputs(qs):
     )
 
 
-def year_indicators(year: int, agency_ids: set[int] | None = None):
+def year_indicators(year: int, agency_ids: set[int] | None = None) -> QuerySet[Indicator]:
     """A year's KPIs with everything the rules read, in a fixed number of queries."""
     qs = _with_rule_inputs(Indicator.objects.filter(fiscal_year_id=year))
     if agency_ids is not None:
@@ -153,7 +157,7 @@ REFRESH_CHUNK = 500  # KPIs read per round of prefetch queries (keeps IN lists s
 
 
 def refresh_indicators(
-    indicators: Iterable[Indicator | int], actor=None, *, source: str = "import"
+    indicators: Iterable[Indicator | int], actor: Actor | None = None, *, source: str = "import"
 ) -> RefreshSummary:
     """Recompute and store the findings of many KPIs at once (imports, the demo load).
 
@@ -193,7 +197,7 @@ def refresh_indicators(
     if len(per_year) == 1:
         summary.year = next(iter(per_year))
     # Nothing changed (an import of unchanged pages): write nothing, not even an audit row.
-    stored = set()
+    stored: set[tuple[Any, ...]] = set()
     for start in range(0, len(ids), REFRESH_CHUNK):
         stored.update(
             FindingRecord.objects.filter(indicator_id__in=ids[start : start + REFRESH_CHUNK]).values_list(
@@ -221,7 +225,7 @@ def refresh_indicators(
     return summary
 
 
-def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
+def refresh_year(actor: Actor, year: int, *, store: bool = True, source: str = "web") -> RefreshSummary:
     """Run every check over a fiscal year; store the findings unless `store` is False.
 
     actor: an evaluator or administrator, or None for the command line (the system).
@@ -258,7 +262,5 @@ def refresh_year(actor, year: int, *, store: bool = True, source: str = "web") -
     return summary
 
 
-def _level(row):
-    from citykpi.quality.scoring import Level
-
+def _level(row: Any):
     return Level(row.level, row.percent, row.points)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citykpi.quality import scoring
+from citykpi.quality.models import QualitySettings
+
+if TYPE_CHECKING:
+    from citykpi.indicators.models import Indicator
 
 
-def _levels_of(indicator) -> tuple[scoring.Level, ...]:
+def _levels_of(indicator: Indicator) -> tuple[scoring.Level, ...]:
     # Use prefetched rows when the caller prefetched them (list and dashboard pages).
     cache = getattr(indicator, "_prefetched_objects_cache", {})
     rows = cache["milestone_levels"] if "milestone_levels" in cache else None
@@ -25,7 +29,7 @@ def _levels_of(indicator) -> tuple[scoring.Level, ...]:
     return tuple(scoring.Level(row.level, row.percent, row.points) for row in rows)
 
 
-def rule_for(indicator, levels: Iterable[scoring.Level] | None = None) -> scoring.Rule:
+def rule_for(indicator: Indicator, levels: Iterable[scoring.Level] | None = None) -> scoring.Rule:
     """The scoring rule of a KPI (`levels` given saves the MilestoneLevel query)."""
     return scoring.rule_from_config(
         indicator.scoring_method,
@@ -52,7 +56,7 @@ def quarter_inputs(quarters: Iterable[Any]) -> list[scoring.QuarterInput]:
 
 
 def score_indicator(
-    indicator,
+    indicator: Indicator,
     quarters: Iterable[Any] | None = None,
     thresholds: scoring.Thresholds | None = None,
 ) -> scoring.KpiEvaluation:
@@ -65,13 +69,11 @@ def score_indicator(
     if quarters is None:
         quarters = indicator.quarters.all()
     if thresholds is None:
-        from citykpi.quality.models import QualitySettings
-
         thresholds = QualitySettings.for_year(indicator.fiscal_year_id).thresholds
     return scoring.evaluate(rule_for(indicator), quarter_inputs(quarters), indicator.achieved, thresholds)
 
 
-def level_limit(indicator, rule: scoring.Rule | None = None) -> Decimal:
+def level_limit(indicator: Indicator, rule: scoring.Rule | None = None) -> Decimal:
     """The highest value a level-scale KPI can take: its top milestone level, else the
     unit's scale maximum, else 5."""
     rule = rule or rule_for(indicator)

@@ -9,6 +9,7 @@ the dashboards can count them in the database, by agency and by rule.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Self
 
 from django.db import models
 from django.db.models import Q
@@ -62,7 +63,7 @@ class QualitySettings(models.Model):
 
 
 class FindingRecordQuerySet(models.QuerySet):
-    def errors(self):
+    def errors(self) -> Self:
         return self.filter(severity=FindingRecord.Severity.ERROR)
 
 

@@ -22,12 +22,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import format_number, parse_number
 from citykpi.quality import scoring
 from citykpi.quality.evaluate import level_limit, rule_for
+from citykpi.quality.models import QualitySettings
 from citykpi.reporting.models import has_evidenced_claim
 
 ERROR = "error"
@@ -111,8 +113,6 @@ class Limits:
 
     @classmethod
     def for_year(cls, year: int | None) -> Limits:
-        from citykpi.quality.models import QualitySettings
-
         settings = QualitySettings.for_year(year)
         return cls(settings.percent_far_limit, settings.contradiction_gap, settings.thresholds)
 
@@ -133,7 +133,7 @@ class _Context:
 
     def values(self) -> list[tuple[str, int | None, Decimal, str, str]]:
         """Every number of the KPI: (field, quarter, value, Thai label, English label)."""
-        out = []
+        out: list[tuple[str, int | None, Decimal, str, str]] = []
         ind = self.indicator
         if ind.target is not None:
             out.append(("target", None, ind.target, "ค่าเป้าหมาย", "target"))
@@ -161,7 +161,7 @@ def _n(value: Decimal | None) -> str:
     return format_number(value)
 
 
-def _assessment(quarter) -> Any | None:
+def _assessment(quarter: Any) -> Any | None:
     try:
         return quarter.assessment
     except Exception:  # RelatedObjectDoesNotExist: no assessment on this quarter
@@ -169,8 +169,6 @@ def _assessment(quarter) -> Any | None:
 
 
 def _is_level_scale(ctx: _Context) -> bool:
-    from citykpi.indicators.models import Indicator, Unit
-
     unit = ctx.unit
     return ctx.indicator.scoring_method == Indicator.Method.MILESTONE or (
         unit is not None and unit.kind == Unit.Kind.LEVEL
@@ -215,8 +213,6 @@ def rule_cumulative_decrease(ctx: _Context) -> Iterable[Finding]:
 
 
 def rule_percent_over_100(ctx: _Context) -> Iterable[Finding]:
-    from citykpi.indicators.models import Unit
-
     unit = ctx.unit
     if unit is None or unit.kind != Unit.Kind.PERCENT or unit.allows_over_100:
         return
@@ -403,8 +399,6 @@ def rule_plan(ctx: _Context) -> Iterable[Finding]:
 
 
 def rule_negative(ctx: _Context) -> Iterable[Finding]:
-    from citykpi.indicators.models import Unit
-
     unit = ctx.unit
     if unit is None or _is_level_scale(ctx):
         return  # Q001 already covers the level scale
@@ -509,7 +503,9 @@ ALL_RULES: tuple[Callable[[_Context], Iterable[Finding]], ...] = (
 WRITE_RULES = (rule_level_out_of_scale, rule_cumulative_decrease, rule_percent_over_100, rule_negative)
 
 
-def _context(indicator, quarters, limits: Limits | None, levels=None, nodes=None) -> _Context:
+def _context(
+    indicator: Indicator, quarters: Any, limits: Limits | None, levels: Any = None, nodes: Any = None
+) -> _Context:
     if quarters is None:
         quarters = list(
             indicator.quarters.select_related("assessment")
@@ -528,7 +524,7 @@ def _context(indicator, quarters, limits: Limits | None, levels=None, nodes=None
 
 
 def findings_for(
-    indicator,
+    indicator: Indicator,
     quarters: Iterable[Any] | None = None,
     *,
     limits: Limits | None = None,
@@ -551,7 +547,7 @@ def findings_for(
 class _QuarterView:
     """A stand-in quarter with the new result (the stored row is left untouched)."""
 
-    def __init__(self, quarter: int, planned_target, result, status: str = "draft"):
+    def __init__(self, quarter: int, planned_target: Any, result: Any, status: str = "draft"):
         self.quarter = quarter
         self.planned_target = planned_target
         self.result = result
@@ -560,7 +556,7 @@ class _QuarterView:
 
 
 def check_report_write(
-    indicator,
+    indicator: Indicator,
     quarter: int,
     new_result: Any,
     *,
@@ -585,7 +581,8 @@ def check_report_write(
         views.append(_QuarterView(quarter, None, value))
     # Only the quarters' numbers matter here: drop the KPI's target/achieved from the checks.
     probe = _ProbeIndicator(indicator)
-    ctx = _context(probe, views, limits, levels, nodes=[])
+    # The probe stands in for the KPI: every field but target and achieved is the KPI's.
+    ctx = _context(cast(Indicator, probe), views, limits, levels, nodes=[])
     found: list[Finding] = []
     for rule in WRITE_RULES:
         for finding in rule(ctx):
@@ -598,12 +595,12 @@ class _ProbeIndicator:
     """The KPI as the write checks see it: its fields, without target and achieved value
     (those are the planning's business and are checked by findings_for)."""
 
-    def __init__(self, indicator):
+    def __init__(self, indicator: Indicator) -> None:
         self._indicator = indicator
         self.target = None
         self.achieved = None
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._indicator, name)
 
 

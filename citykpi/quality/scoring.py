@@ -248,6 +248,16 @@ def _dec(value: Any) -> Decimal | None:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _dec_given(value: Any, name: str) -> Decimal:
+    """A number the scoring configuration must give: ScoringError naming it when empty."""
+    number = _dec(value)
+    if number is None:
+        raise ScoringError(
+            f"การตั้งค่าการคำนวณไม่มีค่า {name}", f"The scoring configuration gives no value for {name}"
+        )
+    return number
+
+
 def rule_from_config(
     method: str,
     config: dict | None = None,
@@ -272,11 +282,16 @@ def rule_from_config(
     if method not in METHODS:
         raise ScoringError(f"ไม่รู้จักวิธีคำนวณ {method}", f"Unknown scoring method {method}")
     table = tuple(levels) or tuple(
-        Level(int(row["level"]), _dec(row["percent"]), _dec(row.get("points", _dec(row["percent"]) / 10)))
+        Level(
+            int(row["level"]),
+            _dec_given(row["percent"], "percent"),
+            _dec_given(row.get("points", _dec_given(row["percent"], "percent") / 10), "points"),
+        )
         for row in config.get("levels", [])
     )
     bands = tuple(
-        Band(int(row["score"]), _dec(row["low"]), _dec(row.get("high"))) for row in config.get("bands", [])
+        Band(int(row["score"]), _dec_given(row["low"], "low"), _dec(row.get("high")))
+        for row in config.get("bands", [])
     )
     if direction == WITHIN:
         method = RANGE
@@ -536,11 +551,12 @@ def project_year_end(rule: Rule, quarters: Sequence[QuarterInput]) -> Projection
     '120'
     """
     latest = latest_reported(quarters)
-    if latest is None:
+    if latest is None or latest.result is None:
         return Projection(
             None, "none", "ยังไม่มีผลงานรายงาน จึงยังคาดการณ์ไม่ได้", "No result reported yet, so no projection"
         )
-    result = latest.result
+    result: Decimal = latest.result
+    value: Decimal
     q = latest.quarter
     if q >= 4:
         value = result

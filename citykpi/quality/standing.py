@@ -294,7 +294,7 @@ def touched_kpis(events: list[AuditEvent], objects: list[Any] | None) -> tuple[s
 
 
 @receiver(recorded, dispatch_uid="quality-rescore-written")
-def rescore_written(sender, events: list[AuditEvent], objects: list[Any] | None, **kwargs) -> None:
+def rescore_written(sender: Any, events: list[AuditEvent], objects: list[Any] | None, **kwargs: Any) -> None:
     kpis, years = touched_kpis(events, objects)
     if years is None:
         rescore_years(None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,11 +23,6 @@ from citykpi.quality.rules import RULES
 LIST_LIMIT = 300
 
 
-def _require_evaluator(user) -> None:
-    if not (access.is_evaluator(user) or access.is_admin(user) or access.has_role(user, "executive")):
-        raise PermissionDenied(tr("เฉพาะผู้ประเมิน สยป. และผู้บริหาร", "Central evaluators and executives only"))
-
-
 def _year(request: HttpRequest, years: list[int]) -> int | None:
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or 0)
@@ -40,7 +34,7 @@ def _year(request: HttpRequest, years: list[int]) -> int | None:
 @login_required
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
-    _require_evaluator(request.user)
+    access.require(request.user, access.Capability.READ_QUALITY)
     years = list(FiscalYear.objects.values_list("year", flat=True))
     year = _year(request, years)
     agency_code = request.GET.get("agency", "")

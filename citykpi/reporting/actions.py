@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -31,12 +31,17 @@ from citykpi.audit.log import record, snapshot
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, thai_date
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
+from citykpi.lib.users import Actor, user_of
 from citykpi.quality import scoring, standing
 from citykpi.quality.actions import store_findings
 from citykpi.quality.rules import Finding, check_report_write, findings_for
 from citykpi.reporting import context
+from citykpi.reporting.evidence import check_upload
 from citykpi.reporting.models import Cause, Commitment, Evidence, QuarterReport
 from citykpi.reporting.signals import report_changed
+
+if TYPE_CHECKING:
+    from citykpi.indicators.models import Indicator
 
 Status = QuarterReport.Status
 
@@ -79,7 +84,7 @@ def is_open(report: QuarterReport, today: dt.date) -> bool:
     return today <= deadline_of(report)
 
 
-def check_scope(actor, indicator, action: str) -> None:
+def check_scope(actor: Actor, indicator: Indicator, action: str) -> None:
     """404 outside the actor's agencies, 403 for a role that may look but not act.
     The system actor (None) may do everything. Read upwards from the KPI's agency
     (access.may_act): the actor's memberships, cached on the user, and no query for the
@@ -90,11 +95,7 @@ def check_scope(actor, indicator, action: str) -> None:
         raise PermissionDenied("กรุณาเข้าสู่ระบบ / Log in first")
     if action not in ("report", "submit", "assess"):
         raise KeyError(action)
-    visible, allowed = access.may_act(actor, indicator.agency, action)
-    if not visible:
-        raise Http404(indicator.code)
-    if not allowed:
-        raise PermissionDenied("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้ / Your role may not do this")
+    access.check(actor, indicator.agency, access.Capability(action), indicator.code)
 
 
 def lock(report: QuarterReport) -> QuarterReport:
@@ -126,13 +127,16 @@ def current_state(report: QuarterReport) -> dict[str, Any]:
     }
 
 
-def check_version(report: QuarterReport, version) -> None:
+def check_version(report: QuarterReport, version: int | str | None) -> None:
     if version is None:
         return
     try:
-        expected = int(parse_number(version))
+        number = parse_number(version)
+        expected = int(number) if number is not None else None
     except (NumberParseError, TypeError, ValueError):
-        raise ActionError("รุ่นของข้อมูลไม่ถูกต้อง", "The version is not a number", field="version") from None
+        expected = None
+    if expected is None:
+        raise ActionError("รุ่นของข้อมูลไม่ถูกต้อง", "The version is not a number", field="version")
     if expected != report.version:
         raise ConflictError(current=current_state(report))
 
@@ -146,11 +150,6 @@ def announce(report: QuarterReport, action: str) -> None:
         report_changed.send(sender=QuarterReport, indicator=indicator, report=report, action=action)
 
     transaction.on_commit(send)
-
-
-def user_of(actor):
-    """The user to record as having made a change: None for the system or anonymous."""
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 @dataclass
@@ -168,11 +167,11 @@ class Change:
 
 @contextmanager
 def changing(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     may: str,
-    version,
+    version: int | str | None,
     action: str,
     fields: list[str],
     audited: list[str] = REPORT_FIELDS,
@@ -257,7 +256,7 @@ def closed(report: QuarterReport) -> ActionError:
 # ---------------------------------------------------------------- value checks
 
 
-def clean_result(indicator, value) -> Decimal | None:
+def clean_result(indicator: Indicator, value: Any) -> Decimal | None:
     """Parse a result (Thai or Arabic digits) and check it against the unit's scale."""
     if isinstance(value, str) and not value.strip():
         return None
@@ -301,7 +300,7 @@ def clean_result(indicator, value) -> Decimal | None:
 
 
 def quality_findings(
-    indicator, quarter: int, result: Decimal | None, *, kpi: context.KpiRows | None = None
+    indicator: Indicator, quarter: int, result: Decimal | None, *, kpi: context.KpiRows | None = None
 ) -> list[Finding]:
     """The data-quality rules' verdict on a new result. Errors block the write; warnings
     are returned to the caller. `kpi`: the KPI's rows as the action read them (no query)."""
@@ -360,7 +359,7 @@ def explanation_missing(report: QuarterReport) -> ActionError | None:
 # ---------------------------------------------------------------- the actions
 
 
-def get_quarter(indicator, quarter: int) -> QuarterReport:
+def get_quarter(indicator: Indicator, quarter: int) -> QuarterReport:
     """The report row of a KPI's quarter, created (not started) when missing."""
     if quarter not in QUARTERS:
         raise ActionError(
@@ -379,12 +378,12 @@ def get_quarter(indicator, quarter: int) -> QuarterReport:
 
 
 def save_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    result,
+    result: Any,
     narrative: str,
-    version,
+    version: int | str | None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -427,11 +426,14 @@ def save_report(
 
 
 def add_evidence(
-    actor, report: QuarterReport, uploaded_file, source: str = "web", *, now: dt.datetime | None = None
+    actor: Actor,
+    report: QuarterReport,
+    uploaded_file: UploadedFile,
+    source: str = "web",
+    *,
+    now: dt.datetime | None = None,
 ) -> Evidence:
     """Attach an evidence file (type checked from its content) to the quarter."""
-    from citykpi.reporting.evidence import check_upload
-
     with transaction.atomic():
         row = lock(report)
         indicator = row.indicator
@@ -483,7 +485,7 @@ def add_evidence(
 
 
 def remove_evidence(
-    actor, evidence: Evidence, source: str = "web", *, now: dt.datetime | None = None
+    actor: Actor, evidence: Evidence, source: str = "web", *, now: dt.datetime | None = None
 ) -> Evidence:
     """Withdraw an evidence file. The file stays stored (history), hidden from lists."""
     with transaction.atomic():
@@ -513,10 +515,10 @@ def remove_evidence(
 
 
 def submit_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    version=None,
+    version: int | str | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -555,10 +557,10 @@ def submit_report(
 
 
 def recall_report(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
-    version=None,
+    version: int | str | None = None,
     source: str = "web",
     now: dt.datetime | None = None,
 ) -> QuarterReport:
@@ -594,11 +596,11 @@ NOTE_MAX_CHARS = 5000
 
 
 def return_draft(
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: Actor,
     report: QuarterReport,
     *,
     note: str,
-    version=None,
+    version: int | str | None = None,
     source: str = "web",
 ) -> QuarterReport:
     """The head sends a draft back to the reporter with a note (the quarter stays a draft,
@@ -635,7 +637,7 @@ def is_ready(report: QuarterReport, today: dt.date) -> bool:
 
 
 def submit_many(
-    actor,
+    actor: Actor,
     versions: dict[int, Any],
     *,
     source: str = "web",

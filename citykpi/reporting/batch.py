@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -36,10 +36,16 @@ from django.utils import timezone
 from citykpi.audit import log as audit_log
 from citykpi.audit.log import snapshot
 from citykpi.audit.models import AuditEvent
+from citykpi.lib.columns import concrete_field
 from citykpi.lib.errors import ActionError
+from citykpi.lib.users import Actor, user_of
 from citykpi.quality import rules
+from citykpi.quality.actions import refresh_indicators
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import QuarterReport
+
+if TYPE_CHECKING:
+    from citykpi.indicators.models import Indicator
 
 Status = QuarterReport.Status
 LOCK_CHUNK = 500  # rows per SELECT ... FOR UPDATE (keeps the IN list well under SQLite's limit)
@@ -105,7 +111,7 @@ def _stored_quarters(indicator_ids: Iterable[int]) -> dict[int, list[StoredQuart
 
 
 def write_findings(
-    indicator, quarter: int, value: Decimal, stored: list[StoredQuarter], limits: rules.Limits
+    indicator: Indicator, quarter: int, value: Decimal, stored: list[StoredQuarter], limits: rules.Limits
 ) -> list[rules.Finding]:
     """citykpi.quality.rules.check_report_write with the KPI's stored quarters and the
     year's limits given instead of read (the same rules, the same filtering)."""
@@ -115,7 +121,8 @@ def write_findings(
     ]
     if quarter not in {q.quarter for q in stored}:
         views.append(rules._QuarterView(quarter, None, value))
-    ctx = rules._context(rules._ProbeIndicator(indicator), views, limits, nodes=[])
+    # The probe stands in for the KPI: every field but target and achieved is the KPI's.
+    ctx = rules._context(cast("Indicator", rules._ProbeIndicator(indicator)), views, limits, nodes=[])
     found = [
         finding
         for rule in rules.WRITE_RULES
@@ -132,7 +139,7 @@ def _refuse_on_error(findings: list[rules.Finding]) -> None:
             raise ActionError(finding.message_th, finding.message_en, field="result", rule=finding.rule)
 
 
-def _audit_event(actor, row: QuarterReport, before: dict, after: dict, source: str) -> AuditEvent:
+def _audit_event(actor: Actor, row: QuarterReport, before: dict, after: dict, source: str) -> AuditEvent:
     """The row citykpi.audit.log.record(actor, "report.save", row, ...) writes, unsaved."""
     return audit_log.build(
         actor,
@@ -155,7 +162,7 @@ def _update_rows(rows: list[QuarterReport], names: list[str]) -> None:
     if not rows:
         return
     meta = QuarterReport._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [concrete_field(meta, name) for name in names]
     qn = connection.ops.quote_name
     sql = (
         f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "
@@ -169,7 +176,7 @@ def _update_rows(rows: list[QuarterReport], names: list[str]) -> None:
 
 
 def save_reports(
-    actor, items: list[Item], *, source: str = "xlsx", now: dt.datetime | None = None
+    actor: Actor, items: list[Item], *, source: str = "xlsx", now: dt.datetime | None = None
 ) -> tuple[list[QuarterReport], list[RowError]]:
     """save_report for every item, all or nothing. Returns (saved rows, errors); when
     there is any error nothing is saved and the saved list is empty."""
@@ -193,8 +200,9 @@ def save_reports(
                         scope[indicator.agency_id] = None
                     except (PermissionDenied, Http404) as exc:
                         scope[indicator.agency_id] = exc
-                if scope[indicator.agency_id] is not None:
-                    raise scope[indicator.agency_id]
+                refused = scope[indicator.agency_id]
+                if refused is not None:
+                    raise refused
                 reporting.check_version(row, item.version)
                 if row.status not in reporting.EDITABLE:
                     raise reporting.illegal(row, "แก้ไขผลงาน", "edit the result")
@@ -230,7 +238,7 @@ def save_reports(
                 row.status = Status.DRAFT
             row.version += 1
             row.definition_version = indicator.definition_version
-            row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+            row.updated_by = user_of(actor)
             row.warnings = warnings
             saved.append((row, before))
         if errors:
@@ -250,7 +258,6 @@ def save_reports(
         )
         # The stored data-quality findings of every KPI the workbook touched, in bulk, inside
         # the same transaction (instead of one report_changed per row).
-        from citykpi.quality.actions import refresh_indicators
 
         refresh_indicators({row.indicator_id for row, _ in saved}, actor, source=source)
     return [row for row, _ in saved], errors

@@ -24,6 +24,7 @@ from django.db import transaction
 from citykpi.audit.log import record
 from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, parse_number, to_arabic_digits
+from citykpi.lib.users import Actor
 from citykpi.quality.actions import store_findings
 from citykpi.quality.rules import findings_for, needs_proof
 from citykpi.quality.standing import mark_stored
@@ -77,7 +78,7 @@ def _refresh_findings(row: QuarterReport) -> None:
 
 
 def add_claim(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     statement: str,
@@ -162,7 +163,7 @@ def add_claim(
     return claim
 
 
-def remove_claim(actor, claim: Claim, *, source: str = "web", now: dt.datetime | None = None) -> Claim:
+def remove_claim(actor: Actor, claim: Claim, *, source: str = "web", now: dt.datetime | None = None) -> Claim:
     """Withdraw a claim (kept for the history, hidden from the lists)."""
     with transaction.atomic():
         row = actions.lock(claim.quarter_report)
@@ -190,7 +191,7 @@ def remove_claim(actor, claim: Claim, *, source: str = "web", now: dt.datetime |
     return locked
 
 
-def apply_posted(actor, report: QuarterReport, action: str, data: Mapping[str, Any]) -> None:
+def apply_posted(actor: Actor, report: QuarterReport, action: str, data: Mapping[str, Any]) -> None:
     """One post of the quarter form's claims section (`FORM_ACTIONS`)."""
     if action == "add_claim":
         evidence = None

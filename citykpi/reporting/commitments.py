@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from citykpi.audit.log import record
@@ -33,6 +33,7 @@ from citykpi.indicators.models import Indicator
 from citykpi.lib.errors import ActionError
 from citykpi.lib.fiscal import be_to_ce
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.users import Actor
 from citykpi.quality.standing import mark_stored
 from citykpi.reporting import actions
 from citykpi.reporting.models import Cause, Claim, Commitment, CommitmentUpdate, QuarterReport
@@ -101,7 +102,9 @@ def _open_form(row: QuarterReport, now: dt.datetime | None, doing_th: str, doing
         raise actions.closed(row)
 
 
-def _audit(actor, name: str, obj: Any, row: QuarterReport, *, before: dict, after: dict, source: str) -> None:
+def _audit(
+    actor: Actor, name: str, obj: Any, row: QuarterReport, *, before: dict, after: dict, source: str
+) -> None:
     mark_stored(obj)  # no score changes: the rescoring receiver has nothing to do
     record(actor, name, obj, before=before, after=after, indicator_code=row.indicator.code, source=source)
 
@@ -110,7 +113,7 @@ def _audit(actor, name: str, obj: Any, row: QuarterReport, *, before: dict, afte
 
 
 def add_cause(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     category: str,
@@ -149,7 +152,7 @@ def add_cause(
     return cause
 
 
-def remove_cause(actor, cause: Cause, *, source: str = "web", now: dt.datetime | None = None) -> Cause:
+def remove_cause(actor: Actor, cause: Cause, *, source: str = "web", now: dt.datetime | None = None) -> Cause:
     """Withdraw a cause (kept for the history, hidden from the lists)."""
     with transaction.atomic():
         row = actions.lock(cause.quarter_report)
@@ -173,7 +176,7 @@ def remove_cause(actor, cause: Cause, *, source: str = "web", now: dt.datetime |
 
 
 def add_commitment(
-    actor,
+    actor: Actor,
     report: QuarterReport,
     *,
     action: str,
@@ -244,7 +247,7 @@ def add_commitment(
 
 
 def update_commitment(
-    actor,
+    actor: Actor,
     commitment: Commitment,
     *,
     on: QuarterReport,
@@ -333,7 +336,7 @@ def update_commitment(
     return locked
 
 
-def apply_posted(actor, report: QuarterReport, action: str, data: Mapping[str, Any]) -> None:
+def apply_posted(actor: Actor, report: QuarterReport, action: str, data: Mapping[str, Any]) -> None:
     """One post of the quarter form's causes and commitments sections (`FORM_ACTIONS`), the
     values as the form sends them."""
     if action == "add_cause":
@@ -368,7 +371,7 @@ def apply_posted(actor, report: QuarterReport, action: str, data: Mapping[str, A
         raise ActionError("ไม่รู้จักคำสั่งนี้", "Unknown action", field="action")
 
 
-def own_row(queryset, value: Any):
+def own_row(queryset: QuerySet[Any], value: Any) -> Any:
     """The posted row among `queryset`, or a clear refusal (never a 500)."""
     text = to_arabic_digits(str(value or "")).strip()
     found = queryset.filter(pk=int(text)).first() if text.isdigit() and len(text) < 18 else None

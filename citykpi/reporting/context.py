@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 
 from citykpi.audit.log import chain_lock
 from citykpi.indicators.models import Indicator, MilestoneLevel
+from citykpi.lib.columns import column
 from citykpi.quality import scoring
 from citykpi.quality.models import QualitySettings
 from citykpi.quality.rules import Limits
@@ -38,10 +39,10 @@ from citykpi.reporting.models import QuarterReport, has_evidenced_claim
 from citykpi.strategy.models import StrategyNode
 
 SETTINGS_FIELDS = ("on_track_percent", "at_risk_percent", "percent_far_limit", "contradiction_gap")
-ASSESSMENT = QuarterReport._meta.get_field("assessment")  # the reverse one-to-one
+ASSESSMENT = QuarterReport.assessment.related  # the reverse one-to-one (a OneToOneRel)
 
 
-def _field(model, name: str):
+def _field(model: Any, name: str):
     return model._meta.get_field(name)
 
 
@@ -114,7 +115,7 @@ def _column_sql(vendor: str) -> dict[str, str]:
     sql = {
         # The year's row, else the default row (no year); none: the built-in defaults.
         f"settings_{name}": (
-            f"SELECT {qn(QualitySettings._meta.get_field(name).column)} FROM {settings_table} "
+            f"SELECT {qn(column(QualitySettings._meta, name))} FROM {settings_table} "
             f"WHERE {year} = %s OR {year} IS NULL ORDER BY CASE WHEN {year} IS NULL THEN 1 ELSE 0 END LIMIT 1"
         )
         for name in SETTINGS_FIELDS
@@ -131,7 +132,7 @@ def _column_sql(vendor: str) -> dict[str, str]:
     levels = MilestoneLevel._meta
     joined = "STRING_AGG" if vendor == "postgresql" else "GROUP_CONCAT"
     text = " || ':' || ".join(
-        f"CAST({qn(levels.get_field(name).column)} AS TEXT)" for name in ("level", "percent", "points")
+        f"CAST({qn(column(levels, name))} AS TEXT)" for name in ("level", "percent", "points")
     )
     sql["level_table"] = (
         f"SELECT {joined}({text}, ';') FROM {qn(levels.db_table)} "

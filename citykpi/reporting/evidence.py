@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import filetype
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 
 from citykpi.lib.errors import ActionError
 
@@ -73,7 +74,7 @@ _ACTIVE_MARKERS = (
 _SCANNED = {"application/pdf", "image/png", "image/jpeg", "application/msword", "application/vnd.ms-excel"}
 
 
-def _second_type(uploaded) -> str | None:
+def _second_type(uploaded: UploadedFile) -> str | None:
     """The active marker found in the file, if any (the whole file is read in chunks)."""
     uploaded.seek(0)
     tail = b""
@@ -102,7 +103,7 @@ def clean_name(name: str) -> str:
     return name or "evidence"
 
 
-def _ooxml_type(uploaded) -> str | None:
+def _ooxml_type(uploaded: UploadedFile) -> str | None:
     uploaded.seek(0)
     try:
         with zipfile.ZipFile(uploaded) as archive:
@@ -128,7 +129,7 @@ def _ole2_type(head: bytes, name: str) -> str | None:
     return "application/vnd.ms-excel" if ext == ".xls" else "application/msword"
 
 
-def check_upload(uploaded) -> CheckedFile:
+def check_upload(uploaded: UploadedFile) -> CheckedFile:
     """Validate an uploaded file; raise ActionError(field="file") with a bilingual reason."""
     if uploaded is None:
         raise ActionError("กรุณาเลือกไฟล์", "Choose a file", field="file")

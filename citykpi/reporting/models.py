@@ -8,13 +8,21 @@ assessed -> reopened by the evaluator. Public pages show only published statuses
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from citykpi.reporting.evidence import ALLOWED
+
+if TYPE_CHECKING:  # quality.rules reads the reporting models: the annotation only
+    from citykpi.quality.rules import Finding
+
 
 class QuarterReportQuerySet(models.QuerySet):
-    def published(self):
+    def published(self) -> Self:
         return self.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
 
 
@@ -61,6 +69,9 @@ class QuarterReport(models.Model):
     score_status = models.CharField(max_length=10, default="no_data", editable=False)
 
     objects = QuarterReportQuerySet.as_manager()
+    # Set on the row a save of its result returns: the data-quality warnings of that save
+    # (reporting.actions, reporting.batch); not a column.
+    warnings: list[Finding]
 
     class Meta:
         ordering = ["indicator", "quarter"]
@@ -89,9 +100,6 @@ class QuarterReport(models.Model):
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     # The stored name is ours, never the uploader's: no path tricks, no collisions.
-    import uuid
-
-    from citykpi.reporting.evidence import ALLOWED
 
     # The extension is that of the type found in the content, whatever the uploader named it.
     extension = ALLOWED.get(instance.content_type, "bin")

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
@@ -237,7 +238,7 @@ def _send_lists(
     return sent
 
 
-def _send_evaluator_list(user, lines: list[str], evaluator_after: int) -> None:
+def _send_evaluator_list(user: User, lines: list[str], evaluator_after: int) -> None:
     body = (
         f"เรียน {user.get_full_name() or user.username}\n\n"
         f"ไตรมาสต่อไปนี้เลยกำหนดส่งมาแล้วอย่างน้อย {evaluator_after} วัน (แจ้งผู้รายงานและผู้บริหารหน่วยงานแล้ว) / "

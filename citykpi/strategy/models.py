@@ -8,6 +8,8 @@ matches; `display_number` keeps it as the source shows it ("๗.๓.๑.๑"), a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -70,7 +72,7 @@ class StrategyNode(models.Model):
     def sort_key_for(path: str) -> str:
         return ".".join(part.zfill(4) for part in path.split("."))
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.depth = self.path.count(".") + 1
         self.sort_key = self.sort_key_for(self.path)
         if not self.display_number:

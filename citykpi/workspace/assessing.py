@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,6 +36,8 @@ from citykpi.accounts import access
 from citykpi.agencies.models import Agency
 from citykpi.evaluation import actions as evaluation
 from citykpi.evaluation.actions import component_names
+from citykpi.evaluation.models import Assessment
+from citykpi.exchange.export import export_response
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS, fiscal_year_of
@@ -181,8 +184,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     round = round_of(params, today)
     reports = queue_reports(params, round=round)
     if request.GET.get("export") == "xlsx":
-        from citykpi.exchange.export import export_response
-
         indicators = Indicator.objects.filter(pk__in=reports.values("indicator_id")).order_by("code")
         return export_response(indicators, "xlsx", f"queue-{timezone.localdate().isoformat()}", public=False)
     counts = dict(
@@ -347,7 +348,7 @@ def _four_quarters(indicator: Indicator) -> list[QuarterReport]:
     return out
 
 
-def _assessment_of(report: QuarterReport):
+def _assessment_of(report: QuarterReport) -> Assessment | None:
     if not report.pk:
         return None
     try:
@@ -368,7 +369,7 @@ def kpi_review(indicator: Indicator, quarter: int) -> dict:
     # Only stored quarters count, as everywhere else (a blank one is not "no result").
     stored = [r for r in quarters if r.pk]
     evaluated = score_indicator(indicator, stored, limits.thresholds)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for report in quarters:
         problem = evaluated.problems.get(report.quarter)
         suggested = None

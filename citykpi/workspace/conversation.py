@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,6 +21,7 @@ from citykpi.discussion.models import Entry
 from citykpi.discussion.thread import changes_since_return, thread_of
 from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
+from citykpi.lib.users import AnyUser
 from citykpi.reporting import actions as reporting
 from citykpi.reporting.models import QuarterReport
 
@@ -36,7 +36,7 @@ DIFF_STATUSES = (
 )
 
 
-def thread_context(user: AbstractBaseUser | AnonymousUser, report: QuarterReport, back: str) -> dict:
+def thread_context(user: AnyUser, report: QuarterReport, back: str) -> dict:
     """The thread include's context (workspace/_thread.html): the entries, what changed
     since the last return, and which forms this user gets."""
     role = discussion.role_in_thread(user, report) if report.pk else None

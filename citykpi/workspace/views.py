@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from citykpi.accounts import access
 from citykpi.accounts.models import Membership, Role
+from citykpi.agencies.models import Agency
 from citykpi.audit.history import history as describe
 from citykpi.audit.models import AuditEvent
 from citykpi.discussion.thread import attention_for, seen_at
@@ -35,6 +38,8 @@ from citykpi.lib.errors import ActionError, ConflictError
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.i18n import tr
 from citykpi.lib.params import plain_int
+from citykpi.lib.users import AnyUser
+from citykpi.quality.rules import findings_for
 from citykpi.reporting import actions as reporting
 from citykpi.reporting import claims, commitments
 from citykpi.reporting.evidence import download_name
@@ -62,7 +67,7 @@ def current_quarter(fiscal_year: FiscalYear, today: dt.date) -> int | None:
     return None
 
 
-def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
+def inbox_items(user: AnyUser, today: dt.date) -> dict[str, list[dict]]:
     """The user's KPIs in each fiscal year in progress, grouped by what to do next."""
     groups: dict[str, list[dict]] = {k: [] for k in ("returned", "overdue", "due", "submitted", "assessed")}
     agency_ids = access.agency_ids(user, Role.REPORTER, Role.HEAD)
@@ -81,7 +86,7 @@ def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
         .order_by("fiscal_year_id", "code")
     )
     by_pk = {indicator.pk: indicator for indicator in indicators}
-    reports = defaultdict(dict)
+    reports: defaultdict[int, dict[int, QuarterReport]] = defaultdict(dict)
     for report in QuarterReport.objects.filter(indicator__in=indicators).select_related("updated_by"):
         # The deadline checks read report.indicator.fiscal_year: reuse the rows in hand.
         report.indicator = by_pk[report.indicator_id]
@@ -112,7 +117,9 @@ def inbox_items(user, today: dt.date) -> dict[str, list[dict]]:
     return groups
 
 
-def awaiting_submission(user, groups: dict[str, list[dict]], today: dt.date) -> dict[str, list[dict]]:
+def awaiting_submission(
+    user: AnyUser, groups: dict[str, list[dict]], today: dt.date
+) -> dict[str, list[dict]]:
     """The quarters the user may submit, split into ready (a result saved, the form
     open) and not yet ready, with the reason why not."""
     out: dict[str, list[dict]] = {"ready": [], "not_ready": []}
@@ -248,8 +255,6 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
     quarters = [existing.get(q) or QuarterReport(indicator=indicator, quarter=q) for q in QUARTERS]
     history = describe(AuditEvent.objects.filter(indicator_code=indicator.code)[:HISTORY_LIMIT])
     # The data-quality findings as the KPI stands now (issue 5), from the quarters read above.
-    from citykpi.quality.rules import findings_for
-
     findings = findings_for(indicator, [existing[q] for q in sorted(existing)])
     return render(
         request,
@@ -259,9 +264,7 @@ def kpi(request: HttpRequest, code: str) -> HttpResponse:
             "quarters": quarters,
             "history": history,
             "findings": findings,
-            "can_see_quality_report": access.is_evaluator(request.user)
-            or access.is_admin(request.user)
-            or access.has_role(request.user, "executive"),
+            "can_see_quality_report": access.allows(request.user, access.Capability.READ_QUALITY),
             "components": indicator.fiscal_year.assessment_components or ["2.1", "2.2"],
             "can_report": access.can_report(request.user, indicator),
             "can_assess": access.can_assess(request.user),
@@ -523,7 +526,7 @@ def quarter_overview(indicator: Indicator, quarter: int) -> dict:
             "quarter", "planned_target", "result", "status", "indicator_id"
         )
     }
-    overview = []
+    overview: list[dict[str, Any]] = []
     for q in QUARTERS:
         row = rows.get(q)
         overview.append(
@@ -548,7 +551,7 @@ def submitters_of(indicator: Indicator) -> list[str]:
     """The names of the heads who may submit this KPI's quarters (a head of the agency
     or of an agency above it)."""
     agency_ids = []
-    agency = indicator.agency
+    agency: Agency | None = indicator.agency
     seen = 0
     while agency is not None and seen < 10:  # the tree is shallow; the bound guards a cycle
         agency_ids.append(agency.pk)
@@ -559,8 +562,6 @@ def submitters_of(indicator: Indicator) -> list[str]:
 
 
 def reporting_max_mb() -> str:
-    from django.conf import settings
-
     return f"{settings.EVIDENCE_MAX_BYTES / (1024 * 1024):g}"
 
 
@@ -574,7 +575,7 @@ def content_disposition(name: str) -> str:
 
 
 @require_GET
-def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence(request: HttpRequest, pk: int) -> FileResponse:
     item = get_object_or_404(
         Evidence.objects.select_related("quarter_report__indicator"), pk=pk, is_removed=False
     )

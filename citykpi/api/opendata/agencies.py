@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Literal
 
 from django.db.models import Count
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Query, Router
 
@@ -28,6 +28,7 @@ from citykpi.api.opendata.lists import (
 from citykpi.api.opendata.rows import agency_ref, published_kpi_filter
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project
+from citykpi.publicdata.attached import annotated
 
 router = Router(tags=["opendata"])
 
@@ -45,7 +46,8 @@ AGENCY_CSV = [
 ]
 
 
-def _agency_row(request: HttpRequest, agency: Agency) -> dict:
+def _agency_row(request: HttpRequest, agency: Agency, kpi_count: int | None = None) -> dict:
+    """The agency's row; its published KPIs counted by the list's annotation unless given."""
     return {
         "code": agency.code,
         "long_code": agency.long_code,
@@ -53,8 +55,8 @@ def _agency_row(request: HttpRequest, agency: Agency) -> dict:
         "name_en": agency.name_en,
         "abbreviation": agency.abbreviation,
         "kind": agency.kind,
-        "parent": agency.parent.code if agency.parent_id else None,
-        "kpi_count": agency.kpi_count,
+        "parent": agency.parent.code if agency.parent is not None else None,
+        "kpi_count": annotated(agency, "kpi_count", int) if kpi_count is None else kpi_count,
         "url": request.build_absolute_uri(reverse("portal:agency", args=[agency.code])),
         "api_url": request.build_absolute_uri(reverse("api:opendata_agency", args=[agency.code])),
     }
@@ -85,7 +87,7 @@ def list_agencies(
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     try:
         fiscal = parse_year(year)
     except BadParameter as exc:
@@ -122,7 +124,7 @@ def get_agency(
     code: str = Path(
         ..., max_length=20, description=d("รหัสหน่วยงาน 4 หรือ 8 หลัก", "Agency code, 4 or 8 digits")
     ),
-):
+) -> HttpResponse:
     try:
         short = parse_code(code, "code")
     except BadParameter:
@@ -130,8 +132,8 @@ def get_agency(
     agency = Agency.objects.active().select_related("parent").filter(code=short).first() if short else None
     if agency is None:
         return not_found("หน่วยงาน", "agency", code)
-    agency.kpi_count = Indicator.objects.published().filter(agency=agency).count()
-    per_year = defaultdict(lambda: {"kpi_count": 0, "project_count": 0})
+    kpi_count = Indicator.objects.published().filter(agency=agency).count()
+    per_year: defaultdict[int, dict[str, int]] = defaultdict(lambda: {"kpi_count": 0, "project_count": 0})
     for row in (
         Indicator.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk"))
     ):
@@ -140,7 +142,7 @@ def get_agency(
         Project.objects.published().filter(agency=agency).values("fiscal_year_id").annotate(n=Count("pk"))
     ):
         per_year[row["fiscal_year_id"]]["project_count"] = row["n"]
-    data = _agency_row(request, agency)
+    data = _agency_row(request, agency, kpi_count)
     data["children"] = [
         agency_ref(child) for child in Agency.objects.active().filter(parent=agency).order_by("code")
     ]

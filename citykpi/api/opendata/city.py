@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Router
 
@@ -16,6 +16,8 @@ from citykpi.api.opendata.http import d, not_found, respond
 from citykpi.api.opendata.lists import ERRORS, FORMAT, LIMIT, NODE, OFFSET, csv_extra, list_response
 from citykpi.api.opendata.rows import find_node, node_descendants_q, number
 from citykpi.cityindicators.models import CityIndicator, CityIndicatorValue
+from citykpi.publicdata.attached import prefetched
+from citykpi.publicdata.kpi_page import node_dict
 from citykpi.strategy.models import StrategyNode
 
 router = Router(tags=["opendata"])
@@ -37,18 +39,20 @@ CITY_CSV = [
 
 
 def _city_row(request: HttpRequest, item: CityIndicator) -> dict:
-    values = [v for v in item.all_values if v.value is not None]
-    last = max(values, key=lambda v: v.year) if values else None
+    values = [
+        (v.year, v.value) for v in prefetched(item, "all_values", CityIndicatorValue) if v.value is not None
+    ]
+    last = max(values, key=lambda pair: pair[0]) if values else None
     return {
         "id": item.id,
         "list_label": item.list_label,
         "name": item.name,
         "catalogue": item.catalogue,
-        "unit": item.unit.name_th if item.unit_id else None,
+        "unit": item.unit.name_th if item.unit is not None else None,
         "target_text": item.target_text,
         "target_value": number(item.target_value),
         "data_kind": item.data_kind,
-        "latest": {"year": last.year, "value": float(last.value)} if last else None,
+        "latest": {"year": last[0], "value": float(last[1])} if last else None,
         "url": request.build_absolute_uri(reverse("portal:city_indicator", args=[item.id])),
         "api_url": request.build_absolute_uri(reverse("api:opendata_city_indicator", args=[item.id])),
     }
@@ -86,7 +90,7 @@ def list_city_indicators(
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     return list_response(
         request,
         lambda: _city_queryset(find_node(node)),
@@ -114,7 +118,7 @@ def list_city_indicators(
 def get_city_indicator(
     request: HttpRequest,
     id: int = Path(..., ge=0, le=2**31 - 1, description=d("รหัสตัวชี้วัดการพัฒนาเมือง", "City indicator id")),
-):
+) -> HttpResponse:
     item = (
         CityIndicator.objects.published()
         .filter(pk=id)
@@ -137,8 +141,11 @@ def get_city_indicator(
         {
             "definition": item.definition,
             "calculation_method": item.calculation_method,
-            "values": [{"year": v.year, "value": number(v.value), "note": v.note} for v in item.all_values],
-            "strategy_nodes": [s.node_dict(n) for n in item.strategy_nodes.all()],
+            "values": [
+                {"year": v.year, "value": number(v.value), "note": v.note}
+                for v in prefetched(item, "all_values", CityIndicatorValue)
+            ],
+            "strategy_nodes": [node_dict(n) for n in item.strategy_nodes.all()],
         }
     )
     return respond(request, s.OpenCityIndicatorDetail, data)

@@ -39,7 +39,7 @@ def d(thai: str, english: str) -> str:
 class BadParameter(Exception):
     """A query parameter that cannot be understood; answered with 400 and a bilingual message."""
 
-    def __init__(self, field: str, message_th: str, message_en: str):
+    def __init__(self, field: str, message_th: str, message_en: str) -> None:
         self.field = field
         self.message_th = message_th
         self.message_en = message_en

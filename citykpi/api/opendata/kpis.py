@@ -10,9 +10,10 @@ import hashlib
 import json
 from typing import Any, Literal
 
+from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Query, Router
 
@@ -44,7 +45,8 @@ from citykpi.api.opendata.rows import agency_ref, find_node, node_descendants_q,
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project
 from citykpi.publicdata import documents
-from citykpi.publicdata.kpi_page import headline, strategy_paths
+from citykpi.publicdata.attached import prefetched
+from citykpi.publicdata.kpi_page import headline, node_dict, strategy_paths
 from citykpi.publicdata.search import engine as word_search
 from citykpi.quality.rules import findings_for
 from citykpi.reporting.models import QuarterReport
@@ -85,7 +87,7 @@ def _kpi_row(request: HttpRequest, indicator: Indicator, quarters: list[QuarterR
         "name_en": indicator.name_en,
         "agency": agency_ref(indicator.agency),
         "fiscal_year": indicator.fiscal_year_id,
-        "unit": indicator.unit.name_th if indicator.unit_id else None,
+        "unit": indicator.unit.name_th if indicator.unit is not None else None,
         "target": number(indicator.target),
         "target_text": indicator.target_text,
         "achieved": number(indicator.achieved),
@@ -207,7 +209,7 @@ def list_kpis(
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     return list_response(
         request,
         lambda: _kpi_queryset(
@@ -216,7 +218,7 @@ def list_kpis(
         limit=limit,
         offset=offset,
         schema=s.OpenKpiPage,
-        row=lambda request, ind: _kpi_row(request, ind, ind.open_quarters),
+        row=lambda request, ind: _kpi_row(request, ind, prefetched(ind, "open_quarters", QuarterReport)),
         csv_columns=KPI_CSV,
         filename="kpis",
         for_page=lambda qs: qs.prefetch_related(
@@ -227,12 +229,13 @@ def list_kpis(
             )
         ),
         last_modified=lambda page: latest(
-            *(ind.updated_at for ind in page), *(qr.updated_at for ind in page for qr in ind.open_quarters)
+            *(ind.updated_at for ind in page),
+            *(qr.updated_at for ind in page for qr in prefetched(ind, "open_quarters", QuarterReport)),
         ),
     )
 
 
-def _request_user(request: HttpRequest):
+def _request_user(request: HttpRequest) -> User | None:
     """The signed-in user of a session or a Bearer token (api.auth), else None."""
     user = user_from_request(request)
     return user if getattr(user, "is_authenticated", False) else None
@@ -293,7 +296,7 @@ def record_from_rows(
                 {
                     "plan": item["plan"].code,
                     "plan_name": item["plan"].name_th,
-                    "nodes": [s.node_dict(n) for n in item["path"]],
+                    "nodes": [node_dict(n) for n in item["path"]],
                 }
                 for item in strategy_paths(nodes)
             ],
@@ -342,7 +345,7 @@ def record_format_name() -> str:
 def get_kpi(
     request: HttpRequest,
     code: str = Path(..., max_length=20, description=d("รหัสตัวชี้วัด เช่น 0409-0950", "KPI code, e.g. 0409-0950")),
-):
+) -> HttpResponse:
     user = _request_user(request)
     if user is None:
         # The public: the KPI's public document, one query when it is current
@@ -371,7 +374,7 @@ def get_kpi(
         QuarterReport.objects.filter(indicator=indicator).select_related("assessment").order_by("quarter")
     )
     if not insider:
-        quarters_qs = quarters_qs.filter(status__in=QuarterReport.PUBLISHED_STATUSES)
+        quarters_qs = quarters_qs.published()
     quarters = list(quarters_qs)
     data = record_from_rows(request, indicator, quarters)
     stamp = latest(indicator.updated_at, *(qr.updated_at for qr in quarters))

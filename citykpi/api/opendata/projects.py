@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Path, Query, Router
 
@@ -17,6 +17,7 @@ from citykpi.api.opendata.lists import AGENCY, ERRORS, FORMAT, LIMIT, OFFSET, YE
 from citykpi.api.opendata.rows import agency_ref, number
 from citykpi.indicators.models import Indicator
 from citykpi.projects.models import Project, ProjectQuarterScore
+from citykpi.publicdata.attached import prefetched
 
 router = Router(tags=["opendata"])
 
@@ -44,7 +45,7 @@ def _project_row(request: HttpRequest, project: Project) -> dict:
         "progress": number(project.progress),
         "budget": number(project.budget),
         "officers": project.officer_list,
-        "kpis": [ind.code for ind in project.open_kpis],
+        "kpis": [ind.code for ind in prefetched(project, "open_kpis", Indicator)],
         "url": request.build_absolute_uri(reverse("portal:project", args=[project.code])),
         "api_url": request.build_absolute_uri(reverse("api:opendata_project", args=[project.code])),
     }
@@ -89,7 +90,7 @@ def list_projects(
     limit: int = LIMIT,
     offset: int = OFFSET,
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     return list_response(
         request,
         lambda: _project_queryset(parse_year(year), parse_code(agency, "agency"), kpi),
@@ -119,7 +120,7 @@ def get_project(
     code: str = Path(
         ..., max_length=20, description=d("รหัสโครงการ เช่น 08000000-3744", "Project code, e.g. 08000000-3744")
     ),
-):
+) -> HttpResponse:
     project = (
         Project.objects.published()
         .select_related("agency")
@@ -138,7 +139,9 @@ def get_project(
                 {"quarter": sc.quarter, "score": float(sc.score)}
                 for sc in ProjectQuarterScore.objects.filter(project=project).order_by("quarter")
             ],
-            "indicators": [{"code": ind.code, "name": ind.name} for ind in project.open_kpis],
+            "indicators": [
+                {"code": ind.code, "name": ind.name} for ind in prefetched(project, "open_kpis", Indicator)
+            ],
         }
     )
     return respond(request, s.OpenProjectDetail, data)

@@ -3,6 +3,7 @@ an agency's reference, published-KPI counts, the strategy node filter."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
@@ -10,10 +11,11 @@ from django.db.models import Q
 from citykpi.agencies.models import Agency
 from citykpi.api.opendata.http import BadParameter
 from citykpi.lib.thai import to_arabic_digits
+from citykpi.publicdata.kpi_page import published_kpis_q
 from citykpi.strategy.models import StrategyNode
 
 
-def number(value) -> float | None:
+def number(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
 
@@ -23,10 +25,7 @@ def agency_ref(agency: Agency) -> dict[str, Any]:
 
 def published_kpi_filter(year: int | None, prefix: str = "indicators") -> Q:
     """The published KPIs (of `year` when given) behind a relation, for Count(filter=...)."""
-    condition = Q(**{f"{prefix}__is_published": True, f"{prefix}__fiscal_year__is_published": True})
-    if year is not None:
-        condition &= Q(**{f"{prefix}__fiscal_year_id": year})
-    return condition
+    return published_kpis_q(prefix, year)
 
 
 def node_descendants_q(node: StrategyNode, field: str) -> Q:

@@ -7,22 +7,10 @@ citykpi/api/openapi.snapshot.json); every response is validated against them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ninja import Field, Schema
 
 from citykpi.api.opendata.http import d
-
-
-def node_dict(node) -> dict[str, Any]:
-    return {
-        "id": node.pk,
-        "plan": node.plan.code,
-        "path": node.path,
-        "display_number": node.display_number,
-        "heading": node.heading,
-        "depth": node.depth,
-    }
 
 
 class OpenPageMeta(Schema):

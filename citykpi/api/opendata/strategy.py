@@ -7,13 +7,14 @@ from collections import defaultdict
 from typing import Literal
 
 from django.db.models import Count, IntegerField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from citykpi.api.opendata import schemas as s
 from citykpi.api.opendata.http import BadParameter, d, parse_year, respond
 from citykpi.api.opendata.lists import ERRORS, FORMAT, YEAR, bad_request, csv_extra
 from citykpi.api.opendata.rows import published_kpi_filter
+from citykpi.publicdata.kpi_page import node_dict
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
 router = Router(tags=["opendata"])
@@ -51,15 +52,15 @@ def strategy(
     year: str | None = YEAR,
     plan: str | None = Query(None, max_length=40, description=d("รหัสแผน", "Plan code")),
     format: Literal["json", "csv"] | None = FORMAT,
-):
+) -> HttpResponse:
     try:
         fiscal = parse_year(year)
     except BadParameter as exc:
         return bad_request(exc)
-    plans = StrategyPlan.objects.order_by("-is_primary", "code")
+    chosen = StrategyPlan.objects.order_by("-is_primary", "code")
     if plan:
-        plans = plans.filter(code=plan)
-    plans = list(plans)
+        chosen = chosen.filter(code=plan)
+    plans = list(chosen)
     nodes = (
         StrategyNode.objects.filter(plan__in=plans)
         .select_related("plan")
@@ -72,7 +73,7 @@ def strategy(
     for node in nodes:
         by_plan[node.plan_id].append(
             {
-                **s.node_dict(node),
+                **node_dict(node),
                 "parent_id": node.parent_id,
                 "title": node.title,
                 "level_name": node.level_name,

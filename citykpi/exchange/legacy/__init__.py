@@ -23,6 +23,7 @@ from django.db import transaction
 
 from citykpi.exchange import actions
 from citykpi.exchange.legacy import parse as P
+from citykpi.lib.users import Actor
 
 PAGE_SUFFIXES = {".txt", ".html", ".htm", ""}
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -212,7 +213,7 @@ def import_paths(
     fiscal_year: int | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
-    actor=None,
+    actor: Actor | None = None,
 ) -> Report:
     """Import every legacy page under `paths`; see the module docstring."""
     actions.check_permission(actor)

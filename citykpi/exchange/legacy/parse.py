@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 
 from citykpi.lib.thai import NumberParseError, parse_number, to_arabic_digits
 
@@ -290,7 +291,7 @@ class _TextExtractor(HTMLParser):
         self.skip = 0
         self.address = ""
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: Any):
         if tag in {"script", "style"}:
             self.skip += 1
         elif tag == "link" or tag == "meta":
@@ -302,13 +303,13 @@ class _TextExtractor(HTMLParser):
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str):
         if tag in {"script", "style"} and self.skip:
             self.skip -= 1
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
-    def handle_data(self, data):
+    def handle_data(self, data: Any):
         if not self.skip:
             self.parts.append(data)
 
@@ -633,8 +634,7 @@ def parse_kpi(address: str, lines: list[str], raw: str) -> ParsedKpi:
             page.legacy_counter = line
         elif line.startswith("รายละเอียดตัวชี้วัดฯ"):
             pass
-        elif HEADLINE_RE.match(line):
-            match = HEADLINE_RE.match(line)
+        elif match := HEADLINE_RE.match(line):
             page.headline_quarter = int(to_arabic_digits(match.group("q")))
             if match.group("score"):
                 page.headline_score = _number(
@@ -772,9 +772,9 @@ def _parse_table(page: ParsedKpi, lines: list[str], start: int) -> int:
         if _table_end(line):
             return i
         page.table_header.append(line)
-        components = re.fullmatch(r"\(\*?\s*(.+?)\s*\*?\)", line)
-        if components and "/" in components.group(1):
-            page.component_names = [part.strip() for part in components.group(1).split("/")]
+        named = re.fullmatch(r"\(\*?\s*(.+?)\s*\*?\)", line)
+        if named and "/" in named.group(1):
+            page.component_names = [part.strip() for part in named.group(1).split("/")]
         elif re.fullmatch(r"\((.+)\)", line) and not re.fullmatch(rf"\([{DIGIT}\s\-–]+\)", line):
             page.table_unit = line[1:-1].strip()
         i += 1

@@ -36,6 +36,8 @@ from citykpi.agencies.models import Agency
 from citykpi.audit.log import build, bulk_record, record, snapshot
 from citykpi.audit.models import AuditEvent
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator, MilestoneLevel, Unit
+from citykpi.lib.errors import ActionError
+from citykpi.lib.users import Actor, user_of
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.versions import bump_definition
 from citykpi.quality.actions import refresh_indicators
@@ -88,7 +90,7 @@ class SetupFile:
         return f"setup workbook {self.pk[:12]}"
 
 
-def check_permission(actor) -> None:
+def check_permission(actor: Actor) -> None:
     """The system (a management command) or an administrator imports a setup workbook."""
     if actor is None or access.is_admin(actor):
         return
@@ -97,7 +99,9 @@ def check_permission(actor) -> None:
     )
 
 
-def import_setup(data: bytes, *, actor, commit: bool, source: str = SOURCE, file_name: str = "") -> SetupPlan:
+def import_setup(
+    data: bytes, *, actor: Actor, commit: bool, source: str = SOURCE, file_name: str = ""
+) -> SetupPlan:
     """Check a setup workbook (the dry run) and, with commit=True and no problem, write it."""
     check_permission(actor)
     if not commit:
@@ -110,7 +114,7 @@ def import_setup(data: bytes, *, actor, commit: bool, source: str = SOURCE, file
     return plan
 
 
-def _levels_json(levels) -> list[dict[str, Any]]:
+def _levels_json(levels: Any) -> list[dict[str, Any]]:
     return [
         {"level": level, "percent": str(percent), "points": str(points), "description": description}
         for level, percent, points, description in levels
@@ -118,7 +122,7 @@ def _levels_json(levels) -> list[dict[str, Any]]:
 
 
 class Writer:
-    def __init__(self, plan: SetupPlan, actor, source: str, file_name: str):
+    def __init__(self, plan: SetupPlan, actor: Actor, source: str, file_name: str):
         self.plan = plan
         self.actor = actor
         self.source = source
@@ -127,7 +131,7 @@ class Writer:
         self.reason = f"สมุดงานตั้งค่าระบบ / setup workbook {file_name or plan.digest[:12]}".strip()
         self.written_kpis: list[int] = []
 
-    def audit(self, action: str, obj, *, before=None, after=None, code: str = "") -> None:
+    def audit(self, action: str, obj: Any, *, before: Any = None, after: Any = None, code: str = "") -> None:
         self.events.append(
             build(
                 self.actor,
@@ -323,7 +327,7 @@ class Writer:
         existing: dict[str, KpiTemplate] = {}
         for t in KpiTemplate.objects.order_by("pk"):
             existing.setdefault(t.name.strip(), t)
-        creator = self.actor if getattr(self.actor, "is_authenticated", False) else None
+        creator = user_of(self.actor)
         for item in self.items("templates"):
             wanted = item.values["wanted"]
             values = {name: wanted[name] for name in TEMPLATE_FIELDS}
@@ -381,6 +385,10 @@ class Writer:
         items = self.items("kpis")
         if not items:
             return
+        if self.plan.fiscal_year is None:  # the parse refuses a workbook without its year first
+            raise ActionError(
+                "แบบฟอร์มไม่ระบุปีงบประมาณ", "The workbook states no fiscal year", field="fiscal_year"
+            )
         year = FiscalYear.objects.get(pk=self.plan.fiscal_year)
         creates = [i for i in items if i.action == CREATE]
         updates = [i for i in items if i.action == UPDATE]

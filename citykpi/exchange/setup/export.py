@@ -89,7 +89,7 @@ def agency_rows() -> list[dict[str, Any]]:
             "name_en": a.name_en,
             "abbreviation": a.abbreviation,
             "kind": choice(sheet.column("kind"), a.kind),
-            "parent": a.parent.code if a.parent_id else "",
+            "parent": a.parent.code if a.parent is not None else "",
             "is_active": boolean(a.is_active),
             "reporter_may_submit": boolean(a.reporter_may_submit),
         }
@@ -111,7 +111,7 @@ def people_rows() -> list[dict[str, Any]]:
             "last_name": m.user.last_name,
             "email": m.user.email,
             "role": choice(sheet.column("role"), m.role),
-            "agency": m.agency.code if m.agency_id else "",
+            "agency": m.agency.code if m.agency is not None else "",
         }
         for m in memberships
     ]
@@ -159,7 +159,7 @@ def strategy_rows() -> list[dict[str, Any]]:
             "title": n.title,
             "title_en": n.title_en,
             "title_truncated": boolean(n.title_truncated),
-            "parent": n.parent.path if n.parent_id else "",
+            "parent": n.parent.path if n.parent is not None else "",
         }
         for n in nodes
     ]
@@ -193,7 +193,7 @@ def template_rows() -> list[dict[str, Any]]:
         {
             "name": t.name,
             "name_en": t.name_en,
-            "unit": t.unit.name_th if t.unit_id else "",
+            "unit": t.unit.name_th if t.unit is not None else "",
             "kpi_type": choice(sheet.column("kpi_type"), t.kpi_type),
             "result_level": choice(sheet.column("result_level"), t.result_level),
             "scoring_method": choice(sheet.column("scoring_method"), t.scoring_method),
@@ -236,7 +236,7 @@ def kpi_rows(year: FiscalYear) -> list[dict[str, Any]]:
                 "list_label": i.list_label,
                 "name": i.name,
                 "name_en": i.name_en,
-                "unit": i.unit.name_th if i.unit_id else "",
+                "unit": i.unit.name_th if i.unit is not None else "",
                 "kpi_type": choice(sheet.column("kpi_type"), i.kpi_type),
                 "result_level": choice(sheet.column("result_level"), i.result_level),
                 "scoring_method": choice(sheet.column("scoring_method"), i.scoring_method),
@@ -257,9 +257,9 @@ def kpi_rows(year: FiscalYear) -> list[dict[str, Any]]:
                 "calculation_method": i.calculation_method,
                 "data_collection": i.data_collection,
                 "strategy": strategy_lines(i.strategy_nodes.all()),
-                "dimension": i.dimension.number if i.dimension_id else None,
+                "dimension": i.dimension.number if i.dimension is not None else None,
                 "is_negotiated": boolean(i.is_negotiated),
-                "template": i.template.name if i.template_id else "",
+                "template": i.template.name if i.template is not None else "",
             }
         )
     return rows
@@ -282,7 +282,7 @@ def sheet_rows(year: FiscalYear) -> dict[str, list[dict[str, Any]]]:
 # ------------------------------------------------------------------ writing the workbook
 
 
-def _headers(ws, sheet: W.Sheet) -> None:
+def _headers(ws: Any, sheet: W.Sheet) -> None:
     for index, column in enumerate(sheet.columns, start=1):
         top = ws.cell(row=1, column=index, value=column.th + (" *" if column.required else ""))
         bottom = ws.cell(row=2, column=index, value=column.en)
@@ -336,7 +336,7 @@ REFERENCES = {
 }
 
 
-def _validations(ws, sheet: W.Sheet, last_row: int, lists: dict) -> None:
+def _validations(ws: Any, sheet: W.Sheet, last_row: int, lists: dict) -> None:
     common = dict(allow_blank=True, showErrorMessage=True, errorStyle="warning")
     for index, column in enumerate(sheet.columns, start=1):
         letter = get_column_letter(index)
@@ -431,16 +431,12 @@ def _instructions(book: Workbook, year: FiscalYear, counts: dict[str, int]) -> N
 
 def build_workbook(year: FiscalYear | int) -> Workbook:
     """The setup workbook of `year` (a FiscalYear or its BE number)."""
-    if not isinstance(year, FiscalYear):
-        found = FiscalYear.objects.filter(pk=year).first()
-        if found is None:
-            raise ActionError(
-                f"ไม่พบปีงบประมาณ {year}", f"Fiscal year {year} does not exist", field="fiscal_year"
-            )
-        year = found
-    data = sheet_rows(year)
+    fiscal_year = year if isinstance(year, FiscalYear) else FiscalYear.objects.filter(pk=year).first()
+    if fiscal_year is None:
+        raise ActionError(f"ไม่พบปีงบประมาณ {year}", f"Fiscal year {year} does not exist", field="fiscal_year")
+    data = sheet_rows(fiscal_year)
     book = Workbook()
-    _instructions(book, year, {key: len(rows) for key, rows in data.items()})
+    _instructions(book, fiscal_year, {key: len(rows) for key, rows in data.items()})
     sheets = {}
     for sheet in W.SHEETS:
         ws = book.create_sheet(sheet.title)
@@ -464,7 +460,7 @@ def build_workbook(year: FiscalYear | int) -> Workbook:
         _validations(sheets[sheet.key], sheet, last, lists)
     meta = book.create_sheet(W.META_SHEET)
     meta.append(["format", W.FORMAT_ID])
-    meta.append(["fiscal_year", year.year])
+    meta.append(["fiscal_year", fiscal_year.year])
     meta.sheet_state = "hidden"
     return book
 

@@ -36,6 +36,7 @@ from citykpi.indicators.models import (
     default_components,
 )
 from citykpi.lib import fiscal
+from citykpi.lib.spreadsheet import CellError
 from citykpi.lib.thai import NumberParseError, has_thai_digits, parse_number, to_arabic_digits, to_thai_digits
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.strategy.models import StrategyNode, StrategyPlan
@@ -53,24 +54,6 @@ AGENCY_CODE = re.compile(r"^[0-9]{4}$")
 LONG_CODE = re.compile(r"^[0-9]{8}$")
 KPI_CODE = re.compile(r"^[0-9]{4}-[0-9]{3,6}$")
 PATH = re.compile(r"^[0-9]+(\.[0-9]+)*$")
-
-
-@dataclass
-class Problem:
-    sheet: str
-    row: int
-    column: str
-    message_th: str
-    message_en: str
-    key: str = ""
-
-    @property
-    def message(self) -> str:
-        return f"{self.message_th} / {self.message_en}"
-
-    def __str__(self) -> str:
-        where = f"{self.sheet}!{self.column} แถว/row {self.row}" if self.row else self.sheet
-        return f"{where}: {self.message}"
 
 
 @dataclass
@@ -105,7 +88,7 @@ class SetupPlan:
     digest: str = ""
     fiscal_year: int | None = None
     rows: list[RowPlan] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[CellError] = field(default_factory=list)
     committed: bool = False
     written: int = 0
 
@@ -147,7 +130,7 @@ class CellProblem(Exception):
         super().__init__(f"{message_th} / {message_en}")
 
 
-def _is_formula(cell) -> bool:
+def _is_formula(cell: Any) -> bool:
     return cell.data_type == "f" or (
         cell.data_type != "s" and isinstance(cell.value, str) and cell.value.startswith("=")
     )
@@ -272,9 +255,9 @@ class Reader:
 
     def problem(self, sheet: W.Sheet, row: int, key: str | None, th: str, en: str, code: str = "") -> None:
         column = sheet.label(key) if key else ""
-        self.plan.problems.append(Problem(sheet.title, row, column, th, en, code))
+        self.plan.problems.append(CellError(sheet.title, row, column, th, en, code))
 
-    def rows(self, book, sheet: W.Sheet) -> list[Row]:
+    def rows(self, book: Any, sheet: W.Sheet) -> list[Row]:
         if sheet.title not in book.sheetnames:
             return []
         ws = book[sheet.title]
@@ -327,7 +310,7 @@ class Reader:
             found.append(row)
         return found
 
-    def unique(self, sheet: W.Sheet, rows: list[Row], key_of) -> list[Row]:
+    def unique(self, sheet: W.Sheet, rows: list[Row], key_of: Any) -> list[Row]:
         """The rows whose key is readable and not seen before; a duplicate is a problem."""
         first: dict[Any, int] = {}
         kept = []
@@ -393,7 +376,10 @@ def diff(sheet: W.Sheet, current: dict[str, Any] | None, wanted: dict[str, Any])
     for name, new in wanted.items():
         column = sheet.column(name) if _has_column(sheet, name) else None
         label = sheet.label(name) if column else name
-        shown = dict(column.choices).get(new, new) if column is not None and column.kind == "choice" else new
+        choices: dict[Any, Any] | None = (
+            dict(column.choices) if column is not None and column.kind == "choice" else None
+        )
+        shown = choices.get(new, new) if choices is not None else new
         if current is None:
             if new in (None, "", [], {}, ()):
                 continue
@@ -402,9 +388,7 @@ def diff(sheet: W.Sheet, current: dict[str, Any] | None, wanted: dict[str, Any])
         old = current.get(name)
         if _same(old, new):
             continue
-        old_shown = (
-            dict(column.choices).get(old, old) if column is not None and column.kind == "choice" else old
-        )
+        old_shown = choices.get(old, old) if choices is not None else old
         changes.append(Change(label, name, _show(old_shown), _show(shown)))
     return changes
 
@@ -413,7 +397,9 @@ def _has_column(sheet: W.Sheet, name: str) -> bool:
     return any(c.key == name for c in sheet.columns)
 
 
-def _row_plan(plan: SetupPlan, sheet: W.Sheet, row: Row, key: str, current, wanted, **values) -> RowPlan:
+def _row_plan(
+    plan: SetupPlan, sheet: W.Sheet, row: Row, key: str, current: Any, wanted: Any, **values: Any
+) -> RowPlan:
     changes = diff(sheet, current, wanted)
     action = CREATE if current is None else (UPDATE if changes else UNCHANGED)
     item = RowPlan(sheet.key, row.number, key, action, changes, {"wanted": wanted, **values})
@@ -452,7 +438,7 @@ def milestone_rows(lines: list[str]) -> list[tuple[int, Decimal, Decimal, str]]:
     return sorted(levels)
 
 
-def _levels_key(levels) -> list[str]:
+def _levels_key(levels: Any) -> list[str]:
     return [" | ".join([str(lv), plain(pc), plain(pt), d]).rstrip(" |") for lv, pc, pt, d in levels]
 
 
@@ -472,12 +458,12 @@ def _link(line: str) -> tuple[str, str]:
 class Planner:
     """Builds the plan sheet by sheet; later sheets resolve codes against earlier ones."""
 
-    def __init__(self, plan: SetupPlan, book):
+    def __init__(self, plan: SetupPlan, book: Any):
         self.plan = plan
         self.book = book
         self.reader = Reader(plan)
 
-    def problem(self, sheet, row, key, th, en, code=""):
+    def problem(self, sheet: Any, row: Any, key: str, th: str, en: str, code: str = "") -> None:
         self.reader.problem(sheet, row, key, th, en, code)
 
     def run(self) -> None:
@@ -573,11 +559,11 @@ class Planner:
             if "parent" in row.bad or not row.values["parent"]:
                 continue
             seen = [code]
-            current = parents.get(code)
-            while current and current not in seen:
-                seen.append(current)
-                current = parents.get(current)
-            if current == code:
+            walked = parents.get(code)
+            while walked and walked not in seen:
+                seen.append(walked)
+                walked = parents.get(walked)
+            if walked == code:
                 loop = " → ".join([*seen, code])
                 self.problem(
                     sheet,
@@ -611,7 +597,7 @@ class Planner:
                     "name_en": agency.name_en,
                     "abbreviation": agency.abbreviation,
                     "kind": agency.kind,
-                    "parent": agency.parent.code if agency.parent_id else "",
+                    "parent": agency.parent.code if agency.parent is not None else "",
                     "is_active": agency.is_active,
                     "reporter_may_submit": agency.reporter_may_submit,
                 }
@@ -655,7 +641,7 @@ class Planner:
             u.username: u for u in User.objects.filter(username__in=[r.values["username"] for r in rows])
         }
         memberships = {
-            (m.user.username, m.role, m.agency.code if m.agency_id else "")
+            (m.user.username, m.role, m.agency.code if m.agency is not None else "")
             for m in Membership.objects.filter(user__in=users.values()).select_related("user", "agency")
         }
         person: dict[str, tuple[int, dict[str, str]]] = {}
@@ -949,7 +935,7 @@ class Planner:
             current = None
             if node is not None:
                 current = {k: getattr(node, k) for k in wanted if k != "parent"}
-                current["parent"] = node.parent.path if node.parent_id else ""
+                current["parent"] = node.parent.path if node.parent is not None else ""
             _row_plan(
                 self.plan, sheet, row, f"{plan_code}:{path}", current, wanted, plan_code=plan_code, path=path
             )
@@ -1108,7 +1094,7 @@ class Planner:
             if found is not None:
                 current = {
                     "name_en": found.name_en,
-                    "unit": found.unit.name_th if found.unit_id else "",
+                    "unit": found.unit.name_th if found.unit is not None else "",
                     **{
                         k: getattr(found, k)
                         for k in ("kpi_type", "result_level", "scoring_method", "direction")
@@ -1354,7 +1340,7 @@ def _kpi_current(i: Indicator) -> dict[str, Any]:
         "list_label": i.list_label,
         "name": i.name,
         "name_en": i.name_en,
-        "unit": i.unit.name_th if i.unit_id else "",
+        "unit": i.unit.name_th if i.unit is not None else "",
         "kpi_type": i.kpi_type,
         "result_level": i.result_level,
         "scoring_method": i.scoring_method,
@@ -1371,22 +1357,22 @@ def _kpi_current(i: Indicator) -> dict[str, Any]:
         "calculation_method": i.calculation_method,
         "data_collection": i.data_collection,
         "strategy": sorted(f"{n.plan.code}:{n.path}" for n in i.strategy_nodes.all()),
-        "dimension": str(i.dimension.number) if i.dimension_id else "",
+        "dimension": str(i.dimension.number) if i.dimension is not None else "",
         "is_negotiated": i.is_negotiated,
-        "template": i.template.name.strip() if i.template_id else "",
+        "template": i.template.name.strip() if i.template is not None else "",
     }
 
 
 # ------------------------------------------------------------------ entry point
 
 
-def open_workbook(data: bytes, plan: SetupPlan):
+def open_workbook(data: bytes, plan: SetupPlan) -> Any:
     """The workbook, or None with the reason on `plan`."""
     try:
         book = load_workbook(io.BytesIO(data), data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
         plan.problems.append(
-            Problem(
+            CellError(
                 "-",
                 0,
                 "",
@@ -1397,7 +1383,7 @@ def open_workbook(data: bytes, plan: SetupPlan):
         return None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
         plan.problems.append(
-            Problem(
+            CellError(
                 "-",
                 0,
                 "",
@@ -1412,7 +1398,7 @@ def open_workbook(data: bytes, plan: SetupPlan):
         }
         if meta.get("format") != W.FORMAT_ID:
             plan.problems.append(
-                Problem(
+                CellError(
                     W.META_SHEET,
                     0,
                     "",
@@ -1423,7 +1409,7 @@ def open_workbook(data: bytes, plan: SetupPlan):
             return None
     if not any(sheet.title in book.sheetnames for sheet in W.SHEETS):
         plan.problems.append(
-            Problem(
+            CellError(
                 "-",
                 0,
                 "",

@@ -12,6 +12,7 @@ label, either half of it, or the stored value ("department").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -41,7 +42,7 @@ RESULT_LEVEL_CHOICES = (
 )
 
 
-def _choices(text_choices) -> tuple[tuple[str, str], ...]:
+def _choices(text_choices: Any) -> tuple[tuple[str, str], ...]:
     return tuple((value, str(label)) for value, label in text_choices.choices)
 
 

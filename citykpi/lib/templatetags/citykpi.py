@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from citykpi.lib import fiscal, thai
@@ -17,32 +19,32 @@ def t(thai_text: str, english_text: str) -> str:
 
 
 @register.filter
-def num(value, places=None):
+def num(value: Any, places: Any = None) -> str:
     """100.0000 -> 100; 1407.52 -> 1,407.52; None -> –."""
     return thai.format_number(value, int(places) if places not in (None, "") else None)
 
 
 @register.filter
-def thaidigits(value):
+def thaidigits(value: Any) -> str:
     return thai.to_thai_digits(str(value))
 
 
 @register.filter
-def thaidate(value):
+def thaidate(value: Any) -> str:
     """A date on screen: Thai with the BE year (16 กรกฎาคม 2564), or English (16 July 2021)
     when the reader chose English."""
     return fiscal.date_label(value)
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: Any, key: str) -> Any:
     if not mapping:
         return None
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes):
+def query_with(context: Any, **changes: Any) -> str:
     """The current query string with some parameters changed (pagination, filters)."""
     request = context["request"]
     params = request.GET.copy()

@@ -9,20 +9,16 @@ from django.db import transaction
 
 from citykpi.accounts import access
 from citykpi.audit.log import record, snapshot
-from citykpi.lib.errors import ActionError, PermissionDenied
+from citykpi.lib.errors import ActionError
+from citykpi.lib.users import Actor
 from citykpi.publicdata.models import Synonym
 
 FIELDS = ["term", "equivalents"]
 
 
-def _check(actor: Any) -> None:
-    if not access.is_admin(actor):
-        raise PermissionDenied("only an administrator edits the search synonyms")
-
-
-def save_synonym(actor: Any, synonym: Synonym, *, source: str = "web") -> Synonym:
+def save_synonym(actor: Actor, synonym: Synonym, *, source: str = "web") -> Synonym:
     """Create or change a synonym group (term and equivalents)."""
-    _check(actor)
+    access.require(actor, access.Capability.ADMINISTER)
     synonym.term = " ".join(synonym.term.split())
     if not synonym.term or len(synonym.members()) < 2:
         raise ActionError(
@@ -40,8 +36,8 @@ def save_synonym(actor: Any, synonym: Synonym, *, source: str = "web") -> Synony
     return synonym
 
 
-def delete_synonym(actor: Any, synonym: Synonym, *, source: str = "web") -> None:
-    _check(actor)
+def delete_synonym(actor: Actor, synonym: Synonym, *, source: str = "web") -> None:
+    access.require(actor, access.Capability.ADMINISTER)
     with transaction.atomic():
         before = snapshot(synonym, FIELDS)
         record(actor, "synonym.delete", synonym, before=before, after={}, source=source)

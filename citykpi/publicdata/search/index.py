@@ -150,6 +150,13 @@ def catch_up() -> int:
     return reindex_kpis(newer.values_list("pk", flat=True))
 
 
+def fill_once(sender: object, using: str = "default", **kwargs: Any) -> None:
+    """At migrate (post_migrate): a database migrated from before the search index existed
+    gets it once."""
+    if Indicator.objects.using(using).exists() and not SearchEntry.objects.using(using).exists():
+        reindex_all()
+
+
 # --- what a write changed ---------------------------------------------------------------
 
 AGENCY_TYPE = "agencies.agency"
@@ -158,8 +165,8 @@ QUARTER_TYPE = "reporting.quarterreport"
 
 
 def _statuses(event: AuditEvent, current: str | None) -> set[str]:
-    found = (current, (event.before or {}).get("status"), (event.after or {}).get("status"))
-    return {str(status) for status in found if status is not None}
+    found = {current, (event.before or {}).get("status"), (event.after or {}).get("status")}
+    return {status for status in found if isinstance(status, str)}
 
 
 def touched(events: list[AuditEvent], objects: list[Any] | None) -> tuple[set[int], set[int], bool]:
@@ -197,7 +204,9 @@ def agency_kpis(agency_ids: set[int]) -> set[int]:
 
 
 @receiver(recorded, dispatch_uid="publicdata-reindex-search")
-def reindex_written(sender, events: list[AuditEvent], objects: list[Any] | None, **kwargs) -> None:
+def reindex_written(
+    sender: object, events: list[AuditEvent], objects: list[Any] | None, **kwargs: Any
+) -> None:
     kpis, agencies, everything = touched(events, list(objects) if objects is not None else None)
     if everything:
         reindex_all()

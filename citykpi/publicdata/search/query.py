@@ -58,7 +58,7 @@ def any_of(items: Iterable[Node]) -> Node | None:
 class Synonyms:
     """Groups of words treated as one, by the normalised, space-free form of each member."""
 
-    def __init__(self, groups: Iterable[list[str]] = ()):
+    def __init__(self, groups: Iterable[list[str]] = ()) -> None:
         self.by_key: dict[str, list[tuple[str, ...]]] = {}
         for group in groups:
             members = [tuple(words(member)) for member in group]

@@ -4,6 +4,7 @@ _claims.html), read here so that both pages show them without their views knowin
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
@@ -32,5 +33,5 @@ def cause_categories() -> list[tuple[str, str]]:
 
 
 @register.filter
-def overdue(commitment: Commitment, today) -> bool:
+def overdue(commitment: Commitment, today: dt.date) -> bool:
     return commitments.is_overdue(commitment, today)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.template import Context
 
-from citykpi.lib.i18n import is_english
+from citykpi.accounts import access
+from citykpi.lib.i18n import is_english, tr
+from citykpi.reporting.models import QuarterReport
 
 register = template.Library()
 
@@ -20,18 +23,14 @@ def pick(label: str) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    from citykpi.reporting.models import QuarterReport
-
     return pick(dict(QuarterReport.Status.choices).get(status, status))
 
 
 @register.simple_tag(takes_context=True)
-def workspace_nav(context) -> dict[str, bool]:
+def workspace_nav(context: Context) -> dict[str, bool]:
     """Which staff links this user can use: a link to a page that answers 403 is not shown.
     The roles are cached on the user by citykpi.accounts.access, so this costs no query
     after the view's own checks."""
-    from citykpi.accounts import access
-
     user = context["request"].user
     return {"queue": access.is_evaluator(user) or access.is_admin(user)}
 
@@ -39,8 +38,6 @@ def workspace_nav(context) -> dict[str, bool]:
 @register.filter
 def days_phrase(days: int | None) -> str:
     """Days left before a deadline, as a reporter reads it at 11 pm."""
-    from citykpi.lib.i18n import tr
-
     if days is None:
         return ""
     if days > 1:

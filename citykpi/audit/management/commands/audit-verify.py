@@ -7,6 +7,8 @@ hash (written around AuditEvent.save()/bulk_record()). Exits non-zero when anyth
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from citykpi.audit.models import AuditEvent, event_hash
@@ -55,7 +57,7 @@ LABELS = {
 class Command(BaseCommand):
     help = "Verify the audit log's hash chain (exits 1 when a row was changed, removed or inserted)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         count, problems, head = verify()
         for pk, kind, detail in problems:
             thai, english = LABELS[kind]

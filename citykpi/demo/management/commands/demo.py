@@ -6,6 +6,8 @@ row counts at the end.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             "--agencies", type=int, default=None, help="number of agencies (default: the ~80 real ones)"
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         if options["scale"] < 1:
             raise CommandError("--scale ต้องเป็นจำนวนเต็มตั้งแต่ 1 / --scale must be a whole number >= 1")
         kwargs = {}

@@ -5,8 +5,9 @@ KPI definitions), to edit and import elsewhere with `citykpi import-setup`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.exchange.setup.export import build_workbook
 from citykpi.lib.errors import ActionError
@@ -20,13 +21,13 @@ def _year(text: str) -> int:
 class Command(BaseCommand):
     help = "ส่งออกสมุดงานตั้งค่าระบบของปีงบประมาณ / Export the setup workbook of a fiscal year"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--year", type=_year, required=True, help="fiscal year (BE), Thai digits accepted"
         )
         parser.add_argument("file", help="the .xlsx file to write")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             book = build_workbook(options["year"])
         except ActionError as exc:

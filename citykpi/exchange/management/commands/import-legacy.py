@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.exchange.legacy import Report, import_paths
 from citykpi.lib.thai import to_arabic_digits
 
 
-def progress_bar(stream=sys.stderr, width: int = 30):
+def progress_bar(stream: Any = sys.stderr, width: int = 30) -> Callable[[int, int, str], None]:
     """A one-line progress bar on stderr (rewritten in place with a carriage return)."""
 
     def show(done: int, total: int, name: str) -> None:
@@ -51,7 +53,7 @@ def describe(report: Report) -> list[str]:
     return lines
 
 
-def _short(value) -> str:
+def _short(value: Any) -> str:
     text = "–" if value is None else str(value)
     return text if len(text) <= 70 else text[:67] + "..."
 
@@ -59,7 +61,7 @@ def _short(value) -> str:
 class Command(BaseCommand):
     help = "นำเข้าหน้าเว็บระบบเดิม / Import legacy BMA KPI pages (text or HTML) from files or folders"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument(
             "--fiscal-year", help="ปีงบประมาณ (พ.ศ.) for pages that do not state one, e.g. 2564"
@@ -67,7 +69,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would change; save nothing")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         year = None
         if options["fiscal_year"]:
             try:

@@ -8,8 +8,9 @@ it is written in one transaction, audited (as the system, source "xlsx").
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.exchange.setup.apply import import_setup
 from citykpi.exchange.setup.parse import CREATE, UNCHANGED, UPDATE
@@ -18,12 +19,12 @@ from citykpi.exchange.setup.parse import CREATE, UNCHANGED, UPDATE
 class Command(BaseCommand):
     help = "นำเข้าสมุดงานตั้งค่าระบบ / Import a setup workbook (a dry run unless --commit)"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--commit", action="store_true", help="write the changes (default: dry run)")
         parser.add_argument("--quiet-rows", action="store_true", help="print the counts only, not every row")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
             data = path.read_bytes()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.exchange.xlsx import import_workbook
 
@@ -11,12 +13,12 @@ from citykpi.exchange.xlsx import import_workbook
 class Command(BaseCommand):
     help = "นำเข้าแบบฟอร์มรายงานผลรายไตรมาส / Import a filled quarter template (a dry run unless --commit)"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--user", required=True, help="the account whose permissions apply")
         parser.add_argument("--commit", action="store_true", help="save the changes (default: dry run)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             user = get_user_model().objects.get(username=options["user"])
         except get_user_model().DoesNotExist:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from citykpi.operations.backup import BackupError, backup
@@ -11,11 +13,11 @@ from citykpi.operations.backup import BackupError, backup
 class Command(BaseCommand):
     help = "Write the database and the evidence files to a new archive (.tar.gz, or .tar) with a manifest."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the archive to create (refused when it exists)")
         parser.add_argument("--database", default="default", help="the database alias (default: default)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: str, **options: Any) -> None:
         try:
             result = backup(options["path"], using=options["database"], progress=self.stdout.write)
         except BackupError as error:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from citykpi.operations.backup import BackupError, restore
@@ -15,11 +17,11 @@ class Command(BaseCommand):
         "then compares every table's count and verifies the audit chain."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="an archive written by `citykpi backup`")
         parser.add_argument("--database", default="default", help="the database alias (default: default)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: str, **options: Any) -> None:
         try:
             result = restore(options["path"], using=options["database"], progress=self.stdout.write)
         except BackupError as error:

@@ -8,6 +8,8 @@ may be written in Thai digits.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.agencies.models import Agency
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             help="แสดงสิ่งที่จะสร้างโดยไม่บันทึก / show what would be created, keep nothing",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         codes = [to_arabic_digits(c).strip() for c in options["agencies"]]
         agencies = None
         if codes:
@@ -79,7 +81,7 @@ class Command(BaseCommand):
         verbose = options["verbosity"] >= 2
         for indicator in result.created:
             if verbose:
-                source = indicator.carried_from.code if indicator.carried_from_id else ""
+                source = indicator.carried_from.code if indicator.carried_from is not None else ""
                 self.stdout.write(f"  {source} -> {indicator.code}  {indicator.name[:70]}")
         if result.dry_run:
             self.stdout.write(

@@ -9,22 +9,22 @@ restore or a change made outside the actions, so that no reader waits for a rebu
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandParser
 
-from citykpi.indicators.models import FiscalYear
 from citykpi.publicdata.documents import build_all
+from citykpi.publicdata.management.years import add_year_argument, check_year
 
 
 class Command(BaseCommand):
     help = "Build the KPIs' public documents (สร้างเอกสารสาธารณะของตัวชี้วัด)"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="BE fiscal year, e.g. 2566 (default: every year)")
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_year_argument(parser)
 
-    def handle(self, *args, year: int | None, **options):
-        if year is not None and not FiscalYear.objects.filter(pk=year).exists():
-            raise CommandError(f"ไม่พบปีงบประมาณ {year} / Fiscal year {year} does not exist")
+    def handle(self, *args: str, year: int | None, **options: Any) -> None:
+        check_year(year)
         started = time.perf_counter()
         count = build_all(year)
         seconds = time.perf_counter() - started

@@ -8,23 +8,23 @@ dictionary (search/government_terms.txt) or the segmentation code.
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from citykpi.indicators.models import FiscalYear
+from citykpi.publicdata.management.years import add_year_argument, check_year
 from citykpi.publicdata.search.index import reindex_all
 
 
 class Command(BaseCommand):
     help = "Rebuild the search index (สร้างดัชนีค้นหาใหม่ทั้งหมด)"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="BE fiscal year, e.g. 2566 (default: every year)")
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_year_argument(parser)
 
-    def handle(self, *args, year: int | None, **options):
-        if year is not None and not FiscalYear.objects.filter(pk=year).exists():
-            raise CommandError(f"ไม่พบปีงบประมาณ {year} / Fiscal year {year} does not exist")
+    def handle(self, *args: str, year: int | None, **options: Any) -> None:
+        check_year(year)
         started = time.perf_counter()
         with transaction.atomic():
             count = reindex_all(None if year is None else [year])

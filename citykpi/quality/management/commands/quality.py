@@ -7,7 +7,9 @@ Exits with status 1 when --fail-on-error is given and an error was found (for CI
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from citykpi.indicators.models import FiscalYear
 from citykpi.quality.actions import refresh_year
@@ -17,13 +19,15 @@ from citykpi.quality.rules import RULES
 class Command(BaseCommand):
     help = "Run the data-quality checks over a fiscal year (ตรวจคุณภาพข้อมูลทั้งปีงบประมาณ)"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="BE fiscal year, e.g. 2566")
         parser.add_argument("--dry-run", action="store_true", help="check only; do not store the findings")
         parser.add_argument("--list", action="store_true", help="print every finding")
         parser.add_argument("--fail-on-error", action="store_true", help="exit 1 when an error is found")
 
-    def handle(self, *args, year: int, dry_run: bool, list: bool, fail_on_error: bool, **options):
+    def handle(
+        self, *args: Any, year: int, dry_run: bool, list: bool, fail_on_error: bool, **options: Any
+    ) -> None:
         if not FiscalYear.objects.filter(pk=year).exists():
             raise CommandError(f"ไม่พบปีงบประมาณ {year} / Fiscal year {year} does not exist")
         summary = refresh_year(None, year, store=not dry_run, source="cli")

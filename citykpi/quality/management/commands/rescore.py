@@ -7,7 +7,9 @@ made outside the actions (SQL, a restore) or after a change of the scoring rules
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from citykpi.indicators.models import FiscalYear
@@ -17,10 +19,10 @@ from citykpi.quality.standing import rescore_years
 class Command(BaseCommand):
     help = "Rebuild the stored scores (คำนวณคะแนนที่เก็บไว้ใหม่ทั้งหมด)"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, help="BE fiscal year, e.g. 2566 (default: every year)")
 
-    def handle(self, *args, year: int | None, **options):
+    def handle(self, *args: Any, year: int | None, **options: Any) -> None:
         if year is not None and not FiscalYear.objects.filter(pk=year).exists():
             raise CommandError(f"ไม่พบปีงบประมาณ {year} / Fiscal year {year} does not exist")
         with transaction.atomic():

@@ -6,8 +6,9 @@ most once a day each."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from citykpi.jobs import actions as jobs
@@ -18,7 +19,7 @@ from citykpi.reporting.reminders import send_reminders
 class Command(BaseCommand):
     help = "ส่งอีเมลเตือนไตรมาสที่ใกล้ครบกำหนด เลยกำหนด หรือถูกส่งกลับ / E-mail due, overdue and returned quarters"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", help="the day to act as (YYYY-MM-DD); default: today")
         parser.add_argument(
             "--days-ahead", type=int, default=7, help="remind this many days before a deadline"
@@ -43,8 +44,15 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, today=None, days_ahead=7, head_after=None, evaluator_after=None, queue=False, **options
-    ):
+        self,
+        *args: Any,
+        today: str | None = None,
+        days_ahead: int = 7,
+        head_after: int | None = None,
+        evaluator_after: int | None = None,
+        queue: bool = False,
+        **options: Any,
+    ) -> None:
         try:
             day = dt.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError as exc:
