@@ -47,6 +47,7 @@ from django.utils import timezone
 from citykpi.agencies.history import children_query
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
+from citykpi.lib.i18n import is_english
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
 from citykpi.quality.models import FindingRecord, KpiStanding, QualitySettings
@@ -66,7 +67,7 @@ class KpiRow:
     name: str
     agency_code: str
     agency_name: str
-    unit: str
+    unit_th: str
     weight: Decimal | None
     quarters: list[scoring.QuarterInput]
     # Stored by citykpi.quality.standing on every write: the status of the latest quarter
@@ -77,6 +78,13 @@ class KpiRow:
     # The KPI's rule fields and levels, for the projection.
     rule_fields: dict[str, Any] = field(default_factory=dict, repr=False)
     levels: tuple[scoring.Level, ...] = ()
+    unit_en: str = ""
+
+    @property
+    def unit(self) -> str:
+        """The unit in the reader's language (Unit.label's rule): the row is cached for
+        both languages, so the choice is made when the page is drawn."""
+        return self.unit_en if self.unit_en and is_english() else self.unit_th
 
     @property
     def projection(self) -> scoring.Projection | None:
@@ -410,6 +418,7 @@ def _worst(indicators: QuerySet[Indicator], status: str, current: str) -> list[K
         "indicator__agency__code",
         "indicator__agency__name_th",
         "indicator__unit__name_th",
+        "indicator__unit__name_en",
         f"indicator__standing__{status}",
         f"indicator__standing__{current}",
     ).order_by("quarter"):
@@ -425,7 +434,8 @@ def _worst(indicators: QuerySet[Indicator], status: str, current: str) -> list[K
             name=r["name"],
             agency_code=r["agency__code"],
             agency_name=r["agency__name_th"],
-            unit=r["unit__name_th"] or "",
+            unit_th=r["unit__name_th"] or "",
+            unit_en=r["unit__name_en"] or "",
             weight=r["weight"],
             quarters=quarters[kpi_id],
             status=r[f"standing__{status}"],
@@ -598,7 +608,7 @@ def agency_kpis(
         _year_kpis(year, public=public, agency_ids=None)
         .filter(agency_id=agency_id)
         .annotate(risk=risk, status=F(f"standing__{status}"), current=F(f"standing__{current}"))
-        .values("code", "name", "weight", "unit__name_th", "status", "current", "risk")
+        .values("code", "name", "weight", "status", "current", "risk")
     )
     if sort == "worst":
         return indicators.order_by("risk", F("current").asc(nulls_last=True), "code")

@@ -65,6 +65,16 @@ def test_public_dashboard_lists_kpis_at_risk_with_projection_and_chart(client, g
     assert "เป้าหมายทั้งปี × ผลงานไตรมาสที่ 2" in html
 
 
+def test_the_at_risk_lists_unit_is_english_when_english_is_chosen_from_the_same_cached_overview(
+    client, grow_year, agency_a
+):
+    grow_year(agency_a, [20, 40])
+    assert "<strong>80.00 ร้อยละ</strong>" in client.get("/dashboard/?year=2566").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/dashboard/?year=2566").content.decode()
+    assert "<strong>80.00 percent</strong>" in english and "ร้อยละ</strong>" not in english
+
+
 def test_public_dashboard_groups_kpis_by_strategy_area_with_node_links(client, grow_year, agency_a, plan):
     grow_year(agency_a, [25, 50], node=plan["area5"])
     html = client.get("/dashboard/?year=2566").content.decode()

@@ -363,3 +363,12 @@ def test_the_kpi_staff_page_shows_quarters_and_the_audit_history(
     for action in ("report.save", "report.submit", "report.assess"):
         assert action in page
     assert "88" in page
+
+
+def test_the_quarter_form_names_the_unit_in_english_when_english_is_chosen(kpi_a, reporter_a, login):
+    client = login(reporter_a)
+    address = reverse("workspace:quarter", args=[kpi_a.code, 1])
+    assert "(ร้อยละ" in client.get(address).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(address).content.decode()
+    assert "Cumulative result (percent" in english and "ร้อยละ" not in english
