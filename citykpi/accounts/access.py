@@ -50,6 +50,12 @@ class Capability(StrEnum):
     REPORT = "report"  # enter results and narratives of a KPI
     SUBMIT = "submit"  # submit a KPI's quarter
     ASSESS = "assess"  # score a KPI's quarter
+    # Fiscal-year setup (citykpi.planning), per agency unless said otherwise.
+    EDIT_SETUP = "edit_setup"  # change an agency's targets, plans, weights and definitions
+    PROPOSE_SETUP = "propose_setup"  # propose the agency's setup to the evaluator
+    DECIDE_SETUP = "decide_setup"  # templates, approve, reopen, publish (city-wide)
+    CARRY_FORWARD = "carry_forward"  # start next year from this one (an agency's, or all)
+    REFRESH_QUALITY = "refresh_quality"  # run the data-quality checks over a year
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,12 @@ class Grant:
     refusal: tuple[str, str]  # (Thai, English) for the 403 page or the API's message
     # (role, Agency flag): the role holds it in an agency only where the agency's flag is set
     if_agency_allows: tuple[Role, str] | None = None
+    # A refusal of a user who has not signed in (or of the system) says "Log in first"
+    # (SIGN_IN_REFUSAL, 403) instead of its own message, before any 404 of scope.
+    sign_in_first: bool = False
+
+
+SIGN_IN_REFUSAL = ("ต้องเข้าสู่ระบบ", "Log in first")
 
 
 CAPABILITIES: dict[Capability, Grant] = {
@@ -106,6 +118,43 @@ CAPABILITIES: dict[Capability, Grant] = {
         frozenset(),
         False,
         ("บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้", "Your role may not do this"),
+    ),
+    Capability.EDIT_SETUP: Grant(
+        frozenset({Role.EVALUATOR}),
+        AGENCY_ROLES,
+        False,
+        ("บทบาทของคุณไม่มีสิทธิ์แก้ไขการตั้งค่าตัวชี้วัด", "Your role may not change KPI setup"),
+        sign_in_first=True,
+    ),
+    Capability.PROPOSE_SETUP: Grant(
+        frozenset(),
+        AGENCY_ROLES,
+        False,
+        (
+            "เฉพาะผู้รายงานผลหรือผู้บริหารของหน่วยงานนี้เท่านั้นที่เสนอได้",
+            "Only this agency's reporters and head may propose",
+        ),
+        sign_in_first=True,
+    ),
+    Capability.DECIDE_SETUP: Grant(
+        frozenset({Role.EVALUATOR}),
+        frozenset(),
+        False,
+        ("เฉพาะผู้ประเมิน สยป. เท่านั้นที่ทำรายการนี้ได้", "Only the central evaluator may do this"),
+        sign_in_first=True,
+    ),
+    Capability.CARRY_FORWARD: Grant(
+        frozenset({Role.EVALUATOR}),
+        AGENCY_ROLES,
+        False,
+        ("เฉพาะ สยป. หรือหน่วยงานเจ้าของตัวชี้วัดเท่านั้น", "Only the evaluator or the agency itself"),
+        sign_in_first=True,
+    ),
+    Capability.REFRESH_QUALITY: Grant(
+        frozenset({Role.EVALUATOR, Role.ADMIN}),
+        frozenset(),
+        True,
+        ("เฉพาะผู้ประเมินหรือผู้ดูแลระบบ", "Evaluators and administrators only"),
     ),
 }
 
@@ -161,9 +210,20 @@ def refusal(capability: Capability) -> str:
     return both(*CAPABILITIES[capability].refusal)
 
 
+def signed_in(user: Actor) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _sign_in_first(user: Actor, capability: Capability) -> None:
+    if CAPABILITIES[capability].sign_in_first and not signed_in(user):
+        raise PermissionDenied(both(*SIGN_IN_REFUSAL))
+
+
 def require(user: Actor, capability: Capability, agency: Agency | None = None) -> None:
-    """Raise PermissionDenied (403) unless the user holds `capability`."""
+    """Raise PermissionDenied (403) unless the user holds `capability` (in `agency`, for
+    the capabilities held in an agency; without one, only a role held anywhere counts)."""
     if not allows(user, capability, agency):
+        _sign_in_first(user, capability)
         raise PermissionDenied(refusal(capability))
 
 
@@ -171,6 +231,7 @@ def check(user: Actor, agency: Agency, capability: Capability, name: str) -> Non
     """For an object of `agency` (a loaded Agency) named `name`: Http404 when the user may
     not even see the agency, PermissionDenied when they see it but lack `capability`."""
     if not allows(user, Capability.VIEW, agency):
+        _sign_in_first(user, capability)
         raise Http404(name)
     if not allows(user, capability, agency):
         raise PermissionDenied(refusal(capability))

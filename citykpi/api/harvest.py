@@ -12,8 +12,11 @@ are described here, and the suite checks that every column is described and that
 How the CSV writer (citykpi.api.opendata.http.csv_body) writes a cell decides the types:
 UTF-8 with a byte-order mark (encoding utf-8-sig), CRLF line ends, an empty cell for a
 missing value, integers without a decimal point, other numbers as Python writes a float
-("82.5"), lists joined with "; ", text that could start a spreadsheet formula with a
-leading "'" (still text).
+("82.5"), booleans as "true" / "false", dates as ISO 8601 ("2026-10-01"), lists joined
+with "; ", text that could start a spreadsheet formula with a leading "'" (still text).
+
+The foreign keys hold by construction: the agencies CSV lists every agency a published
+KPI or project names, closed ones included (citykpi.api.opendata.agencies.listed_agencies).
 """
 
 from __future__ import annotations
@@ -157,6 +160,16 @@ COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
             "string", "ประเภทหน่วยงาน", "Kind of agency", enum=_choices(Agency.Kind), required=True
         ),
         "parent": _field("string", "รหัสหน่วยงานแม่", "Parent agency code", **AGENCY_CODE),
+        "is_active": _field(
+            "boolean",
+            "ใช้งานอยู่ในวันนี้ (false: สิ้นสุดแล้ว แต่ตัวชี้วัดหรือโครงการที่เผยแพร่ยังอ้างถึง)",
+            "Exists today (false: closed since, still named by published KPIs or projects)",
+            required=True,
+        ),
+        "valid_from": _field(
+            "date", "วันที่เริ่มมีผล (ว่าง: ตั้งแต่ก่อนมีบันทึก)", "First day it exists (empty: since before the records)"
+        ),
+        "valid_to": _field("date", "วันสุดท้ายที่มีผล (ว่าง: ยังใช้งานอยู่)", "Last day it exists (empty: still open)"),
         "kpi_count": _field(
             "integer", "จำนวนตัวชี้วัดที่เผยแพร่", "Published KPIs", unit="KPIs", required=True, minimum=0
         ),
@@ -256,8 +269,11 @@ DATASETS = (
         opendata.AGENCY_CSV,
         "หน่วยงาน",
         "Agencies",
-        "สำนัก สำนักงานเขต และสำนักงานของกรุงเทพมหานครที่ใช้งานอยู่ พร้อมจำนวนตัวชี้วัดที่เผยแพร่",
-        "Bangkok's active departments, district offices and offices with their number of published KPIs.",
+        "สำนัก สำนักงานเขต และสำนักงานของกรุงเทพมหานครที่ใช้งานอยู่ และหน่วยงานที่สิ้นสุดแล้ว (ยุบ รวม แยก) "
+        "ซึ่งตัวชี้วัดหรือโครงการที่เผยแพร่ยังอ้างถึง พร้อมวันที่มีผล วันสิ้นสุด และจำนวนตัวชี้วัดที่เผยแพร่",
+        "Bangkok's active departments, district offices and offices, and the agencies closed since "
+        "(merged, split or ended) that published KPIs or projects still name, with the days they are "
+        "valid and their number of published KPIs.",
         ("หน่วยงาน", "สำนักงานเขต", "กรุงเทพมหานคร"),
         ("agencies", "district offices", "Bangkok"),
         ("code",),

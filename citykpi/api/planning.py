@@ -400,9 +400,7 @@ def put_plan(request: HttpRequest, code: str, payload: PlanIn) -> dict[str, Any]
 
 
 def _setup(request: HttpRequest, agency: str, year: int) -> Setup:
-    found = get_object_or_404(Agency, code=agency)
-    if not access.can_view_agency(_user(request), found):
-        raise Http404(agency)
+    found = access.agency_for(_user(request), agency)
     return actions.setup_of(found, actions.fiscal_year_of(year))
 
 

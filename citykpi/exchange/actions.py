@@ -213,6 +213,7 @@ class ImportContext:
 
 def check_permission(actor: Actor) -> None:
     """The system (a management command) or an administrator may import legacy pages."""
+    # Not a table row: Capability.ADMINISTER read through access, plus the system, with a message naming the import.
     if actor is None or access.is_admin(actor):
         return
     raise PermissionDenied("เฉพาะผู้ดูแลระบบนำเข้าข้อมูลระบบเดิมได้ / Only administrators may import legacy data")

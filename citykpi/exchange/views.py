@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from citykpi.accounts import access
-from citykpi.accounts.models import Role
 from citykpi.agencies.models import Agency
 from citykpi.exchange import export
 from citykpi.exchange import jobs as exchange_jobs
@@ -48,9 +47,8 @@ def _int(value: str | None, default: int | None = None) -> int | None:
 
 def _report_agencies(user: AnyUser) -> list[Agency]:
     """Agencies whose templates the user may fill (reporter or head), or every agency for city-wide roles."""
-    if access.is_citywide_viewer(user):
-        return list(Agency.objects.active())
-    return list(Agency.objects.filter(pk__in=access.agency_ids(user, Role.REPORTER, Role.HEAD)))
+    ids = access.visible_agency_ids(user)
+    return list(Agency.objects.active() if ids is None else Agency.objects.filter(pk__in=ids))
 
 
 @login_required

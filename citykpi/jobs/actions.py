@@ -68,6 +68,7 @@ def start(
 
 def may_see(user: AnyUser, job: Job) -> bool:
     """The starter, an administrator, or anyone for a public document's job."""
+    # Not a table row: who started the job (ownership), not a role; the role part reads access.is_admin.
     if job.public:
         return True
     if not getattr(user, "is_authenticated", False):

@@ -7,9 +7,11 @@ the exchange and the demo to call. The writes live by what they do:
 - citykpi.planning.carry_forward: starting next year from this one;
 - citykpi.planning.publishing: publishing a fiscal year and its undo.
 
-Each function checks permission (citykpi.planning.permissions: the agency acts only for
-itself; only the central evaluator creates templates, assigns, counter-proposes,
-approves, reopens and publishes), runs in one transaction and leaves audit rows.
+Each function checks permission through citykpi.accounts.access (Capability.EDIT_SETUP,
+PROPOSE_SETUP, CARRY_FORWARD: the agency acts only for itself; DECIDE_SETUP: only the
+central evaluator creates templates, assigns, approves, reopens and publishes; the
+evaluator's change to a proposal is a counter-proposal), runs in one transaction and
+leaves audit rows.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 from citykpi.planning.carry_forward import CarryResult, carry_forward, propose_plan, propose_target
 from citykpi.planning.negotiation import approve, comment, propose, reopen, setup_of
 from citykpi.planning.parsing import fiscal_year_of
-from citykpi.planning.permissions import can_edit_setup, is_agency_member
 from citykpi.planning.plans import EDITABLE_DEFINITION_FIELDS, TEMPLATE_FIELDS, update_definition, update_plan
 from citykpi.planning.publishing import (
     YearReadiness,
@@ -41,12 +42,10 @@ __all__ = [
     "YearReadiness",
     "approve",
     "assign_template",
-    "can_edit_setup",
     "carry_forward",
     "comment",
     "create_template",
     "fiscal_year_of",
-    "is_agency_member",
     "propose",
     "propose_plan",
     "propose_target",

@@ -11,17 +11,17 @@ from decimal import Decimal
 from django.db import transaction
 
 from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.agencies.models import Agency
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator, MilestoneLevel
-from citykpi.lib.errors import ActionError, PermissionDenied
+from citykpi.lib.errors import ActionError
 from citykpi.lib.fiscal import QUARTERS
 from citykpi.lib.users import Actor
 from citykpi.planning import checks, versions
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.negotiation import setup_of
 from citykpi.planning.parsing import fiscal_year_of, number_of
-from citykpi.planning.permissions import is_agency_member, require_authenticated
 from citykpi.planning.plans import set_plan
 from citykpi.planning.templates_kpi import inactive_error, new_code, next_codes
 
@@ -90,16 +90,14 @@ def carry_forward(
     actor None is the system (the `citykpi carry-forward` command, run by whoever holds
     the server). dry_run does all the work and checks, then rolls it back: the result
     says what would be created."""
-    if actor is not None:
-        require_authenticated(actor)
-    previous_year = fiscal_year_of(from_year)
     agencies = list(agencies) if agencies is not None else None
-    if actor is not None and not access.is_evaluator(actor):
-        # An agency may start its own next year; the citywide and template modes are the evaluator's.
-        if template is not None or not agencies or any(not is_agency_member(actor, a) for a in agencies):
-            raise PermissionDenied(
-                "เฉพาะ สยป. หรือหน่วยงานเจ้าของตัวชี้วัดเท่านั้น / Only the evaluator or the agency itself"
-            )
+    if actor is not None:
+        # An agency may start its own next year; the city-wide and template modes (no agency
+        # to hold it in) are the evaluator's.
+        held_in: list[Agency | None] = [*agencies] if template is None and agencies else [None]
+        for agency in held_in:
+            access.require(actor, Capability.CARRY_FORWARD, agency)
+    previous_year = fiscal_year_of(from_year)
     if template is not None:
         template = KpiTemplate.objects.get(pk=template.pk)
         if not template.is_active:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.agencies.models import Agency
 from citykpi.jobs.models import Job
 from citykpi.jobs.registry import JobKind, Progress, Result, register
-from citykpi.lib.errors import PermissionDenied
 from citykpi.planning.carry_forward import carry_forward
 from citykpi.planning.models import KpiTemplate
-from citykpi.planning.permissions import is_agency_member, require_authenticated
 
 
 def what_of(params: dict[str, Any]) -> dict[str, Any]:
@@ -31,17 +30,15 @@ def what_of(params: dict[str, Any]) -> dict[str, Any]:
 def check_carry(actor: Any, params: dict[str, Any]) -> None:
     """The permission part of planning.carry_forward, before the job is written: the
     evaluator anything; an agency only its own KPIs, never a template's."""
-    if actor is None:
-        return
-    require_authenticated(actor)
-    if access.is_evaluator(actor):
+    if actor is None or access.allows(actor, Capability.CARRY_FORWARD):
         return
     what = what_of(params)
-    agencies = what["agencies"]
-    if what["template"] is not None or not agencies or any(not is_agency_member(actor, a) for a in agencies):
-        raise PermissionDenied(
-            "เฉพาะ สยป. หรือหน่วยงานเจ้าของตัวชี้วัดเท่านั้น / Only the evaluator or the agency itself"
-        )
+    # The template and city-wide modes (no agency to hold it in) are the evaluator's.
+    held_in: list[Agency | None] = (
+        [*what["agencies"]] if what["template"] is None and what["agencies"] else [None]
+    )
+    for agency in held_in:
+        access.require(actor, Capability.CARRY_FORWARD, agency)
 
 
 def run_carry(job: Job, progress: Progress) -> Result:

@@ -14,14 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.agencies.models import Agency
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
-from citykpi.lib.errors import ActionError, PermissionDenied
+from citykpi.lib.errors import ActionError
 from citykpi.lib.users import Actor, user_of
 from citykpi.planning import checks, versions
 from citykpi.planning.models import DefinitionVersion, Setup
-from citykpi.planning.permissions import is_agency_member, require_editor, require_evaluator, require_scope
 
 
 def setup_of(agency: Agency, fiscal_year: FiscalYear | int, *, lock: bool = False) -> Setup:
@@ -114,12 +114,7 @@ def _blocking(setup: Setup, verb_th: str, verb_en: str) -> None:
 
 def propose(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
     """The agency proposes its targets, plans and weights to the evaluator."""
-    require_scope(actor, setup.agency_id)
-    if not is_agency_member(actor, setup.agency_id):
-        raise PermissionDenied(
-            "เฉพาะผู้รายงานผลหรือผู้บริหารของหน่วยงานนี้เท่านั้นที่เสนอได้ / "
-            "Only this agency's reporters and head may propose"
-        )
+    access.check(actor, setup.agency, Capability.PROPOSE_SETUP, "agency")
     with transaction.atomic():
         setup = setup_of(setup.agency, setup.fiscal_year_id, lock=True)
         if setup.state not in Setup.PROPOSABLE:
@@ -146,7 +141,7 @@ def propose(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
 
 def comment(actor: Actor, setup: Setup, *, text: str, source: str = "web") -> Setup:
     """A comment in the negotiation; the evaluator's comment on a proposal sends it back."""
-    require_editor(actor, setup.agency_id)
+    access.check(actor, setup.agency, Capability.EDIT_SETUP, "agency")
     text = (text or "").strip()
     if not text:
         raise ActionError("ต้องระบุข้อความ", "The comment is empty", field="text")
@@ -164,7 +159,7 @@ def comment(actor: Actor, setup: Setup, *, text: str, source: str = "web") -> Se
 
 def approve(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
     """The evaluator approves: each KPI's definition is frozen as a DefinitionVersion."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     with transaction.atomic():
         setup = setup_of(setup.agency, setup.fiscal_year_id, lock=True)
         if setup.state not in Setup.APPROVABLE:
@@ -215,7 +210,7 @@ def approve(actor: Actor, setup: Setup, *, source: str = "web") -> Setup:
 
 def reopen(actor: Actor, setup: Setup, *, reason: str, source: str = "web") -> Setup:
     """The evaluator reopens an approved setup, with a reason, so that it may change."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("ต้องระบุเหตุผลในการเปิดให้แก้ไข", "A reason for reopening is required", field="reason")

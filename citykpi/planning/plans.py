@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.audit.log import record
 from citykpi.audit.log import snapshot as audit_snapshot
 from citykpi.indicators.models import Indicator, MilestoneLevel, Unit
@@ -24,7 +25,6 @@ from citykpi.planning import versions
 from citykpi.planning.models import Setup
 from citykpi.planning.negotiation import check_may_edit, set_state, setup_of
 from citykpi.planning.parsing import number_of
-from citykpi.planning.permissions import is_agency_member, require_editor
 from citykpi.planning.versions import bump_definition
 from citykpi.reporting.actions import get_quarter
 from citykpi.reporting.models import QuarterReport
@@ -226,7 +226,7 @@ def update_plan(
 
     The agency changes its own KPIs while the setup is open to it; the evaluator's change
     to a proposal is a counter-proposal (recorded, and the setup state says so)."""
-    require_editor(actor, indicator.agency_id)
+    access.check(actor, indicator.agency, Capability.EDIT_SETUP, "agency")
     target_value = number_of(target, "target", "ค่าเป้าหมาย", "Target") if target is not _UNSET else _UNSET
     plan_values = parse_plan(plan)
     weight_value = parse_weight(weight) if weight is not _UNSET else _UNSET
@@ -256,7 +256,7 @@ def update_plan(
         indicator.refresh_from_db(fields=["target", "weight"])  # stored precision in the audit row
         counter = (
             access.is_evaluator(actor)
-            and not is_agency_member(actor, indicator.agency_id)
+            and not access.allows(actor, Capability.PROPOSE_SETUP, indicator.agency)
             and (setup.state in (Setup.State.PROPOSED, Setup.State.COMMENTED, Setup.State.COUNTER_PROPOSED))
         )
         action = "plan.counter_propose" if counter else "plan.update"
@@ -296,7 +296,7 @@ def update_definition(
     **values: Any,
 ) -> Indicator:
     """Change a KPI's own definition (name, unit, direction, method texts, levels)."""
-    require_editor(actor, indicator.agency_id)
+    access.check(actor, indicator.agency, Capability.EDIT_SETUP, "agency")
     unknown = set(values) - set(EDITABLE_DEFINITION_FIELDS)
     if unknown:
         raise ActionError(

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.audit.log import record
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.errors import ActionError
 from citykpi.lib.users import Actor
 from citykpi.planning.models import Setup
 from citykpi.planning.parsing import fiscal_year_of
-from citykpi.planning.permissions import require_evaluator
 from citykpi.reporting.models import QuarterReport
 
 
@@ -56,7 +57,7 @@ def publish_fiscal_year(
     """The evaluator publishes a fiscal year: its KPIs appear on the public pages, the
     open data and the dashboards. Every agency's setup must be approved first, unless
     the evaluator overrides with a reason (recorded with the agencies still open)."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     override_reason = (override_reason or "").strip()
     with transaction.atomic():
         year = FiscalYear.objects.select_for_update().get(pk=fiscal_year_of(fiscal_year).pk)
@@ -103,7 +104,7 @@ def publish_fiscal_year(
 def unpublish_fiscal_year(actor: Actor, fiscal_year: FiscalYear | int, *, source: str = "web") -> FiscalYear:
     """The undo of publishing: the evaluator takes a fiscal year off the public pages, only
     while none of its quarters is published (nothing the public has read disappears)."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     with transaction.atomic():
         year = FiscalYear.objects.select_for_update().get(pk=fiscal_year_of(fiscal_year).pk)
         if not year.is_published:

@@ -13,6 +13,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from citykpi.accounts import access
+from citykpi.accounts.access import Capability
 from citykpi.agencies.models import Agency
 from citykpi.audit.log import record
 from citykpi.audit.log import snapshot as audit_snapshot
@@ -24,7 +26,6 @@ from citykpi.planning import versions
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.planning.negotiation import setup_of
 from citykpi.planning.parsing import fiscal_year_of, number_of
-from citykpi.planning.permissions import require_evaluator
 from citykpi.planning.plans import (
     TEMPLATE_FIELDS,
     clean_template_fields,
@@ -53,7 +54,7 @@ def create_template(
     source: str = "web",
     **values: Any,
 ) -> KpiTemplate:
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     cleaned = clean_template_fields(values)
     if not cleaned.get("name"):
         raise ActionError("ต้องระบุชื่อตัวชี้วัด", "The KPI name is required", field="name")
@@ -83,7 +84,7 @@ def update_template(
     **values: Any,
 ) -> TemplateChange:
     """Change a template; the change reaches its assignments whose setup is not approved."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     cleaned = clean_template_fields(values)
     rows = milestone_rows(milestone_levels) if milestone_levels is not None else None
     with transaction.atomic():
@@ -166,7 +167,7 @@ def assign_template(
     An agency that already carries the template in that year is refused, or with
     skip_existing left out (cascading to "all districts" when a dozen have it already
     from last year); the KPIs created are returned."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     year = fiscal_year_of(fiscal_year)
     agencies = sorted({a.pk: a for a in agencies}.values(), key=lambda a: a.code)
     if not agencies:
@@ -252,7 +253,7 @@ def set_template_active(
 ) -> KpiTemplate:
     """Deactivate a template (it can no longer be assigned or carried forward as a
     template) or bring it back. Its existing assignments are not touched."""
-    require_evaluator(actor)
+    access.require(actor, Capability.DECIDE_SETUP)
     reason = (reason or "").strip()
     with transaction.atomic():
         template = KpiTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)

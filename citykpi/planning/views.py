@@ -199,7 +199,7 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
     setup = Setup.objects.filter(agency=agency, fiscal_year=fiscal_year).first()
     status = 200
     if request.method == "POST":
-        if not actions.can_edit_setup(request.user, agency):
+        if not access.allows(request.user, access.Capability.EDIT_SETUP, agency):
             raise PermissionDenied(tr("บทบาทของคุณแก้ไขไม่ได้", "Your role may not change this"))
         try:
             _save_rows(request, kpis)
@@ -238,7 +238,7 @@ def agency_setup(request: HttpRequest, agency_code: str, year: int) -> HttpRespo
     )
     state = setup.state if setup else Setup.State.DRAFT
     user = request.user
-    member = actions.is_agency_member(user, agency)
+    member = access.allows(user, access.Capability.PROPOSE_SETUP, agency)
     evaluator = access.is_evaluator(user)
     editable = (evaluator and state != Setup.State.APPROVED) or (member and state in Setup.AGENCY_EDITABLE)
     return render(
@@ -341,7 +341,7 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
     indicator = access.indicator_for(request.user, code)
     status = 200
     if request.method == "POST":
-        if not actions.can_edit_setup(request.user, indicator.agency_id):
+        if not access.allows(request.user, access.Capability.EDIT_SETUP, indicator.agency):
             raise PermissionDenied(tr("บทบาทของคุณแก้ไขไม่ได้", "Your role may not change this"))
         form = forms.KpiDefinitionForm(request.POST)
         if form.is_valid():
@@ -391,7 +391,7 @@ def kpi_definition(request: HttpRequest, code: str) -> HttpResponse:
             "setup": setup,
             "frozen": bool(setup and setup.is_approved),
             "versions": DefinitionVersion.objects.filter(indicator=indicator).select_related("approved_by"),
-            "may_edit": actions.can_edit_setup(request.user, indicator.agency_id),
+            "may_edit": access.allows(request.user, access.Capability.EDIT_SETUP, indicator.agency),
         },
         status=status,
     )

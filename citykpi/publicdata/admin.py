@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from citykpi.lib.admin import ReadOnlyAdminMixin
 from citykpi.publicdata.models import SearchEntry, Synonym
 from citykpi.publicdata.search import actions
 
@@ -46,7 +47,7 @@ class SynonymAdmin(admin.ModelAdmin):
 
 
 @admin.register(SearchEntry)
-class SearchEntryAdmin(admin.ModelAdmin):
+class SearchEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What the index holds for a KPI: to see why a search finds it, or does not."""
 
     list_display = ("indicator", "fiscal_year", "indexed_at")
@@ -60,12 +61,3 @@ class SearchEntryAdmin(admin.ModelAdmin):
         "narrative_words",
         "indexed_at",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SearchEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: SearchEntry | None = None) -> bool:
-        return False

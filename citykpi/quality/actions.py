@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -230,8 +229,8 @@ def refresh_year(actor: Actor, year: int, *, store: bool = True, source: str = "
 
     actor: an evaluator or administrator, or None for the command line (the system).
     """
-    if actor is not None and not (access.is_evaluator(actor) or access.is_admin(actor)):
-        raise PermissionDenied("เฉพาะผู้ประเมินหรือผู้ดูแลระบบ / Evaluators and administrators only")
+    if actor is not None:
+        access.require(actor, access.Capability.REFRESH_QUALITY)
     fiscal_year = FiscalYear.objects.get(pk=year)
     limits = Limits.for_year(year)
     summary = RefreshSummary(year=year)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-
 from citykpi.accounts import access
 from citykpi.jobs.models import Job
 from citykpi.jobs.registry import JobKind, Progress, Result, register
@@ -14,8 +12,7 @@ from citykpi.quality.actions import refresh_year
 
 def check_refresh(actor: Any, params: dict[str, Any]) -> None:
     """The same rule as refresh_year's: evaluators and administrators."""
-    if not (access.is_evaluator(actor) or access.is_admin(actor)):
-        raise PermissionDenied("เฉพาะผู้ประเมินหรือผู้ดูแลระบบ / Evaluators and administrators only")
+    access.require(actor, access.Capability.REFRESH_QUALITY)
 
 
 def run_refresh(job: Job, progress: Progress) -> Result:

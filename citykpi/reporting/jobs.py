@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-
 from citykpi.accounts import access
 from citykpi.jobs.models import Job
 from citykpi.jobs.registry import JobKind, Progress, Result, register
@@ -15,8 +13,8 @@ from citykpi.reporting.reminders import send_reminders
 
 def check_remind(actor: Any, params: dict[str, Any]) -> None:
     """The command line (no actor: the system) or an administrator."""
-    if actor is not None and not access.is_admin(actor):
-        raise PermissionDenied("เฉพาะผู้ดูแลระบบ / Administrators only")
+    if actor is not None:
+        access.require(actor, access.Capability.ADMINISTER)
 
 
 def run_remind(job: Job, progress: Progress) -> Result:

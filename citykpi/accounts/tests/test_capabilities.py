@@ -34,6 +34,10 @@ def test_every_capability_has_a_row_in_the_table_with_a_thai_and_english_refusal
                 Capability.EVALUATE,
                 Capability.VIEW,
                 Capability.ASSESS,
+                Capability.EDIT_SETUP,
+                Capability.DECIDE_SETUP,
+                Capability.CARRY_FORWARD,
+                Capability.REFRESH_QUALITY,
             },
         ),
         (
@@ -50,6 +54,7 @@ def test_every_capability_has_a_row_in_the_table_with_a_thai_and_english_refusal
                 Capability.ADMINISTER,
                 Capability.GRANT_ROLES,
                 Capability.VIEW,
+                Capability.REFRESH_QUALITY,
             },
         ),
     ],
@@ -114,3 +119,37 @@ def test_indicator_for_answers_as_the_table_does(reporter_a, reporter_b, evaluat
     assert access.indicator_for(evaluator, kpi.code, action="assess") == kpi
     with pytest.raises(PermissionDenied):
         access.indicator_for(evaluator, kpi.code, action="report")
+
+
+def test_the_setup_capabilities_an_agency_holds_for_itself_and_the_evaluator_for_all(
+    reporter_a, head_a, evaluator, agency_a, agency_b
+):
+    for member in (reporter_a, head_a):
+        for capability in (Capability.EDIT_SETUP, Capability.PROPOSE_SETUP, Capability.CARRY_FORWARD):
+            assert access.allows(member, capability, agency_a)
+            assert not access.allows(member, capability, agency_b)
+        assert not access.allows(member, Capability.DECIDE_SETUP, agency_a)
+    for agency in (agency_a, agency_b):
+        assert access.allows(evaluator, Capability.EDIT_SETUP, agency)
+        assert not access.allows(evaluator, Capability.PROPOSE_SETUP, agency)
+
+
+def test_a_user_not_signed_in_is_asked_to_sign_in_before_any_404(reporter_b, agency_a):
+    for nobody in (AnonymousUser(), None):
+        with pytest.raises(PermissionDenied) as refused:
+            access.check(nobody, agency_a, Capability.EDIT_SETUP, agency_a.code)
+        assert str(refused.value) == "ต้องเข้าสู่ระบบ / Log in first"
+        with pytest.raises(PermissionDenied) as refused:
+            access.require(nobody, Capability.DECIDE_SETUP)
+        assert str(refused.value) == "ต้องเข้าสู่ระบบ / Log in first"
+        # A capability without the flag keeps its own refusal.
+        with pytest.raises(PermissionDenied) as refused:
+            access.require(nobody, Capability.EVALUATE)
+        assert str(refused.value) == "เฉพาะผู้ประเมิน สยป. / Central evaluator only"
+    with pytest.raises(Http404):
+        access.check(reporter_b, agency_a, Capability.EDIT_SETUP, agency_a.code)
+    with pytest.raises(PermissionDenied) as refused:
+        access.require(reporter_b, Capability.DECIDE_SETUP)
+    assert (
+        str(refused.value) == "เฉพาะผู้ประเมิน สยป. เท่านั้นที่ทำรายการนี้ได้ / Only the central evaluator may do this"
+    )

@@ -175,6 +175,20 @@ class OpenAgencyItem(Schema):
     abbreviation: str = Field(description=d("ชื่อย่อ", "Abbreviation"))
     kind: str = Field(description=d("ประเภทหน่วยงาน", "Kind of agency"))
     parent: str | None = Field(description=d("รหัสหน่วยงานแม่", "Parent agency code"))
+    is_active: bool = Field(
+        description=d(
+            "ใช้งานอยู่ในวันนี้ (false: สิ้นสุดแล้ว แต่ตัวชี้วัดหรือโครงการที่เผยแพร่ยังอ้างถึง)",
+            "Exists today (false: closed since, still named by published KPIs or projects)",
+        )
+    )
+    valid_from: dt.date | None = Field(
+        description=d(
+            "วันที่เริ่มมีผล (ว่าง: ตั้งแต่ก่อนมีบันทึก)", "First day it exists (empty: since before the records)"
+        )
+    )
+    valid_to: dt.date | None = Field(
+        description=d("วันสุดท้ายที่มีผล (ว่าง: ยังใช้งานอยู่)", "Last day it exists (empty: still open)")
+    )
     kpi_count: int = Field(description=d("จำนวนตัวชี้วัดที่เผยแพร่", "Number of published KPIs"))
     url: str = Field(description=d("หน้าเว็บสาธารณะ", "Public web page"))
     api_url: str = Field(description=d("ที่อยู่ API", "API address"))

@@ -4,13 +4,16 @@ server sends (fetched over HTTP from the test server, as a harvester does)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 
 import pytest
 import requests
 from django.core.cache import cache
+from django.utils import timezone
 from frictionless import Package, system
 
 from citykpi.agencies.models import Agency
@@ -33,7 +36,9 @@ def _errors(report) -> list[str]:
     return found
 
 
-def _validated(live_server) -> tuple[dict, object]:
+def _validated(live_server, query: dict[str, str] | None = None) -> tuple[dict, object]:
+    """The served package validated against the served CSVs; `query` adds parameters to
+    the path of a resource ({"agencies": "kind=office"}), as a harvester taking a part would."""
     # frictionless fetches through this session; closing it ends the server's keep-alive
     # threads, which close their database connections before the test database is dropped.
     with requests.Session() as session:
@@ -41,6 +46,9 @@ def _validated(live_server) -> tuple[dict, object]:
         assert response.status_code == 200
         assert response.headers["Content-Type"].startswith("application/json")
         descriptor = response.json()
+        for resource in descriptor["resources"]:
+            if query and resource["name"] in query:
+                resource["path"] += "&" + query[resource["name"]]
         # frictionless fetches every resource's `path` over HTTP from the live server.
         with system.use_context(http_session=session):
             report = Package(descriptor).validate()
@@ -109,24 +117,51 @@ def test_frictionless_validates_the_package_of_the_demo_data_with_0_errors(live_
 
 @pytest.mark.django_db(transaction=True)
 def test_validation_reads_the_served_bytes_and_catches_a_broken_foreign_key(live_server, tricky_data):
-    """The check is real: a KPI whose agency the agencies CSV does not list is an error."""
-    Agency.objects.filter(code="5047").update(is_active=False)
-    _, report = _validated(live_server)
+    """The check is real: a KPI whose agency the agencies CSV does not list is an error.
+    The package lists every agency its rows name, so the break is in the bytes the
+    validator reads: the agencies resource is the served CSV of the offices only
+    (?kind=office, the one office 0100 has no KPI), the schema and the other CSVs as served."""
+    _, whole = _validated(live_server)
+    assert whole.valid
+    _, report = _validated(live_server, {"agencies": "kind=office"})
     assert not report.valid
+    rows = {task.name: task.stats["rows"] for task in report.tasks}
+    assert rows["agencies"] == 1
     assert {error.type for task in report.tasks for error in task.errors} == {"foreign-key"}
+    broken = {task.name: len(task.errors) for task in report.tasks if task.errors}
+    # Every KPI and project row names 0409 or 5047, neither an office.
+    assert broken == {"kpis": Indicator.objects.published().count(), "projects": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the agencies CSV lists active agencies only, so published KPIs and projects of an "
-    "agency closed since break the foreign key; api/opendata.py must list the agencies they "
-    "reference (see the report of issue #16 point 6)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_kpis_of_an_agency_closed_since_keep_a_valid_package(live_server, tricky_data):
-    Agency.objects.filter(code="5047").update(is_active=False)
-    _, report = _validated(live_server)
+    """A reorganisation ends 5047 and the agency above it (closed too, with no KPI of its
+    own): the agencies CSV still lists both, marked closed with their last day, so the
+    published KPIs and projects of 5047 and its `parent` resolve."""
+    today = timezone.localdate()
+    above = Agency.objects.create(
+        code="0200",
+        name_th="กลุ่มเขตที่ยุบแล้ว",
+        name_en="A closed district group",
+        valid_from=dt.date(2020, 10, 1),
+        valid_to=today - dt.timedelta(days=30),
+    )
+    Agency.objects.filter(code="5047").update(parent=above, valid_to=today - dt.timedelta(days=1))
+    Agency.objects.filter(code="0100").update(is_active=False)  # switched off, nothing names it
+    descriptor, report = _validated(live_server)
     assert _errors(report) == []
+    rows = {task.name: task.stats["rows"] for task in report.tasks}
+    assert rows["agencies"] == Agency.objects.active().count() + 2 == 3
+    fields = {f["name"]: f for f in descriptor["resources"][1]["schema"]["fields"]}
+    assert fields["is_active"]["type"] == "boolean" and fields["valid_to"]["type"] == "date"
+    with requests.Session() as session:
+        body = session.get(descriptor["resources"][1]["path"], timeout=30).content.decode("utf-8-sig")
+    listed = {row["code"]: row for row in csv.DictReader(io.StringIO(body))}
+    assert sorted(listed) == ["0200", "0409", "5047"]
+    assert listed["5047"]["is_active"] == "false" and listed["5047"]["parent"] == "0200"
+    assert listed["5047"]["valid_to"] == (today - dt.timedelta(days=1)).isoformat()
+    assert listed["0200"]["valid_from"] == "2020-10-01" and listed["0200"]["is_active"] == "false"
+    assert listed["0409"]["is_active"] == "true" and listed["0409"]["valid_to"] == ""
 
 
 @pytest.mark.django_db
@@ -137,7 +172,7 @@ def test_every_csv_column_is_described_in_the_schema_in_the_writers_order():
         fields = harvest.fields_of(dataset)
         assert [f["name"] for f in fields] == columns
         for field in fields:
-            assert field["type"] in {"string", "integer", "number"}
+            assert field["type"] in {"string", "integer", "number", "boolean", "date"}
             assert field["title"] and field["title_en"] and field["title"] != field["title_en"]
 
 

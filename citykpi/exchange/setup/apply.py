@@ -92,6 +92,7 @@ class SetupFile:
 
 def check_permission(actor: Actor) -> None:
     """The system (a management command) or an administrator imports a setup workbook."""
+    # Not a table row: Capability.ADMINISTER read through access, plus the system, with a message naming the import.
     if actor is None or access.is_admin(actor):
         return
     raise PermissionDenied(
