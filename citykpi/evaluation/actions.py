@@ -20,13 +20,14 @@ from django.utils import timezone
 from citykpi.audit.log import snapshot
 from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import DEFAULT_COMPONENTS
-from citykpi.lib.errors import ActionError, ConflictError
+from citykpi.lib.errors import ActionError
 from citykpi.lib.thai import NumberParseError, format_number, parse_number
 from citykpi.lib.users import Actor
 from citykpi.reporting.actions import (
     REPORT_FIELDS,
     changing,
     illegal,
+    naming_the_quarter,
     today_of,
     user_of,
 )
@@ -324,7 +325,7 @@ def assess_many(
             if row is None:
                 raise Http404(str(item.report_id))
             names = component_names(row)
-            try:
+            with naming_the_quarter(row):
                 done.append(
                     assess(
                         actor,
@@ -337,16 +338,4 @@ def assess_many(
                         version=item.version,
                     )
                 )
-            except ConflictError as exc:
-                raise ConflictError(
-                    current={**exc.current, "code": row.indicator.code, "quarter": row.quarter}
-                ) from None
-            except ActionError as exc:
-                raise ActionError(
-                    f"{row.indicator.code} ไตรมาสที่ {row.quarter}: {exc.message_th}",
-                    f"{row.indicator.code} Q{row.quarter}: {exc.message_en}",
-                    field=exc.field,
-                    code=row.indicator.code,
-                    quarter=row.quarter,
-                ) from None
     return done

@@ -636,6 +636,27 @@ def is_ready(report: QuarterReport, today: dt.date) -> bool:
     )
 
 
+@contextmanager
+def naming_the_quarter(row: QuarterReport) -> Iterator[None]:
+    """In a batch (submit-all, assess-selected), a refusal of one quarter names it: the
+    error's message and its `current` carry the KPI code and quarter, so the page can say
+    which row stopped the batch."""
+    try:
+        yield
+    except ConflictError as exc:
+        raise ConflictError(
+            current={**exc.current, "code": row.indicator.code, "quarter": row.quarter}
+        ) from None
+    except ActionError as exc:
+        raise ActionError(
+            f"{row.indicator.code} ไตรมาสที่ {row.quarter}: {exc.message_th}",
+            f"{row.indicator.code} Q{row.quarter}: {exc.message_en}",
+            field=exc.field,
+            code=row.indicator.code,
+            quarter=row.quarter,
+        ) from None
+
+
 def submit_many(
     actor: Actor,
     versions: dict[int, Any],
@@ -665,19 +686,7 @@ def submit_many(
             row = rows.get(pk)
             if row is None:
                 raise Http404(str(pk))
-            try:
+            with naming_the_quarter(row):
                 submit_report(actor, row, version=versions[pk], source=source, now=now)
-            except ConflictError as exc:
-                raise ConflictError(
-                    current={**exc.current, "code": row.indicator.code, "quarter": row.quarter}
-                ) from None
-            except ActionError as exc:
-                raise ActionError(
-                    f"{row.indicator.code} ไตรมาสที่ {row.quarter}: {exc.message_th}",
-                    f"{row.indicator.code} Q{row.quarter}: {exc.message_en}",
-                    field=exc.field,
-                    code=row.indicator.code,
-                    quarter=row.quarter,
-                ) from None
             submitted.append(row)
     return submitted

@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from citykpi.accounts import access
 from citykpi.accounts.models import Role
@@ -71,16 +72,20 @@ def pending(today: dt.date, days_ahead: int) -> list[tuple[Indicator, int, str]]
     return found
 
 
-def recipients_by_agency() -> dict[int, set]:
-    """agency id -> the reporters and heads whose role covers it (sub-agencies included)."""
-    covering: dict[int, set] = defaultdict(set)
-    users = (
+def _reachable_reporters_and_heads() -> QuerySet:
+    """Active reporters and heads with an e-mail address: who a reminder can reach."""
+    return (
         get_user_model()
         .objects.filter(is_active=True, memberships__role__in=[Role.REPORTER, Role.HEAD])
         .exclude(email="")
         .distinct()
     )
-    for user in users:
+
+
+def recipients_by_agency() -> dict[int, set]:
+    """agency id -> the reporters and heads whose role covers it (sub-agencies included)."""
+    covering: dict[int, set] = defaultdict(set)
+    for user in _reachable_reporters_and_heads():
         for agency_id in access.agency_ids(user, Role.REPORTER, Role.HEAD):
             covering[agency_id].add(user)
     return covering
@@ -90,13 +95,7 @@ def recipients_by_role() -> dict[str, dict[int, set]]:
     """role -> agency id -> the people with that role covering the agency (sub-agencies
     included), for reporters and heads; and "evaluator" -> {0: the evaluators}."""
     out: dict[str, dict[int, set]] = {Role.REPORTER: defaultdict(set), Role.HEAD: defaultdict(set)}
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__role__in=[Role.REPORTER, Role.HEAD])
-        .exclude(email="")
-        .distinct()
-    )
-    for user in users:
+    for user in _reachable_reporters_and_heads():
         for role in (Role.REPORTER, Role.HEAD):
             for agency_id in access.agency_ids(user, role):
                 out[role][agency_id].add(user)
