@@ -8,12 +8,18 @@ years that start on or after its effective date.
   its predecessors and successors (for the "was / now" links of old pages);
 - `tree_as_of(when)`: agency id -> parent id then, for every agency (two queries);
 - `names_as_of(when, ids)`: the former names in use then (one query);
+  `names_by_code_as_of(when, codes)` the same keyed by agency code, for rows that carry
+  only the code (a dashboard's ranking);
+- `parent_as_of(agency, when)`: its parent's id then (one query);
+- `name_then_annotations()` / `name_on_annotations(when)`: the name then as subqueries of
+  the caller's query (no query of their own): in each row's fiscal year, or on one day;
 - `children_query(parent_id, when)`: the agencies under a parent then, as a subquery.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +109,27 @@ def names_as_of(when: dt.date | int | object, ids: set[int] | None = None) -> di
     return {row.agency_id: row for row in rows.order_by("valid_to")}
 
 
+def names_by_code_as_of(when: dt.date | int | object, codes: Iterable[str]) -> dict[str, AgencyName]:
+    """agency code -> the former name in use on the day, for those of `codes` renamed since
+    (one query, none for no codes)."""
+    codes = list(codes)
+    if not codes:
+        return {}
+    rows = AgencyName.objects.filter(_covering(day_of(when)), agency__code__in=codes).select_related("agency")
+    return {row.agency.code: row for row in rows.order_by("valid_to")}
+
+
+def parent_as_of(agency: Agency, when: dt.date | int | object) -> int | None:
+    """The id of `agency`'s parent on the day (one query): a closed link covering the day
+    wins (its parent may be none: the agency was at the top), else Agency.parent."""
+    links = list(
+        AgencyParentLink.objects.filter(_covering(day_of(when)), agency=agency, valid_to__isnull=False)
+        .order_by("valid_from")
+        .values_list("parent_id", flat=True)[:1]
+    )
+    return links[0] if links else agency.parent_id
+
+
 def tree_as_of(when: dt.date | int | object) -> dict[int, int | None]:
     """agency id -> its parent's id on the day, for every agency (two queries). A closed
     link covering the day wins; otherwise the current parent (Agency.parent)."""
@@ -175,13 +202,7 @@ def agency_as_of(agency: Agency, when: dt.date | int | object) -> AgencyThen:
     """`agency` as it was on the day (a date) or in the fiscal year (read on its first day)."""
     day = day_of(when)
     former = names_as_of(day, {agency.pk}).get(agency.pk)
-    # A closed link covering the day wins (its parent may be none: the agency was at the top).
-    links = list(
-        AgencyParentLink.objects.filter(_covering(day), agency=agency, valid_to__isnull=False)
-        .order_by("valid_from")
-        .values_list("parent_id", flat=True)[:1]
-    )
-    parent_id = links[0] if links else agency.parent_id
+    parent_id = parent_as_of(agency, day)
     came, went = lineage(agency)
     return AgencyThen(
         agency=agency,
@@ -225,4 +246,18 @@ def name_then_annotations(agency: str = "agency_id", year: str = "fiscal_year_id
     return {
         "agency_name_th_then": Subquery(former.values("name_th")[:1]),
         "agency_name_en_then": Subquery(former.values("name_en")[:1]),
+    }
+
+
+def name_on_annotations(when: dt.date | int | object, agency: str = "pk") -> dict[str, Subquery]:
+    """Annotations giving an agency's name on one day or in one fiscal year (`name_th_then`,
+    `name_en_then`; null when the name has not changed since), as subqueries of the
+    caller's query over agencies (or over rows whose `agency` names the agency's id): no
+    query of their own."""
+    former = AgencyName.objects.filter(_covering(day_of(when)), agency_id=OuterRef(agency)).order_by(
+        "valid_to"
+    )
+    return {
+        "name_th_then": Subquery(former.values("name_th")[:1]),
+        "name_en_then": Subquery(former.values("name_en")[:1]),
     }

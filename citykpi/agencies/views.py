@@ -1,8 +1,9 @@
 """The reorganisation pages (a setup page, mounted at /setup/reorganisations/ by
 citykpi.planning.urls): the agencies and the changes so far, and one agency's page with
 its rename, move, split and merge forms. Nothing happens on one click: the first post
-shows what would change (how many KPIs move, to which agency, which stay as history),
-the confirmation does it (docs/setup.md, "Reorganisations")."""
+shows what would change (how many KPIs move, to which agency, which stay as history, the
+projects and setups that follow them, the roles that could be given), the confirmation
+does it, with the roles only when ticked there (docs/setup.md, "Reorganisations")."""
 
 from __future__ import annotations
 
@@ -93,7 +94,8 @@ def _successor_lines(raw: str, field: str) -> list[actions.Successor]:
 
 
 def _mapping(raw: str) -> dict[str, str]:
-    """ "0409-0950 = 0412" lines: the KPIs that go to another successor than the first."""
+    """ "0409-0950 = 0412" lines: the KPIs (or projects, "04090000-3744 = 0412") that go to
+    another successor than the default one."""
     found = {}
     for line in (raw or "").splitlines():
         if "=" in line:
@@ -101,8 +103,8 @@ def _mapping(raw: str) -> dict[str, str]:
             found[kpi.strip()] = target.strip()
         elif line.strip():
             raise ActionError(
-                f"บรรทัด “{line.strip()}”: ใช้รูปแบบ รหัสตัวชี้วัด = รหัสหน่วยงาน",
-                f"Line “{line.strip()}”: write KPI code = agency code",
+                f"บรรทัด “{line.strip()}”: ใช้รูปแบบ รหัสตัวชี้วัดหรือโครงการ = รหัสหน่วยงาน",
+                f"Line “{line.strip()}”: write KPI (or project) code = agency code",
                 field="kpi_successors",
             )
     return found
@@ -130,7 +132,11 @@ def _read(agency: Agency, data: QueryDict) -> dict:
     elif kind == "split":
         what["successors"] = _successor_lines(data.get("successors", ""), "successors")
         what["kpi_successors"] = _mapping(data.get("kpi_successors", ""))
-    else:
+    if kind in ("split", "merge"):
+        # The confirm step's opt-in (off unless ticked there): the successors' roles for the
+        # predecessors' reporters and heads.
+        what["give_roles"] = data.get("give_roles") == "1"
+    if kind == "merge":
         others = [_agency_by_code(c, "others") for c in re.split(r"[\s,]+", data.get("others", "")) if c]
         if not others:
             raise ActionError("ต้องระบุหน่วยงานที่จะรวมด้วย", "Name the agencies to merge with", field="others")
@@ -174,9 +180,15 @@ def _do(actor: Actor, agency: Agency, what: dict) -> AgencyChange:
             effective=effective,
             kpi_successors=what["kpi_successors"],
             reason=reason,
+            give_roles=what["give_roles"],
         )
     return actions.merge_agencies(
-        actor, what["agencies"], successor=what["successor"], effective=effective, reason=reason
+        actor,
+        what["agencies"],
+        successor=what["successor"],
+        effective=effective,
+        reason=reason,
+        give_roles=what["give_roles"],
     )
 
 
@@ -204,7 +216,13 @@ def reorganise(request: HttpRequest, code: str) -> HttpResponse:
     if agency is None:
         raise Http404(code)
     came, went = lineage(agency)
-    context: dict = {"agency": agency, "came": came, "went": went, "kinds": AgencyChange.Kind.choices}
+    context: dict = {
+        "agency": agency,
+        "came": came,
+        "went": went,
+        "kinds": AgencyChange.Kind.choices,
+        "may_give_roles": access.allows(request.user, access.Capability.GRANT_ROLES),
+    }
     context["data"] = request.POST if request.method == "POST" else {}
     if request.method != "POST":
         return render(request, "agencies/reorganise.html", context)
@@ -219,13 +237,17 @@ def reorganise(request: HttpRequest, code: str) -> HttpResponse:
     except ActionError as error:
         context["error"] = error
         return render(request, "agencies/reorganise.html", context, status=400)
+    counts = change.details.get("counts", {}) if isinstance(change.details, dict) else {}
     messages.success(
         request,
         tr(
             f"บันทึกการ{change.get_kind_display().split(' / ')[0]}แล้ว มีผล {change.effective} "
-            f"(ย้ายตัวชี้วัด {change.kpis_moved} ตัว)",
+            f"(ย้ายตัวชี้วัด {change.kpis_moved} ตัว โครงการ {counts.get('projects_moved', 0)} โครงการ "
+            f"การกำหนดตัวชี้วัดประจำปี {counts.get('setups_moved', 0)} รายการ "
+            f"ให้บทบาท {counts.get('roles_given', 0)} รายการ)",
             f"Recorded: {change.get_kind_display().split(' / ')[-1].lower()} effective {change.effective} "
-            f"({change.kpis_moved} KPIs moved)",
+            f"({change.kpis_moved} KPIs, {counts.get('projects_moved', 0)} projects and "
+            f"{counts.get('setups_moved', 0)} setups moved, {counts.get('roles_given', 0)} roles given)",
         ),
     )
     return redirect(reverse("planning:reorganisations"))

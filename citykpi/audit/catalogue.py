@@ -89,6 +89,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "agency.merge": ("รวมหน่วยงาน", "Merged agencies"),
     "agency.end": ("สิ้นสุดหน่วยงาน", "Ended an agency"),
     "kpi.move_agency": ("โอนตัวชี้วัดไปหน่วยงานใหม่", "Moved a KPI to a successor agency"),
+    "project.move_agency": ("โอนโครงการไปหน่วยงานใหม่", "Moved a project to a successor agency"),
+    "setup.move_agency": (
+        "โอนการกำหนดตัวชี้วัดประจำปีไปหน่วยงานใหม่",
+        "Moved a fiscal-year setup to a successor agency",
+    ),
     # data quality (citykpi.quality)
     "quality.refresh": ("ตรวจคุณภาพข้อมูล", "Checked data quality"),
     "quality.refresh_year": ("ตรวจคุณภาพข้อมูลทั้งปี", "Checked the year's data quality"),

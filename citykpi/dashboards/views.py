@@ -21,6 +21,7 @@ agency, node, type, level, status, q).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
+from citykpi.agencies import history
 from citykpi.agencies.models import Agency
 from citykpi.dashboards import data
 from citykpi.dashboards.data import Overview, finding_counts, timeliness, year_overview
@@ -100,6 +102,20 @@ def _status_cells(year: int, counts: Mapping[str, int], **params: object) -> lis
         {"code": code, "count": counts.get(code, 0), "url": f"{base}&status={code}"}
         for code in scoring.STATUSES
     ]
+
+
+def agency_name_then(agency: Agency, names: Mapping[int, Any]) -> str:
+    """The agency's Thai name in a year, from history.names_as_of's answer."""
+    former = names.get(agency.pk)
+    return former.name_th if former is not None else agency.name_th
+
+
+def rollups_named_then(
+    rollups: Sequence[data.AgencyRollup], names: Mapping[str, Any]
+) -> list[data.AgencyRollup]:
+    """A page of a ranking with each agency under its name of the year (`names` from
+    history.names_by_code_as_of), as copies: the roll-ups themselves may be cached."""
+    return [dataclasses.replace(a, name=names[a.code].name_th) if a.code in names else a for a in rollups]
 
 
 def agency_rows(
@@ -500,6 +516,9 @@ def _ranking_page(
     year = reading.year
     sort = _sort(request, "best")
     listing = _listing(request, data.rank_agencies(rollups, sort))
+    # An old year lists each agency under its name then (one query for the page's agencies).
+    names = history.names_by_code_as_of(year, [a.code for a in listing["rows"]])
+    listing["rows"] = rollups_named_then(listing["rows"], names)
     params = extra.pop("params", {})
     listing["rows"] = agency_rows(
         year, listing["rows"], reading.prefix, bars=not listing["printing_all"], **params
@@ -528,16 +547,23 @@ def _ranking_page(
                 reading.fiscal_year, reading.scope, agency_codes=[row["code"] for row in listing["rows"]]
             ),
             [row["code"] for row in listing["rows"]],
+            names,
         )
         context["heat_legend"] = [(level, tr(*label)) for level, label in charts.HEAT_LABELS.items()]
     return render(request, "dashboards/drilldown.html", context)
 
 
-def _timeliness_rows(rows: list[tuple[str, str, list[data.TimelinessCell]]], order: list[str]) -> list[dict]:
+def _timeliness_rows(
+    rows: list[tuple[str, str, list[data.TimelinessCell]]],
+    order: list[str],
+    names: Mapping[str, Any] | None = None,
+) -> list[dict]:
     """The submission timeliness of a page's agencies as a compact table (a row a few
-    hundred bytes, where the overview's SVG heat map spends kilobytes), in the page's order."""
+    hundred bytes, where the overview's SVG heat map spends kilobytes), in the page's order;
+    an agency renamed since under its name of the year (`names`, as for the ranking)."""
     today = timezone.localdate()
-    by_code = {code: (name, cells) for code, name, cells in rows}
+    names = names or {}
+    by_code = {code: (names[code].name_th if code in names else name, cells) for code, name, cells in rows}
     out = []
     for code in order:
         if code not in by_code:
@@ -575,12 +601,9 @@ def _group(request: HttpRequest, key: str, *, public: bool) -> HttpResponse:
         rollups = data.agency_rollups(
             reading.year, public=public, agency_ids=reading.scope, parent_id=parent.pk
         )
-        title = tr(
-            f"หน่วยงานในสังกัด {parent.code} {parent.name_th}", f"Agencies under {parent.code} {parent.name_th}"
-        )
-        crumbs.append(
-            (f"{parent.code} {parent.name_th}", f"{reading.prefix}agency/{parent.code}/?year={reading.year}")
-        )
+        name = agency_name_then(parent, history.names_as_of(reading.year, {parent.pk}))
+        title = tr(f"หน่วยงานในสังกัด {parent.code} {name}", f"Agencies under {parent.code} {name}")
+        crumbs.append((f"{parent.code} {name}", f"{reading.prefix}agency/{parent.code}/?year={reading.year}"))
     return _ranking_page(request, reading, rollups, title=title, crumbs=crumbs)
 
 
@@ -679,17 +702,30 @@ def _agency(request: HttpRequest, code: str, *, public: bool) -> HttpResponse:
         row["url"] = kpi_url.format(row["code"])
         row["status"] = row["status"] or scoring.NO_DATA
         row["status_label"] = _status_label(row["status"])
+    # The agency as it was in the year (an old year's page shows the name and parent then,
+    # two queries, three after a move): citykpi.agencies.history.
+    parent_id = history.parent_as_of(agency, year)
+    parent = agency.parent
+    if parent_id != agency.parent_id:
+        parent = Agency.objects.filter(pk=parent_id).first() if parent_id is not None else None
+    names = history.names_as_of(year, {agency.pk} | ({parent.pk} if parent is not None else set()))
     crumbs = [(group_label(agency.kind), f"{reading.prefix}group/{agency.kind}/?year={year}")]
-    if agency.parent is not None:
+    if parent is not None:
         crumbs.append(
             (
-                f"{agency.parent.code} {agency.parent.name_th}",
-                f"{reading.prefix}agency/{agency.parent.code}/?year={year}",
+                f"{parent.code} {agency_name_then(parent, names)}",
+                f"{reading.prefix}agency/{parent.code}/?year={year}",
             )
         )
-    sub_agencies = Agency.objects.filter(parent_id=agency.pk).count()
+    # Its sub-agencies in the year (the "agencies under a parent" roll-up reads the same tree).
+    sub_agencies = Agency.objects.filter(pk__in=history.children_query(agency.pk, year)).count()
+    name = agency_name_then(agency, names)
     context = reading.context(
-        title=f"{agency.code} {agency.name_th}",
+        title=f"{agency.code} {name}"
+        if name == agency.name_th
+        else tr(
+            f"{agency.code} {name} (ปัจจุบัน {agency.name_th})", f"{agency.code} {name} (now {agency.name_th})"
+        ),
         crumbs=crumbs,
         kind="kpis",
         listing=listing,

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Avg, Count, Prefetch, Q
 from django.utils import timezone
 
+from citykpi.agencies.history import name_on_annotations, name_then_annotations
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib.i18n import tr
@@ -34,8 +35,11 @@ from citykpi.strategy.models import StrategyNode
 
 
 def kpi_pdf_context(indicator: Indicator) -> dict[str, Any]:
-    """The print page's context (with its chart) for the PDF of one KPI."""
-    return kpi_page_context(indicator)
+    """The print page's context (with its chart) for the PDF of one KPI; the agency's name
+    in the KPI's year when the caller annotated it (name_then_annotations)."""
+    context = kpi_page_context(indicator)
+    context["agency_name_then"] = getattr(indicator, "agency_name_th_then", None) or indicator.agency.name_th
+    return context
 
 
 def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
@@ -43,6 +47,8 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
     indicators = list(
         Indicator.objects.filter(pk__in=[i.pk for i in indicators])
         .select_related("agency", "fiscal_year", "unit", "dimension")
+        # the agency's name in the KPI's year (no query of its own): an old year's PDF shows it
+        .annotate(**name_then_annotations())
         .prefetch_related(
             Prefetch(
                 "quarters",
@@ -74,6 +80,9 @@ def kpi_sections(indicators: Iterable[Indicator]) -> list[dict[str, Any]]:
             milestone_levels=list(indicator.milestone_levels.all()),
         )
         context["latest_result"] = latest_result(quarters)
+        context["agency_name_then"] = (
+            getattr(indicator, "agency_name_th_then", None) or indicator.agency.name_th
+        )
         context["status"] = max(quarters, key=lambda q: q.quarter).status if quarters else ""
         sections.append(context)
     return sections
@@ -96,6 +105,8 @@ def agency_report_context(agency: Agency, year: int) -> dict[str, Any]:
     scores = [s["headline"].score for s in sections if s["headline"]]
     return {
         "agency": agency,
+        # The name in the year (from its KPIs' annotation: no query; the name today without any).
+        "agency_name_then": sections[0]["agency_name_then"] if sections else agency.name_th,
         "year": year,
         "sections": sections,
         "assessed_count": len(scores),
@@ -124,10 +135,17 @@ def quarter_summary_context(year: int, quarter: int) -> dict[str, Any]:
     }
     rows = []
     totals: defaultdict[str, int] = defaultdict(int)
-    for agency in Agency.objects.filter(pk__in=kpis.keys()).order_by("code"):
+    # Each agency under its name in the year (an old year's summary shows the name then, and
+    # today's beside it), annotated on the same query.
+    for agency in (
+        Agency.objects.filter(pk__in=kpis.keys()).annotate(**name_on_annotations(year)).order_by("code")
+    ):
         found = counts.get(agency.pk, {})
+        then = getattr(agency, "name_th_then", None)
         row = {
             "agency": agency,
+            "name_th": then or agency.name_th,
+            "renamed": bool(then) and then != agency.name_th,
             "kpis": kpis[agency.pk],
             **{k: found.get(k, 0) for k in ("submitted", "returned", "assessed", "reopened", "draft")},
             "average": found.get("average"),

@@ -48,7 +48,7 @@ def run_agency_report(job: Job, progress: Progress) -> Result:
         filename=f"agency-{agency.code}-{params['year']}.pdf",
         content=pdf,
         content_type="application/pdf",
-        summary_th=f"รายงานประจำปี {agency.name_th} {len(context['sections'])} ตัวชี้วัด",
+        summary_th=f"รายงานประจำปี {context['agency_name_then']} {len(context['sections'])} ตัวชี้วัด",
         summary_en=f"Annual report of {agency.code}: {len(context['sections'])} KPIs",
     )
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citykpi.accounts import access
+from citykpi.agencies.history import name_then_annotations
 from citykpi.agencies.models import Agency
 from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.jobs import actions as jobs
@@ -41,7 +42,8 @@ def _int_param(request: HttpRequest, name: str, low: int, high: int) -> int | No
 
 @require_GET
 def kpi_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    indicator = public_indicators().filter(code=code).first()
+    # The agency's name in the KPI's year comes with it (no query of its own).
+    indicator = public_indicators().filter(code=code).annotate(**name_then_annotations()).first()
     if indicator is None:
         raise Http404(code)
     context = {"k": printing_context.kpi_pdf_context(indicator), "printed_on": _today()}
