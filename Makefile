@@ -38,8 +38,8 @@ test: install-test
 	@bash scripts/test.sh
 
 lint: install-test
-	$(BIN)/ruff check citykpi
-	$(BIN)/ruff format --check citykpi
+	$(BIN)/ruff check citykpi benchmarks
+	$(BIN)/ruff format --check citykpi benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

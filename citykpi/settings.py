@@ -12,11 +12,15 @@ CACHE_URL     redis://127.0.0.1:6379/0 to use Redis; local memory otherwise
 QUEUE_URL     redis://127.0.0.1:6379/3 (or CELERY_BROKER_URL) sends background jobs to Celery
               workers (docs/deployment.md "Background jobs"); unset: jobs run in-process
 DEMO          "1" shows the demo accounts' password on the login page
+CITYKPI_BENCHMARKS  "0" leaves the benchmarks app out of a repository checkout, "1" requires it;
+              unset: installed when the repository's benchmarks/ folder is there (never in the
+              wheel, so never in a `pip install .` production)
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -87,8 +91,23 @@ INSTALLED_APPS = [
     # backup and restore, /health/ and /ready/, request ids in the logs: docs/deployment.md
     "citykpi.operations",
     "citykpi.demo",
-    "citykpi.bench",
 ]
+
+# The benchmarks and the import timer (`citykpi bench`, `citykpi time-import`) are the
+# `benchmarks` app in the repository, beside the package: the wheel does not ship it
+# (pyproject's packages are `citykpi*`), so a production install never has it. In a
+# checkout it is installed unless CITYKPI_BENCHMARKS=0; the editable install maps only the
+# `citykpi` package, so the repository's folder is put on the import path here.
+BENCHMARKS_DIR = BASE_DIR / "benchmarks"
+BENCHMARKS = env_bool("CITYKPI_BENCHMARKS", (BENCHMARKS_DIR / "__init__.py").is_file())
+if BENCHMARKS:
+    if not (BENCHMARKS_DIR / "__init__.py").is_file():
+        raise RuntimeError(
+            f"CITYKPI_BENCHMARKS=1 but {BENCHMARKS_DIR} is missing: the benchmarks run from a checkout"
+        )
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    INSTALLED_APPS.append("benchmarks")
 
 MIDDLEWARE = [
     "citykpi.operations.logging.RequestIdMiddleware",  # first: every log line of the request has its id

@@ -4,7 +4,7 @@ inserts in batches.
 
 Deterministic: every value comes from random.Random(seed) in a fixed order; no wall
 clock, no uuid. The same arguments give the same codes, names, numbers and texts.
-`generate()` is also the benchmark's dataset builder (citykpi.bench): `scale` multiplies
+`generate()` is also the benchmark's only dataset builder (benchmarks.dataset): `scale` multiplies
 the KPIs (and their quarters and projects), `agency_count` beyond the ~80 real agencies
 adds synthetic ones. Roughly: KPIs = 7 x agencies x years x scale.
 

@@ -22,12 +22,14 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.scales import Scale
 from citykpi.agencies.models import Agency
-from citykpi.bench.scales import Scale
 from citykpi.indicators.models import Indicator
+from citykpi.lib.users import AnyUser
 
 CODE_RE = re.compile(rb"\d{4}-\d{3,6}")
 
@@ -209,7 +211,11 @@ def time_pdf(client: Client, path: str, repeats: int) -> dict[str, Any]:
         cache.clear()
         started = time.perf_counter()
         response = client.get(path)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = (
+            b"".join(response.streaming_content)
+            if isinstance(response, StreamingHttpResponse)
+            else response.content
+        )
         times.append(time.perf_counter() - started)
         if response.status_code != 200 or not body.startswith(b"%PDF"):
             raise NotAvailable(f"{path}: HTTP {response.status_code}, not a PDF")
@@ -261,7 +267,9 @@ def time_legacy_import(scale: Scale, sample_dir: Path, workdir: Path, fiscal_yea
     }
 
 
-def time_workbook_import(agency_code: str, year: int, quarter: int, user, expected: int) -> dict[str, Any]:
+def time_workbook_import(
+    agency_code: str, year: int, quarter: int, user: AnyUser, expected: int
+) -> dict[str, Any]:
     """The agency's quarter template, a result typed into every row as a reporter would,
     imported with commit=True (and rolled back afterwards)."""
     try:

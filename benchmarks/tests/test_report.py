@@ -3,7 +3,7 @@ hand-written section kept across runs."""
 
 from __future__ import annotations
 
-from citykpi.bench import report
+from benchmarks import report
 
 
 def _figure(key: str, value: float | None, unit: str = "ms", status: str = "ok") -> dict:

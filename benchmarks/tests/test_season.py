@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from citykpi.bench import report, season
+from benchmarks import report, season
 
 ROOT = Path(settings.BASE_DIR)
 

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class BenchConfig(AppConfig):
-    name = "citykpi.bench"
+    name = "benchmarks"
     label = "bench"

@@ -24,17 +24,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from citykpi.bench import dataset, load, measure, season
-from citykpi.bench.measure import NotAvailable
-from citykpi.bench.scales import Scale
-from citykpi.bench.servers import Datasette, Gunicorn, rss_kib
+from benchmarks import dataset, load, measure, season
+from benchmarks.measure import NotAvailable
+from benchmarks.scales import Scale
+from benchmarks.servers import Datasette, Gunicorn, rss_kib
 
 
 @dataclasses.dataclass
 class Options:
     scale: Scale
     workdir: Path
-    builder: str = "auto"
     workers: int = 5
     worker_class: str = "sync"
     threads: int = 1
@@ -98,7 +97,7 @@ class Run:
         started = time.time()
         self.say(f"migrate ({connection.vendor})")
         call_command("migrate", interactive=False, verbosity=0)
-        info = dataset.ensure_dataset(scale, builder=self.o.builder, progress=self.say)
+        info = dataset.ensure_dataset(scale, progress=self.say)
         deadline = dataset.prepare_deadline_year(scale, progress=self.say)
         if connection.vendor == "postgresql":
             # What autovacuum does soon after a bulk load anyway: planner statistics, so that
@@ -174,7 +173,7 @@ class Run:
             "targets": targets,
             "deadline_year": deadline["year"],
             "server": gunicorn_command,
-            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+            "cache": str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1],
             "command": self.o.command,
             "pages": [
                 {
@@ -313,7 +312,7 @@ class Run:
                 theirs = peer[name]
                 f.p50, f.p95, f.n = theirs.p50_ms, theirs.p95_ms, theirs.count
                 mine = ours.get(our_key)
-                if mine is None or mine.status != "ok":
+                if mine is None or mine.status != "ok" or mine.p95 is None:
                     f.note = (
                         f"Datasette measured; our side not available yet ({by_key[our_key].why_unavailable})"
                     )
@@ -352,6 +351,8 @@ class Run:
                 if not page.main_sql_ms:
                     f.note = "the page ran no SELECT"
                     return
+                if page.uncached_ms is None or mine.p50 is None:
+                    raise NotAvailable("the page's uncached or warm timing is missing")
                 # The value is the uncached page (what a cache cannot hide: the first view after
                 # every write); the warm, possibly cached, page is in the notes.
                 f.value, f.unit = page.uncached_ms / page.main_sql_ms, "x"

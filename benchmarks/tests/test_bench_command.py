@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.db import connection
 
-from citykpi.bench import report
+from benchmarks import report
 
 ROOT = Path(settings.BASE_DIR)
 

@@ -26,6 +26,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+# The repository (the folder holding benchmarks/): `python -m benchmarks.servers` runs from it.
+REPOSITORY = Path(__file__).resolve().parent.parent
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -132,10 +135,12 @@ class Gunicorn:
             cmd += ["# public reads on the replica (DATABASE_REPLICA_URL)"]
         return cmd
 
-    def _spawn(self, cmd: list[str], *, env: dict[str, str] | None) -> subprocess.Popen:
+    def _spawn(
+        self, cmd: list[str], *, env: dict[str, str] | None, cwd: Path | None = None
+    ) -> subprocess.Popen:
         with self.log.open("ab") as log:
             return subprocess.Popen(
-                cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
 
     def __enter__(self) -> Gunicorn:
@@ -151,15 +156,17 @@ class Gunicorn:
                 self.backends.append((port, self._spawn(self.server_command(port), env=self.env)))
             for port, proc in self.backends:
                 wait_for_http(port, self.ping, proc=proc)
-            balancer = [sys.executable, "-m", "citykpi.bench.servers", "balance", str(self.port)]
-            self.proc = self._spawn(balancer + [str(port) for port, _ in self.backends], env=None)
+            balancer = [sys.executable, "-m", "benchmarks.servers", "balance", str(self.port)]
+            self.proc = self._spawn(
+                balancer + [str(port) for port, _ in self.backends], env=None, cwd=REPOSITORY
+            )
             wait_for_http(self.port, self.ping, proc=self.proc)
         except Exception:
             self.__exit__()
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
             _stop(self.proc)
         for _, proc in self.backends:
@@ -273,7 +280,7 @@ class Datasette:
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.proc is not None:
             _stop(self.proc)
 
@@ -284,8 +291,8 @@ def nothing() -> Iterator[None]:
 
 
 if __name__ == "__main__":
-    # python -m citykpi.bench.servers balance PORT BACKEND_PORT...  (started by Gunicorn)
+    # python -m benchmarks.servers balance PORT BACKEND_PORT...  (started by Gunicorn)
     if len(sys.argv) < 4 or sys.argv[1] != "balance":
-        sys.exit("usage: python -m citykpi.bench.servers balance PORT BACKEND_PORT...")
+        sys.exit("usage: python -m benchmarks.servers balance PORT BACKEND_PORT...")
     with contextlib.suppress(KeyboardInterrupt):
         balance(int(sys.argv[2]), [int(p) for p in sys.argv[3:]])

@@ -40,9 +40,13 @@ import zlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from citykpi.bench.load import percentile
+from benchmarks.load import percentile
+from benchmarks.scales import Scale
+
+if TYPE_CHECKING:  # the models are imported where they are used, at run time
+    from citykpi.reporting.models import QuarterReport
 
 # Shares of the reading traffic by page type (the rest of the population's skew is Zipf
 # within the type).
@@ -92,7 +96,7 @@ class Rates:
 # --- the population ---------------------------------------------------------------------
 
 
-def population(scale, *, exclude_agency: str | None = None, seed: int = 2566) -> list[Url]:
+def population(scale: Scale, *, exclude_agency: str | None = None, seed: int = 2566) -> list[Url]:
     """Every address the readers may ask for, with its probability (the weights sum to 1)."""
     from citykpi.agencies.models import Agency
     from citykpi.indicators.models import Indicator
@@ -255,7 +259,9 @@ def windows(start: float, seconds: float, count: int) -> list[tuple[float, float
 
 def split_rows(rows: list, wins: list[tuple[float, float, bool]]) -> tuple[list, list, list]:
     """(before the first window: warm-up, in windows without writes, in windows with writes)."""
-    warm, base, write = [], [], []
+    warm: list = []
+    base: list = []
+    write: list = []
     starts = [w[0] for w in wins]
     for r in rows:
         at = r[4]
@@ -281,7 +287,7 @@ class Pool:
     evaluator: int
 
 
-def prepare_pool(scale, *, exclude_agency: str, size: int, progress: Callable[[str], None]) -> Pool:
+def prepare_pool(scale: Scale, *, exclude_agency: str, size: int, progress: Callable[[str], None]) -> Pool:
     """Reset the pool of quarter-4 reports of the latest published year (outside the agency
     of the same-URL figures, in agencies with a bench reporter) to the same state on every
     run, store their scores and bump their scopes (the reset is not an action)."""
@@ -409,7 +415,7 @@ class Writers(threading.Thread):
                 next_at = {k: v + shift for k, v in next_at.items()}
                 continue
             now = time.monotonic() - self.started_at
-            kind = min(next_at, key=next_at.get)
+            kind = min(next_at, key=lambda k: next_at[k])
             wait = next_at[kind] - now
             if wait > 0:
                 self.stop.wait(min(wait, 0.05))
@@ -469,12 +475,12 @@ class Writers(threading.Thread):
                 next_at[kind] += getattr(self.rates, f"{'draft' if kind == 'save' else kind}_every")
 
     @staticmethod
-    def _report(model, pk: int):
+    def _report(model: type[QuarterReport], pk: int) -> QuarterReport:
         return model.objects.select_related(
             "indicator__agency", "indicator__fiscal_year", "indicator__unit"
         ).get(pk=pk)
 
-    def _touch(self, report) -> None:
+    def _touch(self, report: QuarterReport) -> None:
         ind = report.indicator
         self.touched |= {f"kpi:{ind.code}", f"agency:{ind.agency.code}", f"year:{ind.fiscal_year_id}", "all"}
 
@@ -562,7 +568,7 @@ def compressed_deadline(
     }
 
 
-def draft_result(report, n: int) -> Decimal:
+def draft_result(report: QuarterReport, n: int) -> Decimal:
     """A result the KPI's unit accepts: between half and nine tenths of its scale (levels
     1-5, percent 0-100, else up to the quarter's planned target), from the quarter's plan
     up (down for a lower-is-better KPI) when it has one, varying with `n`."""
@@ -600,7 +606,9 @@ def time_report_save(pool: Pool, repeats: int = 20) -> dict[str, Any]:
 
     User = get_user_model()
     users = User.objects.in_bulk(list(pool.reporters.values()))
-    times, queries, control = [], [], []
+    times: list[float] = []
+    queries: list[int] = []
+    control: list[int] = []
 
     def ready(i: int):
         pk = pool.drafts[i % len(pool.drafts)]
@@ -727,7 +735,7 @@ def summarise(
 
 
 def vmrss_mib(pids: list[int]) -> list[float]:
-    from citykpi.bench.servers import rss_kib
+    from benchmarks.servers import rss_kib
 
     out = []
     for pid in pids:
@@ -743,12 +751,12 @@ def redis_used_memory() -> dict[str, Any] | None:
     from django.conf import settings
 
     backend = settings.CACHES["default"]
-    if "redis" not in backend["BACKEND"].lower():
+    if "redis" not in str(backend["BACKEND"]).lower():
         return None
     import redis
 
-    location = backend["LOCATION"]
-    location = location[0] if isinstance(location, list | tuple) else location
+    configured = backend["LOCATION"]
+    location = str(configured[0] if isinstance(configured, list | tuple) else configured)
     client = redis.Redis.from_url(location)
     info = client.info("memory")
     return {

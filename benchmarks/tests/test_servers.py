@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from citykpi.bench.servers import APP_SERVERS_ENV, Gunicorn, _stop, free_port, wait_for_http
+from benchmarks.servers import APP_SERVERS_ENV, REPOSITORY, Gunicorn, _stop, free_port, wait_for_http
 
 
 def named_server(name: str) -> http.server.ThreadingHTTPServer:
@@ -46,7 +46,8 @@ def test_the_balancer_hands_each_connection_to_the_next_server_in_turn(two_serve
     port = free_port()
     backends = [str(s.server_address[1]) for s in two_servers]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "citykpi.bench.servers", "balance", str(port), *backends],
+        [sys.executable, "-m", "benchmarks.servers", "balance", str(port), *backends],
+        cwd=REPOSITORY,
         start_new_session=True,
     )
     try:

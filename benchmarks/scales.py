@@ -2,7 +2,9 @@
 
 `city` and `national` are the scales the goals of issue 8 are stated for; `small` is the
 end-to-end check one can run on a busy machine (about 2,000 KPIs); `tiny` is the smoke run
-of the test suite (seconds, not minutes).
+of the test suite (seconds, not minutes). Every dataset is the demo generator's
+(benchmarks.dataset): `agencies`, `years` and `kpis` are its size; the texts, projects and
+quarters per KPI are the demo's.
 """
 
 from __future__ import annotations
@@ -26,11 +28,9 @@ class Scale:
     memory_requests: int
     agency_pdf_kpis: int  # KPIs of one agency in the latest year (the agency report PDF)
     sql_repeats: int  # raw SQL timings per page
-    projects_per_kpi: float = 0.25
-    narrative_chars: int = 600
     # Goals are stated for these scales; elsewhere they are shown for reference only.
     goals_apply: bool = False
-    # The season scenario (citykpi.bench.season): seconds of reading with writes (the
+    # The season scenario (benchmarks.season): seconds of reading with writes (the
     # readers also run half as long without writes, after a quarter as long of warm-up).
     season_seconds: float = 600
     season_pool: int = 400  # quarter reports the writers work on
@@ -57,7 +57,6 @@ SCALES: dict[str, Scale] = {
         memory_requests=60,
         agency_pdf_kpis=6,
         sql_repeats=5,
-        narrative_chars=200,
         season_seconds=4,
         season_pool=12,
         cold_pages=40,
@@ -113,8 +112,6 @@ SCALES: dict[str, Scale] = {
         memory_requests=10_000,
         agency_pdf_kpis=60,
         sql_repeats=50,
-        projects_per_kpi=0.1,
-        narrative_chars=240,
         goals_apply=True,
     ),
 }

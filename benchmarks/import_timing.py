@@ -1,7 +1,7 @@
 """Timing the two imports at the sizes issue 8 sets goals for (not a test: a measurement).
 
 - `time_legacy_import(n_pages=1000)`: writes `n_pages` legacy pages made by varying the
-  sample pages of citykpi/bench/data/legacy (new KPI/project codes, agencies, numbers)
+  sample pages of benchmarks/data/legacy (new KPI/project codes, agencies, numbers)
   into a temporary folder and times `citykpi.exchange.legacy.import_paths` over them.
 - `time_workbook_import(n_kpis=3000)`: builds the demo dataset for the fiscal year in
   progress, gathers `n_kpis` of its KPIs under one agency, builds that agency's quarter
@@ -10,7 +10,7 @@
 
 Both run by default in a subprocess on a fresh, migrated SQLite database (so the numbers
 never depend on what the caller's database holds) and return a dict of seconds and
-counts. The benchmark (citykpi.bench) calls them; `citykpi time-import` runs them from the
+counts. The benchmark (benchmarks.runner) calls them; `citykpi time-import` runs them from the
 shell (`--profile FILE` writes cProfile stats of the timed part). `run_legacy_import` and
 `run_workbook_import` do the work in the current database, which must be empty.
 """
@@ -28,9 +28,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # the models are imported where they are used, after Django is set up
+    from citykpi.indicators.models import Unit
+
+T = TypeVar("T")
 
 # Copies of five legacy pages (the suite keeps its own in citykpi/exchange/tests/data):
 # a tool reads its own data, never the test folders.
@@ -93,7 +99,7 @@ def legacy_pages(folder: Path, n_pages: int, *, seed: int = 2566) -> Counter:
     return kinds
 
 
-def _profiled(fn, profile: str | None):
+def _profiled(fn: Callable[[], T], profile: str | None) -> T:
     if not profile:
         return fn()
     profiler = cProfile.Profile()
@@ -149,7 +155,7 @@ def run_legacy_import(
 def _typed_result(
     earlier: list[Decimal | None],
     stored: Decimal | None,
-    unit,
+    unit: Unit | None,
     levels_top: Decimal | None,
     rng: random.Random,
 ) -> Decimal:
@@ -195,6 +201,8 @@ def run_workbook_import(n_kpis: int = 3000, *, profile: str | None = None) -> di
     scale = max(1, -(-n_kpis // (7 * 80)))
     generate(scale=scale, years=[year], agency_count=80)
     agency = Agency.objects.order_by("code").first()
+    if agency is None:
+        raise RuntimeError("the demo made no agency")
     codes = list(
         Indicator.objects.filter(fiscal_year_id=year).order_by("code").values_list("code", flat=True)[:n_kpis]
     )

@@ -1,4 +1,4 @@
-"""The import timings (citykpi.bench.import_timing) at a tiny size: the generated pages are
+"""The import timings (benchmarks.import_timing) at a tiny size: the generated pages are
 distinct and importable, the workbook has a real change in every row, the counts
 returned are the database's, and `citykpi time-import` runs in place and on a fresh
 database."""
@@ -11,8 +11,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from benchmarks import import_timing as timing
 from citykpi.audit.models import AuditEvent
-from citykpi.bench import import_timing as timing
 from citykpi.exchange.legacy import parse as P
 from citykpi.indicators.models import Indicator
 from citykpi.reporting.models import QuarterReport

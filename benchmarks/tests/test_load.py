@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citykpi.bench import load
+from benchmarks import load
 
 
 def test_percentiles_are_nearest_rank_measured_values():

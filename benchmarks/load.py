@@ -11,11 +11,11 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def percentile(values: list[float], pct: float) -> float:
+def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile (no interpolation: a reported p95 is a measured request)."""
     if not values:
         return float("nan")
@@ -80,7 +80,9 @@ def time_get(
     try:
         for _ in range(warmup):
             client.request("GET", path)
-        times, statuses, errors, size = [], {}, 0, 0
+        times: list[float] = []
+        statuses: dict[int, int] = {}
+        errors, size = 0, 0
         for _ in range(requests):
             status, data, ms = client.request("GET", path)
             times.append(ms)

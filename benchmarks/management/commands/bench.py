@@ -26,14 +26,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from citykpi.bench import report
-from citykpi.bench.scales import SCALES, get_scale
-from citykpi.bench.servers import APP_SERVERS_ENV, default_workers
+from benchmarks import report
+from benchmarks.scales import SCALES, Scale, get_scale
+from benchmarks.servers import APP_SERVERS_ENV, default_workers
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -78,7 +79,7 @@ def postgres_reachable() -> bool:
 class Command(BaseCommand):
     help = "Benchmarks: build the dataset, start gunicorn on loopback, measure, write docs/benchmarks.md."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=list(SCALES), default="city")
         parser.add_argument(
             "--db",
@@ -93,7 +94,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--database-url", default=None, help="use this database instead of the default bench one"
         )
-        parser.add_argument("--builder", choices=["auto", "generator", "own"], default="auto")
         parser.add_argument(
             "--rebuild", action="store_true", help="drop the benchmark database and build it again"
         )
@@ -127,12 +127,13 @@ class Command(BaseCommand):
         parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--result", default=None, help=argparse.SUPPRESS)
 
-    def handle(self, *args, **o):
+    def handle(self, *args: Any, **o: Any) -> None:
         scale = get_scale(o["scale"])
         workdir = Path(o["workdir"] or Path(settings.BASE_DIR) / "var" / "bench").resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         if o["inner"]:
-            return self.inner(scale, workdir, o)
+            self.inner(scale, workdir, o)
+            return
         dbs = {"sqlite": ["sqlite"], "postgres": ["postgres"], "both": ["sqlite", "postgres"]}[
             o["db"] or ("postgres" if scale.name == "national" else "both")
         ]
@@ -157,7 +158,7 @@ class Command(BaseCommand):
         report.write(out, runs, note=o["note"])
         self.stdout.write(f"wrote {out}")
 
-    def outer_run(self, scale, workdir: Path, db: str, o) -> dict:
+    def outer_run(self, scale: Scale, workdir: Path, db: str, o: dict[str, Any]) -> dict[str, Any]:
         if o["database_url"]:
             url = o["database_url"]
         elif db == "sqlite":
@@ -194,7 +195,7 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE": "citykpi.settings",
             "PYTHONUNBUFFERED": "1",
         }
-        # Read by citykpi.bench.servers.Gunicorn (the number of servers) and by the settings of
+        # Read by benchmarks.servers.Gunicorn (the number of servers) and by the settings of
         # the servers and of the inner run (the replica alias; citykpi.lib.dbrouting).
         env[APP_SERVERS_ENV] = str(o["app_servers"])
         env.pop("DATABASE_REPLICA_URL", None)
@@ -225,8 +226,6 @@ class Command(BaseCommand):
             str(run_dir),
             "--result",
             str(result),
-            "--builder",
-            o["builder"],
             "--workers",
             str(o["workers"]),
             "--worker-class",
@@ -245,13 +244,12 @@ class Command(BaseCommand):
         self.stdout.write(f"== {db} done in {time.monotonic() - started:.0f} s")
         return json.loads(result.read_text())
 
-    def inner(self, scale, workdir: Path, o) -> None:
-        from citykpi.bench.runner import Options, Run
+    def inner(self, scale: Scale, workdir: Path, o: dict[str, Any]) -> None:
+        from benchmarks.runner import Options, Run
 
         options = Options(
             scale=scale,
             workdir=workdir,
-            builder=o["builder"],
             workers=o["workers"],
             worker_class=o["worker_class"],
             threads=o["threads"],
