@@ -4,7 +4,7 @@ PostgreSQL with BEGIN and COMMIT counted): a regression guard, not a timing test
 Each action runs in its own transaction here (transaction=True), as in production, so that
 BEGIN, COMMIT and the refresh after commit are counted. The actor is read fresh from the
 database (no roles cached on it) and the quarter as get_quarter gives it, as the benchmark's
-"One report save in process" has them (citykpi/bench/season.py, time_report_save).
+"One report save in process" has them (benchmarks/season.py, time_report_save).
 
 What a draft save sends (docs/read-model.md, "The report save"): BEGIN; the row locked; the
 actor's roles; the KPI's quarters with their assessments, the year's settings, the level
