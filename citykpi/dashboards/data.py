@@ -1,16 +1,18 @@
 """The numbers behind the dashboards, aggregated in the database.
 
 No KPI is scored here: every write stores each KPI's standing (citykpi.quality.standing),
-and a fiscal year's dashboard is a fixed number of GROUP BY queries over the KPIs joined
-to their standings, whatever the number of KPIs: by agency group (its kind: departments,
-district offices...; the status counts are their sum), by evaluation dimension, by
-strategy node (a KPI counts once for each node it is linked to or under), and the ten
-worst KPIs with their quarters. Its size does not grow with the number of agencies.
+and the database keeps summary rows of them by triggers (citykpi.quality.summaries): per
+year, reading, agency and evaluation dimension, and per year, reading, strategy node and
+agency (a KPI counts once for each node it is linked to or under). A fiscal year's
+dashboard adds those rows up, a few per agency whatever the number of KPIs: by agency group
+(its kind: departments, district offices...; the status counts are their sum), by
+evaluation dimension, by strategy node; and the ten worst KPIs with their quarters. Its
+size does not grow with the number of agencies.
 
 The drill-down pages read one group at a time: the agencies of a group, of a parent, of
-a strategy node or of a dimension with their roll-ups (one GROUP BY, ranked by the
-weighted score per agency, never per KPI), and one agency's KPIs ranked in the database
-(paginated: a page of rows and a count). Weighted scores are
+a strategy node or of a dimension with their roll-ups (one GROUP BY over the summary rows,
+ranked by the weighted score per agency, never per KPI), and one agency's KPIs ranked in
+the database (paginated: a page of rows and a count). Weighted scores are
 aggregated as sums (quality.scoring.WeightSums) and turned into scores by
 quality.scoring.weighted_score, the same rule as agency_score. Counts of submissions and
 findings are aggregated in the database too.
@@ -27,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -50,7 +51,7 @@ from citykpi.indicators.models import EvaluationDimension, FiscalYear, Indicator
 from citykpi.lib.i18n import is_english
 from citykpi.publicdata import versions
 from citykpi.quality import scoring
-from citykpi.quality.models import FindingRecord, KpiStanding, QualitySettings
+from citykpi.quality.models import AgencySummary, FindingRecord, NodeSummary, QualitySettings
 from citykpi.quality.standing import RULE_FIELDS, levels_of, rule_of
 from citykpi.reporting import commitments
 from citykpi.reporting.models import QuarterReport
@@ -322,65 +323,77 @@ def _grouped(
     return out
 
 
+def _summed(
+    rows: QuerySet[Any],
+    year: int,
+    keys: list[str],
+    *,
+    public: bool,
+    agency_ids: set[int] | None,
+    count_agencies: bool = False,
+) -> dict[tuple, Rollup]:
+    """Roll-ups per value of `keys` from the summary rows the database keeps
+    (quality.AgencySummary or quality.NodeSummary, citykpi.quality.summaries): one GROUP BY
+    over a few rows per agency, whatever the number of KPIs. The same Rollup as `_grouped`
+    over the KPIs gives (the public reading: published KPIs of a published year)."""
+    rows = rows.filter(fiscal_year_id=year, public=public)
+    if public:
+        rows = rows.filter(fiscal_year__is_published=True)
+    if agency_ids is not None:
+        rows = rows.filter(agency_id__in=agency_ids)
+    totals: dict[str, Any] = {
+        name: Sum(name)
+        for name in (
+            "kpis",
+            "on_track",
+            "at_risk",
+            "off_track",
+            "weighted",
+            "weight_total",
+            "scored",
+            "score_sum",
+            "product_sum",
+            "scored_weight",
+        )
+    }
+    if count_agencies:
+        totals["agencies"] = Count("agency_id", distinct=True)
+    scored = [code for code in scoring.STATUSES if code != scoring.NO_DATA]
+    out: dict[tuple, Rollup] = {}
+    for row in rows.order_by().values(*keys).annotate(**totals).order_by(*keys):
+        row["rows"] = row["kpis"]
+        rollup = Rollup(sums=_sums(row), agencies=row.get("agencies", 0))
+        for code in scored:
+            if row[code]:
+                rollup.counts[code] = row[code]
+        if no_data := row["kpis"] - sum(row[code] for code in scored):
+            rollup.counts[scoring.NO_DATA] = no_data
+        out[tuple(row[k] for k in keys)] = rollup
+    return out
+
+
+def _dimension_rollups(
+    year: int, *, public: bool, agency_ids: set[int] | None, agency_id: int | None = None
+) -> dict[int | None, Rollup]:
+    """Per evaluation dimension (None: KPIs without one), from the agency summary rows."""
+    rows = AgencySummary.objects.all()
+    if agency_id is not None:
+        rows = rows.filter(agency_id=agency_id)
+    grouped = _summed(rows, year, ["dimension"], public=public, agency_ids=agency_ids)
+    return {(key[0] or None): rollup for key, rollup in grouped.items()}
+
+
 def _node_rollups(
-    indicators: QuerySet[Indicator], node_ids: list[int], status: str, current: str
+    year: int, node_ids: list[int], *, public: bool, agency_ids: set[int] | None
 ) -> dict[int, Rollup]:
-    """Roll-ups per strategy node: a KPI counts once for each node it is linked to or
-    linked under (a descendant's path starts with the node's path and a dot). One query:
-    the ORM cannot join on a path prefix, so it is written in SQL both databases speak."""
+    """Roll-ups per strategy node, from the node summary rows: a KPI counts once for each
+    node it is linked to or linked under (a descendant's path starts with the node's path
+    and a dot), as the triggers that keep the rows count it."""
     if not node_ids:
         return {}
-    node_table = StrategyNode._meta.db_table
-    link_table = Indicator.strategy_nodes.through._meta.db_table
-    indicator_table = Indicator._meta.db_table
-    standing_table = KpiStanding._meta.db_table
-    indicator_sql, indicator_params = indicators.order_by().values("id").query.sql_with_params()
-    placeholders = ", ".join(["%s"] * len(node_ids))
-    sql = f"""
-        SELECT p.node_id, s.{status}, COUNT(*), COUNT(k.weight), SUM(k.weight),
-               COUNT(s.{current}), SUM(s.{current}), SUM(s.{current} * COALESCE(k.weight, 0)),
-               SUM(CASE WHEN s.{current} IS NOT NULL THEN COALESCE(k.weight, 0) ELSE 0 END)
-        FROM (
-            SELECT DISTINCT n.id AS node_id, l.indicator_id AS indicator_id
-            FROM {node_table} n
-            JOIN {node_table} ln ON ln.plan_id = n.plan_id AND (ln.path = n.path OR ln.path LIKE n.path || '.%%')
-            JOIN {link_table} l ON l.strategynode_id = ln.id
-            WHERE n.id IN ({placeholders}) AND l.indicator_id IN ({indicator_sql})
-        ) p
-        JOIN {indicator_table} k ON k.id = p.indicator_id
-        LEFT JOIN {standing_table} s ON s.indicator_id = k.id
-        GROUP BY p.node_id, s.{status}
-    """
-
-    def dec(value: Any) -> Decimal:
-        return Decimal(str(value)) if value is not None else Decimal(0)
-
-    out: dict[int, Rollup] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*node_ids, *indicator_params])
-        for (
-            node_id,
-            code,
-            rows,
-            weighted,
-            weight_total,
-            scored,
-            score_sum,
-            product_sum,
-            scored_weight,
-        ) in cursor:
-            rollup = out.setdefault(node_id, Rollup())
-            rollup.counts[code or scoring.NO_DATA] += rows
-            rollup.sums = rollup.sums + scoring.WeightSums(
-                rows,
-                weighted,
-                dec(weight_total),
-                scored,
-                dec(score_sum),
-                dec(product_sum),
-                dec(scored_weight),
-            )
-    return out
+    rows = NodeSummary.objects.filter(node_id__in=node_ids)
+    grouped = _summed(rows, year, ["node_id"], public=public, agency_ids=agency_ids)
+    return {key[0]: rollup for key, rollup in grouped.items()}
 
 
 def _worst(indicators: QuerySet[Indicator], status: str, current: str) -> list[KpiRow]:
@@ -457,8 +470,13 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     status, current = _reading(public)
     groups = {
         key[0]: rollup
-        for key, rollup in _grouped(
-            indicators, ["agency__kind"], status, current, count_agencies=True
+        for key, rollup in _summed(
+            AgencySummary.objects.all(),
+            year,
+            ["agency__kind"],
+            public=public,
+            agency_ids=agency_ids,
+            count_agencies=True,
         ).items()
     }
     statuses: Counter = Counter()
@@ -473,8 +491,8 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
     dimensions = list(
         EvaluationDimension.objects.values("id", "number", "name_th", "name_en").order_by("number")
     )
-    by_dimension = _grouped(indicators, ["dimension_id"], status, current)
-    without = by_dimension.pop((None,), None)
+    by_dimension = _dimension_rollups(year, public=public, agency_ids=agency_ids)
+    without = by_dimension.pop(None, None)
     return Overview(
         year=year,
         thresholds=thresholds,
@@ -483,9 +501,9 @@ def _score_year(year: int, *, public: bool, agency_ids: set[int] | None) -> Over
         groups=groups,
         group_agencies=group_agencies,
         nodes=nodes,
-        node_rollups=_node_rollups(indicators, [n["id"] for n in nodes], status, current),
+        node_rollups=_node_rollups(year, [n["id"] for n in nodes], public=public, agency_ids=agency_ids),
         dimensions=dimensions,
-        dimension_rollups={key[0]: rollup for key, rollup in by_dimension.items()},
+        dimension_rollups={key: rollup for key, rollup in by_dimension.items() if key is not None},
         without_dimension=without.total if without else 0,
         worst=_worst(indicators, status, current),
     )
@@ -535,8 +553,9 @@ def agency_rollups(
     dimension_id: int | None = None,
 ) -> list[AgencyRollup]:
     """The agencies with KPIs in `year` (of one kind, under one parent, with KPIs under
-    one strategy node or in one dimension), each with its roll-up: one GROUP BY (agency,
-    status) over the stored standings. Ranked by score, highest first (see rank_agencies)."""
+    one strategy node or in one dimension), each with its roll-up: one GROUP BY per agency
+    over the summary rows (over the KPIs and their standings for a node and a dimension
+    together, which no summary row holds). Ranked by score, highest first (see rank_agencies)."""
     indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
     if kind is not None:
         indicators = indicators.filter(agency__kind=kind)
@@ -548,8 +567,21 @@ def agency_rollups(
         indicators = indicators.filter(id__in=kpis_under(node))
     if dimension_id is not None:
         indicators = indicators.filter(dimension_id=dimension_id)
-    status, current = _reading(public)
-    grouped = _grouped(indicators, ["agency__code", "agency__name_th", "agency__kind"], status, current)
+    keys = ["agency__code", "agency__name_th", "agency__kind"]
+    if node is not None and dimension_id is not None:
+        # The summary rows of a node are not kept per dimension: the KPIs themselves.
+        status, current = _reading(public)
+        grouped = _grouped(indicators, keys, status, current)
+    else:
+        grouped = _summed(
+            _agency_summaries(
+                kind=kind, parent_id=parent_id, node=node, dimension_id=dimension_id, year=year
+            ),
+            year,
+            keys,
+            public=public,
+            agency_ids=agency_ids,
+        )
     rows = [AgencyRollup(code, name, kind, rollup) for (code, name, kind), rollup in grouped.items()]
     best = sorted(
         (r for r in rows if r.score.value is not None), key=lambda r: (-(r.score.value or 0), r.code)
@@ -557,6 +589,23 @@ def agency_rollups(
     for place, row in enumerate(best, start=1):
         row.rank = place
     return rank_agencies(rows, "best")
+
+
+def _agency_summaries(
+    *, year: int, kind: str | None, parent_id: int | None, node: StrategyNode | None, dimension_id: int | None
+) -> QuerySet[Any]:
+    """The summary rows agency_rollups adds up: a node's, else the agencies' (of one kind,
+    under one parent as the tree was in `year`, in one dimension)."""
+    rows: QuerySet[Any] = (
+        NodeSummary.objects.filter(node_id=node.pk) if node is not None else AgencySummary.objects.all()
+    )
+    if kind is not None:
+        rows = rows.filter(agency__kind=kind)
+    if parent_id is not None:
+        rows = rows.filter(agency_id__in=children_query(parent_id, year))
+    if dimension_id is not None:
+        rows = rows.filter(dimension=dimension_id)
+    return rows
 
 
 def rank_agencies(rows: list[AgencyRollup], sort: str) -> list[AgencyRollup]:
@@ -575,19 +624,14 @@ def node_rollups(
     year: int, nodes: list[int], *, public: bool = True, agency_ids: set[int] | None = None
 ) -> dict[int, Rollup]:
     """Roll-ups of a few strategy nodes (a node and its children): the overview's query."""
-    status, current = _reading(public)
-    return _node_rollups(_year_kpis(year, public=public, agency_ids=agency_ids), nodes, status, current)
+    return _node_rollups(year, nodes, public=public, agency_ids=agency_ids)
 
 
 def dimension_rollups(
     year: int, *, public: bool = True, agency_ids: set[int] | None = None, agency_id: int | None = None
 ) -> dict[int | None, Rollup]:
     """Roll-ups per evaluation dimension (None: KPIs without one), of one agency or all."""
-    indicators = _year_kpis(year, public=public, agency_ids=agency_ids)
-    if agency_id is not None:
-        indicators = indicators.filter(agency_id=agency_id)
-    status, current = _reading(public)
-    return {key[0]: rollup for key, rollup in _grouped(indicators, ["dimension_id"], status, current).items()}
+    return _dimension_rollups(year, public=public, agency_ids=agency_ids, agency_id=agency_id)
 
 
 def agency_kpis(

@@ -143,3 +143,71 @@ class KpiStanding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}: {self.public_status} / {self.staff_status}"
+
+
+class SummaryColumns(models.Model):
+    """What a roll-up needs of a group of KPIs, summed (quality.scoring.WeightSums and the
+    KPIs by status; no data is ``kpis`` minus the three others). Kept by database
+    triggers (migration quality 0003, citykpi.quality.summaries), never by Python."""
+
+    fiscal_year = models.ForeignKey(
+        "indicators.FiscalYear", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # The public reading (published KPIs, published quarters) or the staff one.
+    public = models.BooleanField()
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kpis = models.IntegerField(default=0)
+    on_track = models.IntegerField(default=0)
+    at_risk = models.IntegerField(default=0)
+    off_track = models.IntegerField(default=0)
+    weighted = models.IntegerField(default=0)
+    weight_total = models.DecimalField(max_digits=30, decimal_places=6, default=Decimal(0))
+    scored = models.IntegerField(default=0)
+    score_sum = models.DecimalField(max_digits=30, decimal_places=6, default=Decimal(0))
+    product_sum = models.DecimalField(max_digits=30, decimal_places=6, default=Decimal(0))
+    scored_weight = models.DecimalField(max_digits=30, decimal_places=6, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+
+class AgencySummary(SummaryColumns):
+    """A year's KPIs of one agency and one evaluation dimension (0: none), summed per
+    reading: what the dashboards' overview adds up by agency kind and by dimension."""
+
+    dimension = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "public", "agency", "dimension"], name="agency_summary_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["kpis"], condition=Q(kpis=0), name="agency_summary_empty_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.fiscal_year_id} {self.agency_id} {self.dimension} {'public' if self.public else 'staff'}"
+        )
+
+
+class NodeSummary(SummaryColumns):
+    """A year's KPIs of one agency linked to a strategy node or to a node under it (each
+    KPI once per node), summed per reading: the dashboards' node roll-ups."""
+
+    node = models.ForeignKey(
+        "strategy.StrategyNode", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "public", "node", "agency"], name="node_summary_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["kpis"], condition=Q(kpis=0), name="node_summary_empty_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year_id} {self.node_id} {self.agency_id} {'public' if self.public else 'staff'}"

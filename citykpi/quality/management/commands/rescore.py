@@ -1,5 +1,6 @@
 """`citykpi rescore [--year 2566]`: rebuild the stored scores (each quarter's score,
-progress and status, and each KPI's standing) from the results, plans and rules.
+progress and status, each KPI's standing, and the dashboards' summary rows,
+citykpi.quality.summaries) from the results, plans and rules.
 
 Writes keep them current on their own (citykpi.quality.standing); run this after a change
 made outside the actions (SQL, a restore) or after a change of the scoring rules' code.
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from citykpi.indicators.models import FiscalYear
+from citykpi.quality import summaries
 from citykpi.quality.standing import rescore_years
 
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"ไม่พบปีงบประมาณ {year} / Fiscal year {year} does not exist")
         with transaction.atomic():
             count = rescore_years(None if year is None else [year])
+            summaries.rebuild(None if year is None else [year])
         where = f"ปีงบประมาณ {year}" if year else "ทุกปีงบประมาณ"
         where_en = f"fiscal year {year}" if year else "every fiscal year"
         self.stdout.write(f"คำนวณคะแนนใหม่ {count} ตัวชี้วัด ({where}) / rescored {count} KPIs ({where_en})")
