@@ -25,7 +25,9 @@ a statement of many rows: a batch rescore); SQLite row-level triggers (it has no
 which see each row's change before the next. `install` (re)creates them (migration quality
 0003 calls it: a change of the SQL below needs a migration that calls it again), `rebuild`
 makes the rows again from the tables (`citykpi rescore`). Empty groups are deleted, so the
-tables hold exactly what a GROUP BY from scratch gives (the tests compare both).
+tables hold exactly what a GROUP BY from scratch gives (the tests compare both). Every
+upsert takes its rows in key order (ORDER BY the key), agency rows before node rows, so
+two writers that touch the same rows lock them in the same order (no deadlock between them).
 """
 
 from __future__ import annotations
@@ -145,13 +147,13 @@ def apply_kpis(sources: list[tuple[int, str]], kids: str) -> list[str]:
     readings = _readings(sources)
     return [
         f"""INSERT INTO {AGENCY_SUMMARY} ({AGENCY_KEY}, {COLUMNS})
-        SELECT y, pub, a, d, {_sums()} FROM ({readings}) c GROUP BY y, pub, a, d
+        SELECT y, pub, a, d, {_sums()} FROM ({readings}) c GROUP BY y, pub, a, d ORDER BY y, pub, a, d
         {_upsert(AGENCY_SUMMARY, AGENCY_KEY)}""",
         f"DELETE FROM {AGENCY_SUMMARY} WHERE kpis = 0",
         f"""INSERT INTO {NODE_SUMMARY} ({NODE_KEY}, {COLUMNS})
         SELECT c.y, c.pub, kn.node, c.a, {_sums()}
         FROM ({readings}) c JOIN ({_ancestors_of_links(_links_of(kids))}) kn ON kn.kid = c.kid
-        GROUP BY c.y, c.pub, kn.node, c.a
+        GROUP BY c.y, c.pub, kn.node, c.a ORDER BY c.y, c.pub, kn.node, c.a
         {_upsert(NODE_SUMMARY, NODE_KEY)}""",
         f"DELETE FROM {NODE_SUMMARY} WHERE kpis = 0",
     ]
@@ -178,7 +180,7 @@ def apply_links(new_links: str, old_links: str) -> list[str]:
         f"""INSERT INTO {NODE_SUMMARY} ({NODE_KEY}, {COLUMNS})
         SELECT c.y, c.pub, kn.node, c.a, {_sums("kn.psg")}
         FROM ({current}) c JOIN ({moved}) kn ON kn.kid = c.kid
-        GROUP BY c.y, c.pub, kn.node, c.a
+        GROUP BY c.y, c.pub, kn.node, c.a ORDER BY c.y, c.pub, kn.node, c.a
         {_upsert(NODE_SUMMARY, NODE_KEY)}""",
         f"DELETE FROM {NODE_SUMMARY} WHERE kpis = 0",
     ]
