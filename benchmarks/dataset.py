@@ -38,6 +38,7 @@ from django.utils import timezone
 from benchmarks.scales import Scale
 from citykpi.accounts.models import Membership, Role
 from citykpi.agencies.models import Agency
+from citykpi.audit.models import AuditEvent
 from citykpi.demo import bulk, city, generator, reference, seed, setups, texts
 from citykpi.evaluation.models import Assessment
 from citykpi.indicators.models import FiscalYear, Indicator, Unit
@@ -144,8 +145,6 @@ def table_counts() -> dict[str, int]:
     counts: dict[str, int] = {}
     for model in counted:
         counts[model._meta.db_table] = model._default_manager.count()
-    from citykpi.audit.models import AuditEvent
-
     counts[AuditEvent._meta.db_table] = AuditEvent.objects.count()
     return counts
 

@@ -28,6 +28,8 @@ from django.test.utils import CaptureQueriesContext
 
 from benchmarks.scales import Scale
 from citykpi.agencies.models import Agency
+from citykpi.exchange import xlsx
+from citykpi.exchange.legacy import import_paths
 from citykpi.indicators.models import Indicator
 from citykpi.lib.users import AnyUser
 
@@ -235,10 +237,6 @@ def _rolled_back(fn: Callable[[], Any]) -> Any:
 
 
 def time_legacy_import(scale: Scale, sample_dir: Path, workdir: Path, fiscal_year: int) -> dict[str, Any]:
-    try:
-        from citykpi.exchange.legacy import import_paths
-    except ImportError as exc:
-        raise NotAvailable(f"citykpi.exchange.legacy.import_paths ({exc})") from exc
     samples = {
         "seed_0409-0950.txt": "0409-0950",
         "monitor-mykpi_2100-1054.txt": "2100-1054",
@@ -272,12 +270,6 @@ def time_workbook_import(
 ) -> dict[str, Any]:
     """The agency's quarter template, a result typed into every row as a reporter would,
     imported with commit=True (and rolled back afterwards)."""
-    try:
-        from citykpi.exchange import xlsx
-    except ImportError as exc:
-        raise NotAvailable(f"citykpi.exchange.xlsx ({exc})") from exc
-    if not hasattr(xlsx, "import_workbook") or not hasattr(xlsx, "build_quarter_template"):
-        raise NotAvailable("citykpi.exchange.xlsx.import_workbook / build_quarter_template")
     agency = Agency.objects.get(code=agency_code)
     book = xlsx.build_quarter_template(agency, year, quarter)
     sheet = book[xlsx.DATA_SHEET]

@@ -28,6 +28,7 @@ from benchmarks import dataset, load, measure, season
 from benchmarks.measure import NotAvailable
 from benchmarks.scales import Scale
 from benchmarks.servers import Datasette, Gunicorn, rss_kib
+from citykpi.api.auth import issue_token
 
 
 @dataclasses.dataclass
@@ -416,10 +417,6 @@ class Run:
         return response.status_code in (401, 403)
 
     def _tokens(self, deadline: dict[str, Any]) -> dict[str, str]:
-        try:
-            from citykpi.api.auth import issue_token
-        except ImportError:
-            return {}
         User = get_user_model()
         users = {
             u.username: u

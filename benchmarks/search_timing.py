@@ -29,6 +29,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def pick_queries(count: int, seed: int = 2566) -> list[str]:
+    # A script first (`python -m benchmarks.search_timing`): the models are imported after
+    # main() has called django.setup(), so not at the top of the module.
     from citykpi.publicdata.models import SearchEntry
 
     rng = random.Random(seed)
@@ -62,6 +64,7 @@ def pick_queries(count: int, seed: int = 2566) -> list[str]:
 
 
 def run(count: int) -> None:
+    # After django.setup() in main(), as in pick_queries.
     from django.conf import settings
     from django.db import connection
     from django.test import Client
