@@ -41,7 +41,7 @@ from citykpi.agencies.models import Agency
 from citykpi.audit.models import AuditEvent
 from citykpi.demo import bulk, city, generator, reference, seed, setups, texts
 from citykpi.evaluation.models import Assessment
-from citykpi.indicators.models import FiscalYear, Indicator, Unit
+from citykpi.indicators.models import FiscalYear, Indicator
 from citykpi.lib import fiscal
 from citykpi.projects.models import Project, ProjectQuarterScore
 from citykpi.publicdata import documents
@@ -297,7 +297,7 @@ def prepare_deadline_year(
         )
         if not agencies:
             raise RuntimeError("the dataset has no agencies")
-        unit = _percent_unit()
+        unit = seed.reference_unit("percent")  # the generator's percent unit
         # The workbook import's KPIs belong to one agency (a quarter template is per agency);
         # the reporters' KPIs are spread over the agencies, one KPI per reporter.
         wanted = [(agencies[0], DEADLINE_SERIAL_BASE + i) for i in range(scale.import_kpis)]
@@ -356,23 +356,6 @@ def prepare_deadline_year(
         "password": BENCH_PASSWORD,
         "admin": ADMIN_USERNAME,
     }
-
-
-def _percent_unit() -> Unit:
-    """The generator's percent unit (made here if the dataset has none)."""
-    name_th, name_en, kind, low, high, over, lower = reference.UNITS["percent"]
-    unit, _ = Unit.objects.get_or_create(
-        name_th=name_th,
-        defaults={
-            "name_en": name_en,
-            "kind": kind,
-            "scale_min": low,
-            "scale_max": high,
-            "allows_over_100": over,
-            "suggests_lower_is_better": lower,
-        },
-    )
-    return unit
 
 
 def _ensure_accounts(reporter_kpis: list[Indicator], import_agency: Agency) -> list[tuple[str, str]]:

@@ -238,32 +238,27 @@ class Run:
         base = f"http://127.0.0.1:{server.port}"
         results: dict[str, load.WrkResult] = {}
 
-        def page(f: Figure) -> None:
-            if not kpi.available:
-                raise NotAvailable("the public KPI page")
-            r = results["page"] = load.run_wrk(
-                f"{base}{kpi.path}", seconds=scale.wrk_seconds, connections=scale.wrk_connections
+        def throughput(f: Figure, name: str, address: str) -> load.WrkResult:
+            r = results[name] = load.run_wrk(
+                address, seconds=scale.wrk_seconds, connections=scale.wrk_connections
             )
             f.value, f.unit, f.command = (
                 r.requests_per_second,
                 "req/s",
                 r.command.replace(str(server.port), "PORT"),
             )
+            return r
+
+        def page(f: Figure) -> None:
+            if not kpi.available:
+                raise NotAvailable("the public KPI page")
+            r = throughput(f, "page", f"{base}{kpi.path}")
             f.note = f"latency p50 {r.latency_p50}, p99 {r.latency_p99}; non-2xx {r.non_2xx}; socket errors: {r.socket_errors}"
 
         def static(f: Figure) -> None:
             if not kpi.available:
                 raise NotAvailable("the public KPI page (its HTML is the static file)")
-            r = results["static"] = load.run_wrk(
-                f"{base}{settings.STATIC_URL}{self.static_dir}/kpi.html",
-                seconds=scale.wrk_seconds,
-                connections=scale.wrk_connections,
-            )
-            f.value, f.unit, f.command = (
-                r.requests_per_second,
-                "req/s",
-                r.command.replace(str(server.port), "PORT"),
-            )
+            r = throughput(f, "static", f"{base}{settings.STATIC_URL}{self.static_dir}/kpi.html")
             f.note = f"the KPI page's HTML saved under STATIC_ROOT, served by whitenoise in the same server; non-2xx {r.non_2xx}"
 
         def ratio(f: Figure) -> None:

@@ -166,6 +166,13 @@ def popular_indexes(urls: list[Url], share: float = 0.5) -> set[int]:
 # --- readers (forked processes, no Django) ----------------------------------------------
 
 
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response
+
+
 def _reader(port: int, paths: list[str], cum: list[float], seed: int, until: float, out: str) -> None:
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -178,16 +185,14 @@ def _reader(port: int, paths: list[str], cum: list[float], seed: int, until: flo
         i = min(i, len(paths) - 1)
         started = time.perf_counter()
         try:
-            conn.request("GET", paths[i], headers=headers)
-            response = conn.getresponse()
-            response.read()
+            response = _get(conn, paths[i], headers)
         except (http.client.HTTPException, OSError):
+            # The server closed the keep-alive connection (a sync worker does after each
+            # answer): one more try on a new connection, timed from the new start.
             conn.close()
             started = time.perf_counter()
             try:
-                conn.request("GET", paths[i], headers=headers)
-                response = conn.getresponse()
-                response.read()
+                response = _get(conn, paths[i], headers)
             except (http.client.HTTPException, OSError):
                 conn.close()
                 rows.append((i, 0, 3, (time.perf_counter() - started) * 1000, time.time()))

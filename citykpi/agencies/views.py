@@ -24,7 +24,7 @@ from citykpi.agencies.history import lineage
 from citykpi.agencies.models import Agency, AgencyChange
 from citykpi.lib.errors import ActionError
 from citykpi.lib.i18n import tr
-from citykpi.lib.thai import to_arabic_digits
+from citykpi.lib.thai import parse_typed_date, to_arabic_digits
 from citykpi.lib.users import Actor, AnyUser
 
 KINDS = ("rename", "move", "split", "merge")
@@ -43,17 +43,8 @@ def parse_day(raw: str | None, field: str = "effective") -> dt.date:
     >>> parse_day("2024-10-01")
     datetime.date(2024, 10, 1)
     """
-    text = to_arabic_digits(raw or "").strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            year, month, day = (int(p) for p in text.split("-"))
-        elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            day, month, year = (int(p) for p in text.split("/"))
-        else:
-            raise ValueError(text)
-        if year > 2400:
-            year -= 543
-        return dt.date(year, month, day)
+        return parse_typed_date(raw or "")
     except ValueError:
         raise ActionError(
             "วันที่ไม่ถูกต้อง (เช่น 1/10/2567 หรือ 2024-10-01)",

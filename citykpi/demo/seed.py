@@ -133,7 +133,7 @@ def load_seed_kpi() -> Indicator:
     parent = _agency("0400")
     agency = _agency("0409", parent=parent)
     year, _ = FiscalYear.objects.get_or_create(year=2564)
-    level_unit = _unit("level")
+    level_unit = reference_unit("level")
     dimension = _dimension(1)
     plan = _primary_plan()
     leaf = None
@@ -242,7 +242,8 @@ def _agency(code: str, parent: Agency | None = None) -> Agency:
     return agency
 
 
-def _unit(key: str) -> Unit:
+def reference_unit(key: str) -> Unit:
+    """The unit `key` of citykpi.demo.reference.UNITS, made when the database has none."""
     name_th, name_en, kind, low, high, over_100, lower = reference.UNITS[key]
     unit, _ = Unit.objects.get_or_create(
         name_th=name_th,

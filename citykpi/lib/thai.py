@@ -6,6 +6,7 @@ Input everywhere accepts Thai digits (๐-๙) and Arabic digits; storage is can
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -78,3 +79,29 @@ def format_number(value: Decimal | int | float | None, places: int | None = None
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value.normalize():,f}"
+
+
+def parse_typed_date(text: str) -> dt.date:
+    """A date as people type it: 2024-10-01, or 1/10/2567 (day/month/year; a year above
+    2400 is of the Buddhist Era), Thai digits accepted. ValueError otherwise; each caller
+    words its own message (a form's field, a workbook's cell).
+
+    >>> parse_typed_date("๑/๑๐/๒๕๖๗")
+    datetime.date(2024, 10, 1)
+    >>> parse_typed_date("2024-10-01")
+    datetime.date(2024, 10, 1)
+    >>> parse_typed_date("31/2/2567")
+    Traceback (most recent call last):
+    ...
+    ValueError: day is out of range for month
+    """
+    text = to_arabic_digits(text).strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        year, month, day = (int(p) for p in text.split("-"))
+    elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        day, month, year = (int(p) for p in text.split("/"))
+    else:
+        raise ValueError(text)
+    if year > 2400:
+        year -= 543
+    return dt.date(year, month, day)

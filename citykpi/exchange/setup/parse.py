@@ -37,7 +37,14 @@ from citykpi.indicators.models import (
 )
 from citykpi.lib import fiscal
 from citykpi.lib.spreadsheet import CellError
-from citykpi.lib.thai import NumberParseError, has_thai_digits, parse_number, to_arabic_digits, to_thai_digits
+from citykpi.lib.thai import (
+    NumberParseError,
+    has_thai_digits,
+    parse_number,
+    parse_typed_date,
+    to_arabic_digits,
+    to_thai_digits,
+)
 from citykpi.planning.models import KpiTemplate, Setup
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
@@ -188,17 +195,8 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = to_arabic_digits(_text(value))
     try:
-        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-            year, month, day = (int(p) for p in text.split("-"))
-        elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            day, month, year = (int(p) for p in text.split("/"))
-        else:
-            raise ValueError(text)
-        if year > 2400:  # a Buddhist Era year, as Thai forms write dates
-            year = fiscal.be_to_ce(year)
-        return dt.date(year, month, day)
+        return parse_typed_date(_text(value))
     except ValueError:
         raise CellProblem(
             f"“{_text(value)}” ไม่ใช่วันที่ (เช่น 2566-01-31 หรือ 31/1/2566)",
