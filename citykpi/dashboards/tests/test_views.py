@@ -75,6 +75,13 @@ def test_the_at_risk_lists_unit_is_english_when_english_is_chosen_from_the_same_
     assert "<strong>80.00 percent</strong>" in english and "ร้อยละ</strong>" not in english
 
 
+def test_the_area_rollup_table_shows_whole_with_no_template_text_around_it(client, grow_year, agency_a, plan):
+    grow_year(agency_a, [25, 50])
+    html = client.get("/dashboard/?year=2566").content.decode()
+    assert 'class="compact rollup"' in html
+    assert "{#" not in html and "#}" not in html and "<details" not in html
+
+
 def test_public_dashboard_groups_kpis_by_strategy_area_with_node_links(client, grow_year, agency_a, plan):
     grow_year(agency_a, [25, 50], node=plan["area5"])
     html = client.get("/dashboard/?year=2566").content.decode()
