@@ -36,7 +36,7 @@ from citykpi.reporting.models import QuarterReport
 from citykpi.strategy.models import StrategyNode, StrategyPlan
 
 from . import reference, setups, texts
-from .bulk import fast_insert
+from .bulk import create_objects, fast_insert
 from .city import load_city_indicators
 from .seed import load_seed_kpi
 from .texts import Template
@@ -845,7 +845,7 @@ class _Builder:
             previous = self.cascaded.get(cascade) if cascade is not None else None
             if previous is not None and previous.fiscal_year_id < item["indicator"].fiscal_year_id:
                 item["indicator"].carried_from_id = previous.pk
-        Indicator.objects.bulk_create([i["indicator"] for i in items], batch_size=BATCH)
+        create_objects([i["indicator"] for i in items], batch_size=BATCH)
         for item in items:
             if item["slot"] is not None:
                 item["slot"].previous_pk = item["indicator"].pk
@@ -917,7 +917,7 @@ class _Builder:
             assessments,
         )
         projects = [p for i in items for p in i.get("projects", [])]
-        Project.objects.bulk_create([p for p, _, _ in projects], batch_size=BATCH)
+        create_objects([p for p, _, _ in projects], batch_size=BATCH)
         fast_insert(
             ProjectQuarterScore,
             ["project", "quarter", "score"],

@@ -7,7 +7,7 @@ after `make run`:
   targets were agreed before it began), with each KPI's definition frozen as version 1.
 
 Called by the generator: deterministic (no random numbers), a handful of queries per
-2,000 KPIs, no audit rows (the demo load writes its one "demo.load" row).
+5,000 KPIs, no audit rows (the demo load writes its one "demo.load" row).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from citykpi.indicators.models import Indicator, Unit
 from citykpi.lib import fiscal
 from citykpi.planning.models import DefinitionVersion, KpiTemplate, Setup
-from citykpi.planning.versions import snapshots
+from citykpi.planning.versions import snapshots_in_bulk
 
 from . import texts
 from .bulk import fast_insert
@@ -138,11 +138,13 @@ def approve_setups(years: list[int], counts: Counter) -> None:
 
     frozen = set(DefinitionVersion.objects.values_list("indicator_id", flat=True))
     rows = []
-    for indicator, snapshot in snapshots(Indicator.objects.filter(fiscal_year_id__in=years)):
-        if indicator.pk in frozen:
+    # From column values in one pass over the KPIs (planning.versions gives the same
+    # snapshot one KPI at a time): a per-KPI snapshot was most of a large load's setups.
+    for kpi in snapshots_in_bulk(Indicator.objects.filter(fiscal_year_id__in=years)):
+        if kpi.indicator_id in frozen:
             continue
         rows.append(
-            (indicator.pk, indicator.definition_version, snapshot, approved_on[indicator.fiscal_year_id])
+            (kpi.indicator_id, kpi.snapshot["version"], kpi.snapshot, approved_on[kpi.fiscal_year_id])
         )
         if len(rows) >= 5000:
             _insert_versions(rows, counts)

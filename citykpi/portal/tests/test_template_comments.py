@@ -23,4 +23,3 @@ def test_no_template_leaves_a_one_line_comment_open():
         if OPEN_COMMENT.search(line)
     ]
     assert open_comments == []
-
