@@ -424,11 +424,12 @@ class Run:
     ) -> None:
         reporters = deadline["reporters"]
 
-        def fn(f: Figure) -> None:
+        def rush(f: Figure, **how: Any) -> load.DeadlineResult:
+            """The reporters' writes (load.deadline_rush), their figure and its note."""
             if not workflow:
                 raise NotAvailable("PUT /api/v1/kpis/{code}/quarters/{q}/report and POST .../submit")
             have = tokens or load.fetch_tokens(server.port, reporters, deadline["password"])
-            r = load.deadline_rush(server.port, reporters, have)
+            r = load.deadline_rush(server.port, reporters, have, **how)
             f.p50, f.p95, f.n, f.value, f.unit = r.p50_ms, r.p95_ms, r.requests, r.p95_ms, "ms"
             f.queries = ""
             f.note = (
@@ -436,7 +437,10 @@ class Run:
             )
             if r.first_errors:
                 f.note += "; e.g. " + " | ".join(r.first_errors)
-            self.deadline_errors = r.errors
+            return r
+
+        def fn(f: Figure) -> None:
+            self.deadline_errors = rush(f).errors
 
         self.say("quarter deadline")
         self.attempt(
@@ -449,17 +453,7 @@ class Run:
         spread = 2.0 if self.o.scale.name == "tiny" else 20.0
 
         def spread_fn(f: Figure) -> None:
-            if not workflow:
-                raise NotAvailable("PUT /api/v1/kpis/{code}/quarters/{q}/report and POST .../submit")
-            have = tokens or load.fetch_tokens(server.port, reporters, deadline["password"])
-            r = load.deadline_rush(server.port, reporters, have, quarter=2, spread_seconds=spread)
-            f.p50, f.p95, f.n, f.value, f.unit = r.p50_ms, r.p95_ms, r.requests, r.p95_ms, "ms"
-            f.queries = ""
-            f.note = (
-                f"{r.reporters} reporters, {r.requests} requests in {r.wall_seconds:.1f} s, {r.errors} errors"
-            )
-            if r.first_errors:
-                f.note += "; e.g. " + " | ".join(r.first_errors)
+            rush(f, quarter=2, spread_seconds=spread)
 
         self.attempt(
             "deadline_spread",

@@ -416,13 +416,18 @@ def _plan_grants(
             )
 
 
+def _ids_by_target(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """(successor code, row id) pairs grouped by successor: one UPDATE per successor."""
+    grouped: dict[str, list[int]] = {}
+    for code, row_id in pairs:
+        grouped.setdefault(code, []).append(row_id)
+    return grouped
+
+
 def _move_kpis(actor: Actor, plan: Plan, by_code: dict[str, Agency], change: AgencyChange) -> int:
     """Move the planned KPIs: one UPDATE per successor for the KPIs, their standings and
     findings, and one audit row per KPI (inserted in one batch)."""
-    per_target: dict[str, list[int]] = {}
-    for kpi in plan.moving:
-        per_target.setdefault(plan.targets[kpi.code], []).append(kpi.pk)
-    for code, ids in per_target.items():
+    for code, ids in _ids_by_target((plan.targets[kpi.code], kpi.pk) for kpi in plan.moving).items():
         target = by_code[code]
         Indicator.objects.filter(pk__in=ids).update(agency=target)
         KpiStanding.objects.filter(indicator_id__in=ids).update(agency=target)
@@ -447,10 +452,8 @@ def _move_kpis(actor: Actor, plan: Plan, by_code: dict[str, Agency], change: Age
 def _move_projects(actor: Actor, plan: Plan, by_code: dict[str, Agency], change: AgencyChange) -> int:
     """Move the planned projects (their codes stay, like a KPI's): one UPDATE per successor
     and one audit row per project, in one batch."""
-    per_target: dict[str, list[int]] = {}
-    for project in plan.projects:
-        per_target.setdefault(plan.project_targets[project.code], []).append(project.pk)
-    for code, ids in per_target.items():
+    targets = ((plan.project_targets[project.code], project.pk) for project in plan.projects)
+    for code, ids in _ids_by_target(targets).items():
         Project.objects.filter(pk__in=ids).update(agency=by_code[code])
     bulk_record(
         [
@@ -473,10 +476,7 @@ def _move_setups(actor: Actor, plan: Plan, by_code: dict[str, Agency], change: A
     history go with it; its version steps, so a form open on the old agency's page is
     refused as stale), one audit row each; the setups that stay are listed on the change."""
     moving = plan.setups_moving
-    per_target: dict[str, list[int]] = {}
-    for move in moving:
-        per_target.setdefault(move.target, []).append(move.setup.pk)
-    for code, ids in per_target.items():
+    for code, ids in _ids_by_target((move.target, move.setup.pk) for move in moving).items():
         Setup.objects.filter(pk__in=ids).update(agency=by_code[code], version=F("version") + 1)
     bulk_record(
         [
